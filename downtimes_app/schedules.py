@@ -1,0 +1,313 @@
+"""Pure functions for downtime schedules: durations, RRULEs, occurrences and their windows.
+
+Shared by the sandbox (to compute `status` and `current_downtime` the way Datadog does) and by
+the dashboard (previews, summaries, the next windows). No Django, no I/O; `now` is always passed.
+
+Time zones: a recurrence's `start` is wall time in the schedule's zone, and so is every
+occurrence the RRULE produces. Occurrences are turned into UTC one by one, so a 02:00 window
+stays at 02:00 local across daylight-saving changes. Durations follow RFC 5545: days and weeks
+are calendar amounts (a `1d` window ends at the same wall time the next day), hours and minutes
+are exact. A wall time that does not exist (the hour skipped in spring) moves forward by the
+size of the gap, as zoneinfo's `fold=0` does.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from dateutil import rrule as _rrule
+
+from downtimes_app.datadog.records import (
+    ACTIVE,
+    CANCELED,
+    ENDED,
+    SCHEDULED,
+    Window,
+)
+
+MAX_RECURRENCES = 5
+DURATION_RE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Parts that would fix the window's start or length inside the rule: Datadog rejects them.
+FORBIDDEN_RRULE_PARTS = ("DTSTART", "DTEND", "DURATION")
+ALLOWED_FREQS = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# A guard against rules that never yield (e.g. BYMONTHDAY=31;BYMONTH=2) costing a full scan.
+_MAX_SCAN = 100_000
+
+
+class ScheduleError(ValueError):
+    """A schedule Datadog would reject; the message says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    amount: int
+    unit: str  # one of m, h, d, w
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    @property
+    def is_calendar(self) -> bool:
+        return self.unit in ("d", "w")
+
+    @property
+    def delta(self) -> timedelta:
+        return timedelta(**{DURATION_UNITS[self.unit]: self.amount})
+
+    def end_of(self, start_local: datetime) -> datetime:
+        """End wall time for a window starting at `start_local` (naive, in its zone)."""
+        return start_local + self.delta
+
+    def words(self) -> str:
+        names = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
+        name = names[self.unit]
+        return f"{self.amount} {name}{'' if self.amount == 1 else 's'}"
+
+
+def parse_duration(text: str) -> Duration:
+    match = DURATION_RE.match(text or "")
+    if not match or int(match.group(1)) == 0:
+        raise ScheduleError(
+            f"Duration {text!r} is not valid: use a whole number followed by m, h, d or w, "
+            "for example 30m, 2h, 1d or 1w"
+        )
+    return Duration(int(match.group(1)), match.group(2))
+
+
+def duration_from_delta(delta: timedelta) -> Duration:
+    """The largest whole unit that expresses `delta` exactly (90 minutes -> 90m)."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes <= 0:
+        raise ScheduleError("A duration must be at least one minute")
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
+        if minutes % size == 0:
+            return Duration(minutes // size, unit)
+    return Duration(minutes, "m")
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones() - {"localtime", "Factory"}))
+
+
+@lru_cache(maxsize=512)
+def get_zone(name: str) -> ZoneInfo:
+    if not name or name != name.strip() or name not in _zone_set():
+        raise ScheduleError(f"Unknown time zone {name!r}: use an IANA name such as Europe/Paris")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - guarded above
+        raise ScheduleError(f"Unknown time zone {name!r}") from exc
+
+
+@lru_cache(maxsize=1)
+def _zone_set() -> frozenset[str]:
+    return frozenset(timezone_names()) | {"UTC"}
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def to_local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Naive wall time in `zone` for an aware moment."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+# --- RRULE ---------------------------------------------------------------------------------
+
+
+def rrule_parts(text: str) -> dict[str, str]:
+    """`FREQ=WEEKLY;BYDAY=TU` -> {"FREQ": "WEEKLY", "BYDAY": "TU"}; tolerant of `RRULE:`."""
+    body = (text or "").strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    parts: dict[str, str] = {}
+    for chunk in body.split(";"):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        key, sep, value = chunk.partition("=")
+        if not sep:
+            raise ScheduleError(f"RRULE part {chunk!r} is not of the form NAME=VALUE")
+        key = key.strip().upper()
+        if key in parts:
+            raise ScheduleError(f"RRULE gives {key} twice")
+        parts[key] = value.strip().upper()
+    return parts
+
+
+def check_rrule(text: str) -> dict[str, str]:
+    """Datadog's rules for a recurrence's RRULE; returns its parts or raises ScheduleError."""
+    if "\n" in (text or "") or "\r" in (text or ""):
+        raise ScheduleError("RRULE must be a single line such as FREQ=WEEKLY;BYDAY=TU")
+    parts = rrule_parts(text)
+    if not parts:
+        raise ScheduleError("RRULE is empty: give at least FREQ, for example FREQ=DAILY")
+    forbidden = [p for p in FORBIDDEN_RRULE_PARTS if p in parts]
+    if forbidden:
+        raise ScheduleError(
+            f"RRULE must not contain {', '.join(forbidden)}: set the start and the duration "
+            "of the recurrence instead"
+        )
+    freq = parts.get("FREQ")
+    if not freq:
+        raise ScheduleError("RRULE needs FREQ, for example FREQ=WEEKLY;BYDAY=TU")
+    if freq not in ALLOWED_FREQS:
+        raise ScheduleError(
+            f"RRULE FREQ={freq} is not supported for downtimes; use one of "
+            + ", ".join(ALLOWED_FREQS)
+        )
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise ScheduleError("RRULE may give COUNT or UNTIL, not both")
+    for name in ("COUNT", "INTERVAL"):
+        if name in parts and (not parts[name].isdigit() or int(parts[name]) < 1):
+            raise ScheduleError(f"RRULE {name} must be a whole number of at least 1")
+    try:
+        _build_rule(_canonical(parts), datetime(2000, 1, 1))
+    except ScheduleError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ScheduleError(f"RRULE is not valid: {exc}") from None
+    return parts
+
+
+def _canonical(parts: dict[str, str]) -> str:
+    return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+def _build_rule(text: str, dtstart: datetime, zone: ZoneInfo | None = None) -> _rrule.rrule:
+    parts = rrule_parts(text)
+    until = parts.get("UNTIL")
+    if until and until.endswith("Z"):
+        # UNTIL in UTC (RFC 5545's form) against a wall-time start: compare in wall time.
+        moment = _parse_until(until[:-1]).replace(tzinfo=UTC)
+        parts["UNTIL"] = to_local(moment, zone or ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%S")
+    rule = _rrule.rrulestr(_canonical(parts), dtstart=dtstart)
+    if not isinstance(rule, _rrule.rrule):  # pragma: no cover - rrulestr of one RRULE
+        raise ScheduleError("RRULE must describe one rule")
+    return rule
+
+
+def _parse_until(text: str) -> datetime:
+    for fmt in ("%Y%m%dT%H%M%S", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ScheduleError(f"RRULE UNTIL={text} is not a date like 20261231 or 20261231T235959Z")
+
+
+@lru_cache(maxsize=4096)
+def _cached_rule(text: str, dtstart: datetime, zone_name: str) -> _rrule.rrule:
+    return _build_rule(text, dtstart, get_zone(zone_name))
+
+
+# --- occurrences and windows ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecurrenceSpec:
+    """One recurrence ready to evaluate: wall-time start, RRULE text, parsed duration."""
+
+    start: datetime  # naive wall time in the schedule's zone
+    rrule: str
+    duration: Duration
+
+
+def _window(local_start: datetime, spec: RecurrenceSpec, zone: ZoneInfo) -> Window:
+    start = to_utc(local_start, zone)
+    if spec.duration.is_calendar:
+        end = to_utc(spec.duration.end_of(local_start), zone)
+    else:
+        end = start + spec.duration.delta
+    return Window(start, end)
+
+
+def windows_from(spec: RecurrenceSpec, zone_name: str, after: datetime) -> Iterator[Window]:
+    """Windows of one recurrence that end after `after` (ongoing first), in start order."""
+    zone = get_zone(zone_name)
+    rule = _cached_rule(spec.rrule, spec.start, zone_name)
+    # Any window ending after `after` starts after `after - duration` (plus a DST margin).
+    probe = to_local(after, zone) - spec.duration.delta - timedelta(days=1)
+    for scanned, local_start in enumerate(rule.xafter(probe, inc=True)):
+        if scanned > _MAX_SCAN:
+            return
+        window = _window(local_start, spec, zone)
+        if window.end is not None and window.end > after:
+            yield window
+
+
+def last_window_before(spec: RecurrenceSpec, zone_name: str, moment: datetime) -> Window | None:
+    """The latest window of one recurrence that started at or before `moment`."""
+    zone = get_zone(zone_name)
+    rule = _cached_rule(spec.rrule, spec.start, zone_name)
+    local = rule.before(to_local(moment, zone), inc=True)
+    return _window(local, spec, zone) if local is not None else None
+
+
+def merge_windows(iterators: Iterable[Iterator[Window]], limit: int) -> list[Window]:
+    """The first `limit` windows across several recurrences, in start order."""
+    return list(_take(heapq.merge(*iterators, key=lambda w: w.start), limit))
+
+
+def _take(iterator: Iterable[Window], limit: int) -> Iterator[Window]:
+    for index, window in enumerate(iterator):
+        if index >= limit:
+            return
+        yield window
+
+
+def upcoming_windows(
+    specs: Iterable[RecurrenceSpec], zone_name: str, now: datetime, limit: int = 10
+) -> list[Window]:
+    """The ongoing window (if any) and the next ones, across all recurrences."""
+    return merge_windows((windows_from(s, zone_name, now) for s in specs), limit)
+
+
+def current_window(
+    specs: Iterable[RecurrenceSpec],
+    zone_name: str,
+    now: datetime,
+    canceled: datetime | None = None,
+) -> Window | None:
+    """Datadog's `current_downtime`: the ongoing window, else the next, else the last one.
+
+    For a canceled downtime it is the window that occurred before the cancellation.
+    """
+    specs = list(specs)
+    if canceled is not None:
+        last = [w for s in specs if (w := last_window_before(s, zone_name, canceled))]
+        return max(last, key=lambda w: w.start) if last else None
+    ahead = upcoming_windows(specs, zone_name, now, limit=len(specs) * 2 or 1)
+    ongoing = [w for w in ahead if w.start <= now]
+    if ongoing:
+        return min(ongoing, key=lambda w: w.start)
+    if ahead:
+        return ahead[0]
+    last = [w for s in specs if (w := last_window_before(s, zone_name, now))]
+    return max(last, key=lambda w: w.start) if last else None
+
+
+def window_status(window: Window | None, now: datetime, canceled: datetime | None) -> str:
+    """Status of a downtime whose current (or only) window is `window`."""
+    if canceled is not None:
+        return CANCELED
+    if window is None:
+        return ENDED
+    if window.start > now:
+        return SCHEDULED
+    if window.end is not None and window.end <= now:
+        return ENDED
+    return ACTIVE
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

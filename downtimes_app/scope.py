@@ -1,0 +1,320 @@
+"""Pure functions for Datadog downtime scopes: parse, check, and describe.
+
+The rules are Datadog's (its downtime docs): terms are `key:value`; `AND`, `OR`, parentheses
+and `-` (or `NOT`) negation; `*` wildcards inside values but not `?`; at most two levels of
+parentheses; no `OR` joining terms at the top level (alternatives for one key go in parentheses,
+`env:(prod OR staging)`); `*` alone means everything.
+
+`parse_scope` raises `ScopeError` whose `str()` says what is wrong and how to fix it, and whose
+`datadog` attribute holds the message Datadog itself answers with (used by the sandbox).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 2
+OPERATORS = ("AND", "OR", "NOT")
+
+
+class ScopeError(ValueError):
+    def __init__(self, message: str, *, datadog: str | None = None) -> None:
+        super().__init__(message)
+        self.datadog = datadog or f"Invalid scope: {message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    key: str
+    value: str  # may contain * wildcards
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGroup:
+    """`key:(a OR b)`: alternatives (or conjunctions) of values for one key."""
+
+    key: str
+    op: str
+    values: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Everything:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # "AND" or "OR"
+    items: tuple[Node, ...]
+    negated: bool = False
+
+
+Node = Term | KeyGroup | Everything | BoolOp
+
+_TOKEN = re.compile(r'\s+|\(|\)|"(?:[^"\\]|\\.)*"?|[^\s()"]+(?:"(?:[^"\\]|\\.)*"?)?')
+
+
+def _tokens(text: str) -> list[str]:
+    tokens = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match:  # pragma: no cover - the pattern matches every character class
+            raise ScopeError(f"cannot read the scope at {text[position:]!r}")
+        token = match.group(0)
+        position = match.end()
+        if token.strip():
+            tokens.append(token)
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.index = 0
+        self.depth = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> str:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def parse(self) -> Node:
+        node = self.expression(top=True)
+        if self.peek() is not None:
+            token = self.peek()
+            if token == ")":
+                raise ScopeError("there is a ) without a matching (")
+            raise ScopeError(f"unexpected {token!r}")  # pragma: no cover - defensive
+        return node
+
+    def expression(self, top: bool = False) -> Node:
+        items = [self.conjunction()]
+        while self.peek() == "OR":
+            self.take()
+            if top:
+                raise ScopeError(
+                    "OR cannot join terms at the top level: give alternatives for one key in "
+                    "parentheses, for example env:(prod OR staging)",
+                    datadog="Invalid scope: OR is not supported at the top level",
+                )
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else BoolOp("OR", tuple(items))
+
+    def conjunction(self) -> Node:
+        items = [self.unary()]
+        while True:
+            token = self.peek()
+            if token == "AND":
+                self.take()
+                items.append(self.unary())
+            elif token is not None and token not in (")", "OR"):
+                items.append(self.unary())  # whitespace means AND, as in Datadog search
+            else:
+                break
+        return items[0] if len(items) == 1 else BoolOp("AND", tuple(items))
+
+    def unary(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise ScopeError("the scope ends with an operator that has nothing after it")
+        if token in ("AND", "OR"):
+            raise ScopeError(f"{token} needs a term on each side")
+        if token == "NOT" or token == "-":
+            self.take()
+            return _negate(self.unary())
+        if token == ")":
+            raise ScopeError("there is a ) without a matching (")
+        if token == "(":
+            return self.group()
+        self.take()
+        negated = False
+        if token.startswith("-") and len(token) > 1:
+            negated, token = True, token[1:]
+        if token.endswith(":") and self.peek() == "(":
+            node: Node = self.key_group(token[:-1])
+        else:
+            node = _term(token)
+        return _negate(node) if negated else node
+
+    def group(self) -> Node:
+        self.take()  # (
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ScopeError(
+                f"parentheses nest more than {MAX_DEPTH} levels deep; flatten the scope",
+                datadog="Invalid scope: too many levels of nesting",
+            )
+        if self.peek() == ")":
+            raise ScopeError("() is empty")
+        node = self.expression()
+        if self.peek() != ")":
+            raise ScopeError("a ( is never closed: add the missing )")
+        self.take()
+        self.depth -= 1
+        return node
+
+    def key_group(self, key: str) -> Node:
+        _check_key(key)
+        self.take()  # (
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ScopeError(
+                f"parentheses nest more than {MAX_DEPTH} levels deep; flatten the scope",
+                datadog="Invalid scope: too many levels of nesting",
+            )
+        values: list[str] = []
+        ops: set[str] = set()
+        while True:
+            token = self.peek()
+            if token is None:
+                raise ScopeError(f"{key}:( is never closed: add the missing )")
+            if token == ")":
+                break
+            if token in ("(", "NOT") or token.startswith("-"):
+                raise ScopeError(f"inside {key}:( ) list plain values joined by OR or AND")
+            if ":" in token.strip('"'):
+                raise ScopeError(
+                    f"{token!r} inside {key}:( ) should be a value of {key}, not another key"
+                )
+            self.take()
+            if token in ("AND", "OR"):
+                if not values or self.peek() in (")", None, "AND", "OR"):
+                    raise ScopeError(f"{token} inside {key}:( ) needs a value on each side")
+                ops.add(token)
+                continue
+            if values and not ops:
+                ops.add("OR")  # Datadog reads a space-separated value list as alternatives
+            values.append(_check_value(key, token))
+        self.take()  # )
+        self.depth -= 1
+        if not values:
+            raise ScopeError(f"{key}:() has no values")
+        if len(ops) > 1:
+            raise ScopeError(f"inside {key}:( ) use either OR or AND, not both")
+        return KeyGroup(key, ops.pop() if ops else "OR", tuple(values))
+
+
+def _negate(node: Node) -> Node:
+    if isinstance(node, Everything):
+        raise ScopeError("-* would mute nothing; remove it")
+    if isinstance(node, Term | KeyGroup | BoolOp):
+        return type(node)(*_fields(node)[:-1], negated=not node.negated)
+    raise AssertionError(node)  # pragma: no cover
+
+
+def _fields(node: Term | KeyGroup | BoolOp) -> tuple:
+    if isinstance(node, Term):
+        return (node.key, node.value, node.negated)
+    if isinstance(node, KeyGroup):
+        return (node.key, node.op, node.values, node.negated)
+    return (node.op, node.items, node.negated)
+
+
+def _check_key(key: str) -> None:
+    if not key:
+        raise ScopeError("a term starts with ':' and has no key")
+    if "*" in key or "?" in key:
+        raise ScopeError(f"key {key!r} cannot contain wildcards; only values can")
+
+
+def _check_value(key: str, value: str) -> str:
+    if not value:
+        raise ScopeError(f"{key}: has no value; write {key}:something or {key}:*")
+    if "?" in value:
+        raise ScopeError(
+            f"the ? wildcard in {key}:{value} is not supported; use * instead "
+            f"(for example {key}:{value.replace('?', '*')})",
+            datadog="Invalid scope: '?' wildcards are not supported",
+        )
+    return value
+
+
+def _term(token: str) -> Node:
+    if token == "*":
+        return Everything()
+    key, sep, value = token.partition(":")
+    if not sep:
+        raise ScopeError(
+            f"{token!r} has no key: write key:value, for example host:{token}",
+            datadog="All values must have a key",
+        )
+    _check_key(key)
+    return Term(key, _check_value(key, value))
+
+
+def parse_scope(text: str) -> Node:
+    text = (text or "").strip()
+    if not text:
+        raise ScopeError(
+            "the scope is empty: use * for everything, or terms such as env:prod",
+            datadog="Scope must not be empty",
+        )
+    node = _Parser(text).parse()
+    if isinstance(node, BoolOp) and any(isinstance(i, Everything) for i in node.items):
+        raise ScopeError("* already means everything; use it alone or not at all")
+    return node
+
+
+def check_scope(text: str) -> str | None:
+    """None when the scope is valid, else a sentence saying how to fix it."""
+    try:
+        parse_scope(text)
+    except ScopeError as exc:
+        return str(exc)
+    return None
+
+
+# --- describing a scope --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """A readable piece of a scope: `env: prod | staging`, `not host: web-1`, or raw text."""
+
+    label: str
+    negated: bool = False
+
+
+def scope_chips(text: str) -> tuple[Chip, ...]:
+    """Chips for the AND-joined parts of a scope; one raw chip where it cannot be split."""
+    try:
+        node = parse_scope(text)
+    except ScopeError:
+        return (Chip(text.strip() or "(empty)"),)
+    items = node.items if isinstance(node, BoolOp) and node.op == "AND" else (node,)
+    return tuple(_chip(item) for item in items)
+
+
+def _chip(node: Node) -> Chip:
+    if isinstance(node, Everything):
+        return Chip("everything (*)")
+    if isinstance(node, Term):
+        return Chip(f"{node.key}:{node.value}", node.negated)
+    if isinstance(node, KeyGroup):
+        joiner = " | " if node.op == "OR" else " & "
+        return Chip(f"{node.key}:{joiner.join(node.values)}", node.negated)
+    return Chip(render(node), False)
+
+
+def render(node: Node) -> str:
+    """Canonical text of a parsed scope (used to compare scopes for overlap warnings)."""
+    if isinstance(node, Everything):
+        return "*"
+    prefix = "-" if node.negated else ""
+    if isinstance(node, Term):
+        return f"{prefix}{node.key}:{node.value}"
+    if isinstance(node, KeyGroup):
+        return f"{prefix}{node.key}:({f' {node.op} '.join(node.values)})"
+    inner = f" {node.op} ".join(
+        f"({render(i)})" if isinstance(i, BoolOp) and not i.negated else render(i)
+        for i in node.items
+    )
+    return f"{prefix}({inner})" if node.negated else inner

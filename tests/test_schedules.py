@@ -1,0 +1,210 @@
+"""Schedules: durations, RRULE checks, windows in a time zone across daylight-saving changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from downtimes_app import schedules
+from downtimes_app.datadog.records import Window
+from downtimes_app.schedules import Duration, RecurrenceSpec, ScheduleError
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "duration", "delta"),
+    [
+        ("30m", Duration(30, "m"), timedelta(minutes=30)),
+        ("2h", Duration(2, "h"), timedelta(hours=2)),
+        (" 1d ", Duration(1, "d"), timedelta(days=1)),
+        ("123d", Duration(123, "d"), timedelta(days=123)),
+        ("1w", Duration(1, "w"), timedelta(weeks=1)),
+    ],
+)
+def test_parse_duration(text, duration, delta):
+    assert schedules.parse_duration(text) == duration
+    assert duration.delta == delta
+
+
+@pytest.mark.parametrize("text", ["", "2", "h", "1.5h", "0m", "-1h", "2 hours", "3s", "1y"])
+def test_parse_duration_rejects_what_datadog_rejects(text):
+    with pytest.raises(ScheduleError, match="use a whole number followed by m, h, d or w"):
+        schedules.parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(minutes=90), "90m"),
+        (timedelta(hours=3), "3h"),
+        (timedelta(days=2), "2d"),
+        (timedelta(days=14), "2w"),
+    ],
+)
+def test_duration_from_delta_uses_the_largest_exact_unit(delta, text):
+    assert str(schedules.duration_from_delta(delta)) == text
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY",
+        "FREQ=WEEKLY;BYDAY=TU,TH",
+        "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3",
+        "FREQ=MONTHLY;BYDAY=-1FR;INTERVAL=1",
+        "RRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24",
+        "FREQ=DAILY;COUNT=10",
+        "FREQ=WEEKLY;UNTIL=20301231T235959Z",
+    ],
+)
+def test_check_rrule_accepts_common_rules(rule):
+    assert schedules.check_rrule(rule)["FREQ"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("DTSTART=20260101T000000;FREQ=DAILY", "must not contain DTSTART"),
+        ("FREQ=DAILY;DURATION=PT1H", "must not contain DURATION"),
+        ("FREQ=DAILY;DTEND=20260101", "must not contain DTEND"),
+        ("BYDAY=MO", "needs FREQ"),
+        ("", "RRULE is empty"),
+        ("FREQ=SECONDLY", "FREQ=SECONDLY is not supported"),
+        ("FREQ=DAILY;COUNT=3;UNTIL=20300101", "COUNT or UNTIL, not both"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL must be a whole number of at least 1"),
+        ("FREQ=WEEKLY;BYDAY=XX", "RRULE is not valid"),
+        ("FREQ=DAILY;FREQ=WEEKLY", "gives FREQ twice"),
+        ("FREQ", "not of the form NAME=VALUE"),
+        ("FREQ=DAILY\nRRULE:FREQ=WEEKLY", "single line"),
+    ],
+)
+def test_check_rrule_rejects_what_datadog_rejects(rule, message):
+    with pytest.raises(ScheduleError, match=message):
+        schedules.check_rrule(rule)
+
+
+def test_get_zone_rejects_unknown_names():
+    with pytest.raises(ScheduleError, match="Unknown time zone 'Mars/Olympus'"):
+        schedules.get_zone("Mars/Olympus")
+    assert schedules.get_zone("America/New_York").key == "America/New_York"
+
+
+# --- windows and daylight saving --------------------------------------------------------------
+
+TUE_THU_2AM_NY = RecurrenceSpec(
+    start=datetime(2026, 2, 24, 2, 0), rrule="FREQ=WEEKLY;BYDAY=TU,TH", duration=Duration(3, "h")
+)
+
+
+def test_weekly_window_keeps_local_time_across_spring_forward():
+    # US clocks move forward on Sunday 8 March 2026: 02:00 EST is 07:00Z, 02:00 EDT is 06:00Z.
+    windows = schedules.upcoming_windows(
+        [TUE_THU_2AM_NY], "America/New_York", utc(2026, 3, 1), limit=4
+    )
+    assert windows == [
+        Window(utc(2026, 3, 3, 7), utc(2026, 3, 3, 10)),
+        Window(utc(2026, 3, 5, 7), utc(2026, 3, 5, 10)),
+        Window(utc(2026, 3, 10, 6), utc(2026, 3, 10, 9)),
+        Window(utc(2026, 3, 12, 6), utc(2026, 3, 12, 9)),
+    ]
+
+
+def test_day_durations_are_calendar_days_across_fall_back():
+    # A 1d window from 00:00 on 1 Nov 2026 (the US fall-back day) lasts 25 real hours.
+    spec = RecurrenceSpec(datetime(2026, 11, 1, 0, 0), "FREQ=DAILY", Duration(1, "d"))
+    window = schedules.upcoming_windows([spec], "America/New_York", utc(2026, 11, 1), limit=1)[0]
+    assert window.end - window.start == timedelta(hours=25)
+
+
+def test_hour_durations_are_exact_across_fall_back():
+    spec = RecurrenceSpec(datetime(2026, 11, 1, 0, 0), "FREQ=DAILY", Duration(3, "h"))
+    window = schedules.upcoming_windows([spec], "America/New_York", utc(2026, 11, 1), limit=1)[0]
+    assert window.end - window.start == timedelta(hours=3)
+
+
+def test_nonexistent_local_time_moves_forward_by_the_gap():
+    # 02:30 does not exist in New York on 8 March 2026; it is read as 03:30 EDT (07:30Z).
+    spec = RecurrenceSpec(datetime(2026, 3, 8, 2, 30), "FREQ=DAILY;COUNT=1", Duration(1, "h"))
+    assert schedules.upcoming_windows([spec], "America/New_York", utc(2026, 3, 1), limit=1) == [
+        Window(utc(2026, 3, 8, 7, 30), utc(2026, 3, 8, 8, 30))
+    ]
+
+
+def test_current_window_is_the_ongoing_one():
+    now = utc(2026, 3, 3, 8)  # inside Tuesday's 07:00-10:00Z window
+    assert schedules.current_window([TUE_THU_2AM_NY], "America/New_York", now) == Window(
+        utc(2026, 3, 3, 7), utc(2026, 3, 3, 10)
+    )
+
+
+def test_current_window_is_the_next_one_between_windows():
+    now = utc(2026, 3, 3, 11)
+    assert schedules.current_window([TUE_THU_2AM_NY], "America/New_York", now) == Window(
+        utc(2026, 3, 5, 7), utc(2026, 3, 5, 10)
+    )
+
+
+def test_current_window_is_the_last_one_when_the_rule_has_run_out():
+    spec = RecurrenceSpec(datetime(2026, 1, 1, 3, 0), "FREQ=DAILY;COUNT=3", Duration(1, "h"))
+    window = schedules.current_window([spec], "UTC", utc(2026, 2, 1))
+    assert window == Window(utc(2026, 1, 3, 3), utc(2026, 1, 3, 4))
+    assert schedules.window_status(window, utc(2026, 2, 1), None) == "ended"
+
+
+def test_current_window_of_canceled_is_the_one_before_cancellation():
+    window = schedules.current_window(
+        [TUE_THU_2AM_NY], "America/New_York", utc(2026, 4, 1), canceled=utc(2026, 3, 4)
+    )
+    assert window == Window(utc(2026, 3, 3, 7), utc(2026, 3, 3, 10))
+
+
+def test_current_window_picks_the_earliest_across_recurrences():
+    nightly = RecurrenceSpec(datetime(2026, 1, 1, 1, 0), "FREQ=DAILY", Duration(2, "h"))
+    weekly = RecurrenceSpec(datetime(2026, 1, 1, 22, 0), "FREQ=WEEKLY;BYDAY=WE", Duration(4, "h"))
+    now = utc(2026, 3, 4, 12)  # a Wednesday, between both
+    assert schedules.current_window([weekly, nightly], "UTC", now) == Window(
+        utc(2026, 3, 4, 22), utc(2026, 3, 5, 2)
+    )
+
+
+def test_upcoming_windows_merge_recurrences_in_start_order():
+    nightly = RecurrenceSpec(datetime(2026, 1, 1, 1, 0), "FREQ=DAILY", Duration(2, "h"))
+    weekly = RecurrenceSpec(datetime(2026, 1, 1, 22, 0), "FREQ=WEEKLY;BYDAY=WE", Duration(4, "h"))
+    starts = [
+        w.start
+        for w in schedules.upcoming_windows([weekly, nightly], "UTC", utc(2026, 3, 4, 12), limit=3)
+    ]
+    assert starts == [utc(2026, 3, 4, 22), utc(2026, 3, 5, 1), utc(2026, 3, 6, 1)]
+
+
+def test_until_in_utc_is_compared_in_wall_time():
+    spec = RecurrenceSpec(
+        datetime(2026, 6, 1, 22, 0), "FREQ=DAILY;UNTIL=20260603T030000Z", Duration(1, "h")
+    )
+    # 22:00 New York (EDT) is 02:00Z next day; UNTIL 03:00Z on the 3rd admits the 1st and 2nd.
+    windows = schedules.upcoming_windows([spec], "America/New_York", utc(2026, 5, 1), limit=5)
+    assert [w.start for w in windows] == [utc(2026, 6, 2, 2), utc(2026, 6, 3, 2)]
+
+
+@pytest.mark.parametrize(
+    ("window", "now", "canceled", "status"),
+    [
+        (Window(utc(2026, 1, 2), utc(2026, 1, 3)), utc(2026, 1, 1), None, "scheduled"),
+        (Window(utc(2026, 1, 2), utc(2026, 1, 3)), utc(2026, 1, 2, 12), None, "active"),
+        (Window(utc(2026, 1, 2), None), utc(2030, 1, 1), None, "active"),
+        (Window(utc(2026, 1, 2), utc(2026, 1, 3)), utc(2026, 1, 3), None, "ended"),
+        (
+            Window(utc(2026, 1, 2), utc(2026, 1, 3)),
+            utc(2026, 1, 2, 12),
+            utc(2026, 1, 2, 6),
+            "canceled",
+        ),
+        (None, utc(2026, 1, 1), None, "ended"),
+    ],
+)
+def test_window_status(window, now, canceled, status):
+    assert schedules.window_status(window, now, canceled) == status
