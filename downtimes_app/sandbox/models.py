@@ -1,0 +1,74 @@
+"""The sandbox org's tables: users, monitors and downtimes, stored the way the API shows them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class SandboxUser(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, null=True, blank=True)
+    handle = models.CharField(max_length=200, unique=True)
+    email = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, null=True, blank=True)
+    icon = models.CharField(max_length=500, null=True, blank=True)
+    disabled = models.BooleanField(default=False)
+    service_account = models.BooleanField(default=False)
+    # Datadog records the owner of the application key as the creator of API-made downtimes.
+    owns_app_key = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    modified_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["handle"]
+
+    def __str__(self) -> str:
+        return self.handle
+
+
+class SandboxMonitor(models.Model):
+    id = models.BigIntegerField(primary_key=True)
+    name = models.CharField(max_length=500)
+    type = models.CharField(max_length=50)
+    query = models.TextField()
+    message = models.TextField(blank=True, default="")
+    tags = models.JSONField(default=list)
+    overall_state = models.CharField(max_length=20, default="OK")
+    priority = models.IntegerField(null=True, blank=True)
+    creator = models.ForeignKey(SandboxUser, null=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField()
+    modified = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxDowntime(models.Model):
+    # The integer primary key keeps creation order, which is the order the list pages through;
+    # the API's id is the UUID.
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    scope = models.TextField()
+    message = models.TextField(null=True, blank=True)
+    display_timezone = models.CharField(max_length=64, default="UTC")
+    monitor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    monitor_tags = models.JSONField(null=True, blank=True)
+    # One-time: {"start": iso, "end": iso|null}; recurring: {"timezone", "recurrences": [...]}.
+    schedule = models.JSONField()
+    notify_end_states = models.JSONField(default=list)
+    notify_end_types = models.JSONField(default=list)
+    mute_first_recovery_notification = models.BooleanField(default=False)
+    created_by = models.ForeignKey(SandboxUser, null=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField()
+    modified = models.DateTimeField()
+    canceled = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.uuid} {self.scope}"

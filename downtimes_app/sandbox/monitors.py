@@ -1,0 +1,231 @@
+"""The v1 monitor reads the dashboard's selector uses: list, search and get, in Datadog's shapes."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from .models import SandboxMonitor, SandboxUser
+from .resources import ApiError, bad_request, iso
+
+ORG_ID = 321813
+STATES = ("Alert", "Ignored", "No Data", "OK", "Skipped", "Unknown", "Warn")
+# Search's `status:` filter takes these lowercase names.
+SEARCH_STATUSES = {s.lower(): s for s in STATES} | {"nodata": "No Data", "no_data": "No Data"}
+GROUP_STATES = ("all", "alert", "warn", "no data")
+CLASSIFICATIONS = {
+    "metric alert": "metric",
+    "query alert": "metric",
+    "service check": "integration",
+    "log alert": "log",
+    "synthetics alert": "synthetics",
+    "composite": "composite",
+    "slo alert": "slo",
+    "event-v2 alert": "event",
+    "apm alert": "apm",
+    "trace-analytics alert": "apm",
+    "process alert": "process",
+}
+
+
+def legacy_user_id(user: SandboxUser) -> int:
+    """v1 monitor payloads give creators integer ids; derive a stable one from the UUID."""
+    return user.id.int % 10_000_000
+
+
+def _epoch(value: Any) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+def _creator(user: SandboxUser | None, *, with_email: bool = True) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    creator = {"name": user.name, "handle": user.handle, "id": legacy_user_id(user)}
+    if with_email:
+        creator["email"] = user.email
+    return creator
+
+
+def serialize_monitor(monitor: SandboxMonitor) -> dict[str, Any]:
+    return {
+        "id": monitor.id,
+        "org_id": ORG_ID,
+        "type": monitor.type,
+        "name": monitor.name,
+        "message": monitor.message,
+        "tags": list(monitor.tags),
+        "query": monitor.query,
+        "options": {
+            "notify_audit": False,
+            "locked": False,
+            "include_tags": True,
+            "new_host_delay": 300,
+            "require_full_window": False,
+            "notify_no_data": False,
+            "thresholds": {"critical": 1.0},
+            "silenced": {},
+        },
+        "multi": "by {" in monitor.query,
+        "created_at": int(monitor.created.timestamp() * 1000),
+        "created": iso(monitor.created),
+        "modified": iso(monitor.modified),
+        "deleted": None,
+        "restricted_roles": None,
+        "priority": monitor.priority,
+        "overall_state_modified": iso(monitor.modified.replace(microsecond=0)),
+        "overall_state": monitor.overall_state,
+        "creator": _creator(monitor.creator),
+        "matching_downtimes": [],
+    }
+
+
+def serialize_search_result(monitor: SandboxMonitor) -> dict[str, Any]:
+    return {
+        "status": monitor.overall_state,
+        "scopes": _scopes(monitor.query),
+        "classification": CLASSIFICATIONS.get(monitor.type, "custom"),
+        "creator": _creator(monitor.creator, with_email=False),
+        "metrics": [],
+        "notifications": [],
+        "muted_until_ts": None,
+        "query": monitor.query,
+        "id": monitor.id,
+        "last_triggered_ts": None,
+        "name": monitor.name,
+        "tags": list(monitor.tags),
+        "org_id": ORG_ID,
+        "priority": monitor.priority,
+        "overall_state_modified": _epoch(monitor.modified),
+        "restricted_roles": None,
+        "type": monitor.type,
+    }
+
+
+def _scopes(query: str) -> list[str]:
+    match = re.search(r"\{([^}]*)\}", query)
+    if not match:
+        return []
+    return [s.strip() for s in match.group(1).split(",") if s.strip() and s.strip() != "*"]
+
+
+def _tags_match(monitor: SandboxMonitor, wanted: Iterable[str]) -> bool:
+    tags = set(monitor.tags)
+    return all(tag in tags for tag in wanted)
+
+
+def list_monitors(params: Any) -> list[dict[str, Any]]:
+    """`GET /api/v1/monitor`: name substring, scope `tags`, `monitor_tags`, optional paging."""
+    group_states = [g.strip() for g in params.get("group_states", "").split(",") if g.strip()]
+    if any(g not in GROUP_STATES for g in group_states):
+        raise bad_request("Invalid group_state filters.")
+    name = params.get("name", "").lower()
+    monitor_tags = [t.strip() for t in params.get("monitor_tags", "").split(",") if t.strip()]
+    scope_tags = [t.strip() for t in params.get("tags", "").split(",") if t.strip()]
+    found = [
+        m
+        for m in SandboxMonitor.objects.select_related("creator")
+        if name in m.name.lower()
+        and _tags_match(m, monitor_tags)
+        and all(tag in _scopes(m.query) for tag in scope_tags)
+    ]
+    if "page" in params:
+        page = _int_param(params, "page", 0)
+        size = _int_param(params, "page_size", 100)
+        if size > 1000:
+            raise bad_request("page_size must be at most 1000")
+        found = found[page * size : (page + 1) * size]
+    return [serialize_monitor(m) for m in found]
+
+
+def _int_param(params: Any, name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"Invalid value for {name}: {raw}") from None
+    if value < 0:
+        raise bad_request(f"Invalid value for {name}: {raw}")
+    return value
+
+
+def _search_terms(query: str) -> list[str]:
+    try:
+        return shlex.split(query)
+    except ValueError:
+        raise bad_request("Query parsing error: unbalanced quotes") from None
+
+
+def _search_filter(monitor: SandboxMonitor, terms: list[str]) -> bool:
+    for term in terms:
+        key, sep, value = term.partition(":")
+        key = key.lower()
+        if sep and key == "tag":
+            if value.strip('"') not in monitor.tags:
+                return False
+        elif sep and key == "type":
+            classification = CLASSIFICATIONS.get(monitor.type, "custom")
+            if value.lower() not in (classification, monitor.type):
+                return False
+        elif sep and key == "status":
+            if monitor.overall_state != SEARCH_STATUSES[value.lower()]:
+                return False
+        elif sep and key == "id":
+            if str(monitor.id) != value:
+                return False
+        elif sep and key == "priority":
+            if str(monitor.priority or "") != value.lstrip("p").lstrip("P"):
+                return False
+        elif term.lower() not in monitor.name.lower():
+            return False
+    return True
+
+
+def search_monitors(params: Any) -> dict[str, Any]:
+    """`GET /api/v1/monitor/search`: text over names, `tag:`, `type:`, `status:`, `id:`."""
+    terms = _search_terms(params.get("query", ""))
+    for term in terms:
+        key, sep, value = term.partition(":")
+        if sep and key.lower() == "status" and value.lower() not in SEARCH_STATUSES:
+            raise bad_request(f"Query parsing error: '{value}' is not a valid monitor status")
+    page = _int_param(params, "page", 0)
+    per_page = _int_param(params, "per_page", 30) or 30
+    if per_page > 1000:
+        raise bad_request("per_page must be at most 1000")
+    sort_field, _, order = params.get("sort", "name,asc").partition(",")
+    found = [
+        m for m in SandboxMonitor.objects.select_related("creator") if _search_filter(m, terms)
+    ]
+    keys = {"name": lambda m: m.name.lower(), "status": lambda m: m.overall_state}
+    found.sort(key=keys.get(sort_field, keys["name"]), reverse=order == "desc")
+    chunk = found[page * per_page : (page + 1) * per_page]
+    return {
+        "counts": {
+            "status": _counts(m.overall_state for m in found),
+            "muted": _counts(False for _ in found),
+            "tag": _counts(t for m in found for t in m.tags)[:20],
+            "type": _counts(CLASSIFICATIONS.get(m.type, "custom") for m in found),
+        },
+        "monitors": [serialize_search_result(m) for m in chunk],
+        "metadata": {
+            "total_count": len(found),
+            "page_count": len(chunk),
+            "page": page,
+            "per_page": per_page,
+        },
+    }
+
+
+def _counts(values: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"count": c, "name": n} for n, c in Counter(values).most_common()]
+
+
+def get_monitor(monitor_id: str) -> SandboxMonitor:
+    try:
+        return SandboxMonitor.objects.select_related("creator").get(id=int(monitor_id))
+    except (ValueError, SandboxMonitor.DoesNotExist):
+        raise ApiError(404, "Monitor not found") from None

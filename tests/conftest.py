@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from downtimes_app.sandbox import clock, faults, seed
+
+SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
+# A fixed, ordinary moment: a Monday morning, well away from daylight-saving changes.
+NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_sandbox() -> Iterator[None]:
+    """Each test starts with real time, no injected faults and an empty cache."""
+    cache.clear()
+    yield
+    clock.set_now(None)
+    faults.reset()
+    cache.clear()
+
+
+@pytest.fixture
+def frozen_now() -> datetime:
+    clock.set_now(NOW)
+    return NOW
+
+
+@pytest.fixture
+def org(db, frozen_now) -> seed.Org:
+    """The hand-written demo org (no generated volume), seeded at NOW."""
+    seed.seed(downtimes=0, now=frozen_now)
+    return seed.current_org()
+
+
+class SandboxApi:
+    """Calls the sandbox over Django's test client, with the sandbox's keys."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        headers=None,
+        **params,
+    ):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        kwargs: dict[str, Any] = {"headers": {**SANDBOX_HEADERS, **(headers or {})}}
+        if data is not None:
+            kwargs.update(data=data, content_type="application/json")
+        url = f"/sandbox{path}"
+        if params:
+            kwargs["QUERY_STRING"] = "&".join(f"{k}={v}" for k, v in params.items())
+        return getattr(self.client, method.lower())(url, **kwargs)
+
+    def get(self, path: str, **params):
+        return self.call("GET", path, **params)
+
+    def post(self, path: str, body: Any = None, **kwargs):
+        return self.call("POST", path, body, **kwargs)
+
+    def patch(self, path: str, body: Any = None, **kwargs):
+        return self.call("PATCH", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.call("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(db) -> SandboxApi:
+    return SandboxApi(Client())
+
+
+def create_body(**attributes: Any) -> dict[str, Any]:
+    attributes.setdefault("scope", "env:prod")
+    attributes.setdefault("monitor_identifier", {"monitor_tags": ["team:payments"]})
+    return {"data": {"type": "downtime", "attributes": attributes}}
