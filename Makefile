@@ -29,6 +29,7 @@ run: export DEBUG ?= true
 run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_sandbox --if-empty
+	$(PY) manage.py ensure_demo_user
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.

@@ -71,6 +71,12 @@ DATADOG_RATE_LIMIT_WAIT_CAP = 5.0
 DATADOG_PAGE_SIZE = 100
 DATADOG_MAX_WORKERS = 8
 
+# The whole downtime set is cached this many seconds; pages, tabs and searches read the copy.
+DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))
+# After a failed refresh, wait this long before asking Datadog again.
+DOWNTIME_FAILURE_PAUSE = 10
+DOWNTIME_REFRESH_LOCK_SECONDS = 60
+
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -85,17 +91,55 @@ INSTALLED_APPS = [
     "downtimes_app.sandbox",
 ]
 
+# --- accounts -------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "downtimes:list"
+LOGOUT_REDIRECT_URL = "login"
+# Read-only access without signing in, for trusted networks; writes still need an editor.
+DASHBOARD_ANONYMOUS_READ = env.bool("DASHBOARD_ANONYMOUS_READ", False)
+# A header set by an SSO reverse proxy naming the user, e.g. X-Forwarded-User.
+DASHBOARD_PROXY_USER_HEADER = env.str("DASHBOARD_PROXY_USER_HEADER")
+DASHBOARD_PROXY_DEFAULT_ROLE = env.choice(
+    "DASHBOARD_PROXY_DEFAULT_ROLE", ("viewer", "editor"), "viewer"
+)
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if DASHBOARD_PROXY_USER_HEADER:
+    AUTHENTICATION_BACKENDS.insert(0, "downtimes_app.access.ProxyUserBackend")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "downtimes_app.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    *(["downtimes_app.access.ProxyUserMiddleware"] if DASHBOARD_PROXY_USER_HEADER else []),
+    "django_htmx.middleware.HtmxMiddleware",
+    "downtimes_app.access.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# --- security headers and cookies ------------------------------------------------------------
+# Production (DEBUG off) assumes HTTPS, usually terminated by a proxy that says so in
+# X-Forwarded-Proto; each default can be turned off for a plain-HTTP internal deployment.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(env.number("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+if env.bool("SECURE_PROXY_SSL_HEADER", not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# htmx reads the token from the page (hx-headers on <body>), so the cookie can stay HttpOnly.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 12 * 60 * 60
 
 ROOT_URLCONF = "dashboard.urls"
 WSGI_APPLICATION = "dashboard.wsgi.application"

@@ -6,12 +6,16 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from downtimes_app import __version__
+from downtimes_app.access import can_write
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:
-    """What every page's frame needs: which Datadog it talks to (never the keys)."""
+    """What every page's frame needs: the viewer's role, which Datadog it is (never the keys)."""
     return {
         "sandbox_mode": settings.DATADOG_SANDBOX,
         "datadog_site": settings.DATADOG_SITE,
+        "datadog_app_url": settings.DATADOG_APP_URL,
+        "anonymous_read": settings.DASHBOARD_ANONYMOUS_READ,
+        "can_write": can_write(request.user) if hasattr(request, "user") else False,
         "app_version": __version__,
     }

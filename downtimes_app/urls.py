@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from .views import browse, downtime
 
 app_name = "downtimes"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", browse.home, name="home"),
+    path("healthz", browse.healthz, name="healthz"),
+    path("downtimes/", browse.downtime_list, name="list"),
+    path("downtimes/<str:downtime_id>/", downtime.downtime_detail, name="detail"),
 ]

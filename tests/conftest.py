@@ -86,3 +86,54 @@ def create_body(**attributes: Any) -> dict[str, Any]:
     attributes.setdefault("scope", "env:prod")
     attributes.setdefault("monitor_identifier", {"monitor_tags": ["team:payments"]})
     return {"data": {"type": "downtime", "attributes": attributes}}
+
+
+def make_user(username: str, role: str | None):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(
+        username=username, password=username, first_name=username.title()
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("erin", "editor")
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("victor", "viewer")
+
+
+@pytest.fixture
+def editor_client(editor) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def upstream_calls(monkeypatch) -> list[tuple[str, str]]:
+    """Every call the service module makes to Datadog (or the sandbox), as (method, path)."""
+    from downtimes_app.datadog import client as service
+
+    calls: list[tuple[str, str]] = []
+    original = service._request
+
+    def counting(method, path, **kwargs):
+        calls.append((method, path))
+        return original(method, path, **kwargs)
+
+    monkeypatch.setattr(service, "_request", counting)
+    return calls

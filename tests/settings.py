@@ -7,9 +7,16 @@ change the sandbox's behaviour, so they are cleared before the settings are read
 import os
 
 for _name in list(os.environ):
-    if _name.startswith(("DD_", "SANDBOX_")) or _name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"):
+    if _name.startswith(("DD_", "SANDBOX_", "DASHBOARD_", "SECURE_")) or _name in (
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+    ):
         del os.environ[_name]
 os.environ["SECRET_KEY"] = "tests-only-secret-key-not-used-anywhere-else"
+# Production settings, served over plain HTTP by the test client and the live server.
+os.environ["SECURE_SSL_REDIRECT"] = "false"
+os.environ["SECURE_COOKIES"] = "false"
 
 from dashboard.settings import *  # noqa: E402, F403
 

@@ -37,6 +37,7 @@ from .records import (
     RecurringSchedule,
     User,
     Window,
+    attributes_of,
 )
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "Unavailable",
     "User",
     "Window",
+    "attributes_of",
     "cancel_downtime",
     "create_downtime",
     "get_downtime",

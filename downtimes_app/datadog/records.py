@@ -147,6 +147,50 @@ class MonitorPage:
     total: int | None
 
 
+# --- back to Datadog's JSON ------------------------------------------------------------------
+
+
+def _wall(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def schedule_attributes(schedule: Schedule) -> dict[str, Any]:
+    if isinstance(schedule, RecurringSchedule):
+        return {
+            "timezone": schedule.timezone,
+            "recurrences": [
+                {
+                    "start": _wall(r.start) if r.start else None,
+                    "duration": r.duration,
+                    "rrule": r.rrule,
+                }
+                for r in schedule.recurrences
+            ],
+        }
+    return {
+        "start": schedule.start.isoformat() if schedule.start else None,
+        "end": schedule.end.isoformat() if schedule.end else None,
+    }
+
+
+def attributes_of(downtime: Downtime) -> dict[str, Any]:
+    """The writable attributes that would recreate `downtime` (clone, copy-as, audit, diffs)."""
+    return {
+        "scope": downtime.scope,
+        "monitor_identifier": (
+            {"monitor_id": downtime.monitor_id}
+            if downtime.monitor_id is not None
+            else {"monitor_tags": list(downtime.monitor_tags)}
+        ),
+        "schedule": schedule_attributes(downtime.schedule),
+        "message": downtime.message,
+        "display_timezone": downtime.display_timezone,
+        "notify_end_states": list(downtime.notify_end_states),
+        "notify_end_types": list(downtime.notify_end_types),
+        "mute_first_recovery_notification": downtime.mute_first_recovery_notification,
+    }
+
+
 # --- parsing -------------------------------------------------------------------------------
 
 

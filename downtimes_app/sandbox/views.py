@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
@@ -109,6 +110,7 @@ def _authenticate(request: HttpRequest, *, app_key: bool) -> JsonResponse | None
 
 def endpoint(*methods: str, app_key: bool = True) -> Callable[[View], View]:
     def decorate(view: View) -> View:
+        @login_not_required
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -1,0 +1,98 @@
+"""Who may do what: `viewer` reads, `editor` writes, superusers are editors.
+
+Roles are Django groups. Every write view is wrapped in `editor_required`, so the check happens
+on the server whatever the page showed; templates use `can_write` only to hide what a viewer
+cannot use.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import RemoteUserBackend
+from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
+
+VIEWER = "viewer"
+EDITOR = "editor"
+ROLES = (VIEWER, EDITOR)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def can_write(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_can_write", None)
+    if cached is None:
+        cached = user.groups.filter(name=EDITOR).exists()
+        user._can_write = cached
+    return cached
+
+
+def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse (403) anyone who is not an editor, before the view runs."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_write(request.user):
+            raise PermissionDenied("Only editors can change downtimes.")
+        return view(request, *args, **kwargs)
+
+    wrapper.writes = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+class SignInMiddleware(LoginRequiredMiddleware):
+    """Sign-in for every page, with two documented exceptions.
+
+    - `DASHBOARD_ANONYMOUS_READ`: anyone may read (trusted networks); writes still need an editor.
+    - htmx requests whose session ended are sent to the sign-in page as a whole page, not
+      swapped into a fragment.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[override]
+        if (
+            settings.DASHBOARD_ANONYMOUS_READ
+            and request.method in SAFE_METHODS
+            and not getattr(view_func, "writes", False)
+        ):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(self, request, view_func):  # type: ignore[override]
+        response = super().handle_no_permission(request, view_func)
+        if getattr(request, "htmx", False):
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = response["Location"]
+            return redirect
+        return response
+
+
+class ProxyUserMiddleware(RemoteUserMiddleware):
+    """Trust a reverse proxy's header naming the signed-in user (SSO gateways).
+
+    Only installed when DASHBOARD_PROXY_USER_HEADER is set; the proxy must strip that header from
+    what clients send, or anyone could claim any name.
+    """
+
+    @cached_property
+    def header(self) -> str:  # type: ignore[override]
+        name = settings.DASHBOARD_PROXY_USER_HEADER.upper().replace("-", "_")
+        return name if name.startswith("HTTP_") else f"HTTP_{name}"
+
+
+class ProxyUserBackend(RemoteUserBackend):
+    """Users first seen through the proxy header get the configured role (viewer by default)."""
+
+    def configure_user(self, request, user, created=True):  # type: ignore[override]
+        if created and settings.DASHBOARD_PROXY_DEFAULT_ROLE:
+            user.groups.add(Group.objects.get(name=settings.DASHBOARD_PROXY_DEFAULT_ROLE))
+        return user

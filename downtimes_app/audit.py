@@ -1,0 +1,81 @@
+"""Every write through the dashboard goes through `perform`: do it, record it, refresh the list.
+
+One place decides what a write leaves behind: an audit entry (who, when, what, before and after,
+the outcome, Datadog's words on failure) and an invalidated list cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from . import datadog, store
+from .models import AuditEntry
+
+T = TypeVar("T")
+
+
+def _actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
+    if not user.is_authenticated:
+        return "anonymous"
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+def record(
+    user: AbstractBaseUser | AnonymousUser,
+    action: str,
+    *,
+    downtime_id: str,
+    summary: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    error: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=user if user.is_authenticated else None,
+        actor_name=_actor_name(user),
+        action=action,
+        downtime_id=downtime_id,
+        summary=summary[:500],
+        before=dict(before) if before is not None else None,
+        after=dict(after) if after is not None else None,
+        outcome=AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.OK,
+        error=error,
+    )
+
+
+def perform(
+    user: AbstractBaseUser | AnonymousUser,
+    action: str,
+    call: Callable[[], T],
+    *,
+    downtime_id: str = "",
+    summary: str,
+    before: Mapping[str, Any] | None = None,
+    after: Callable[[T], Mapping[str, Any] | None] | None = None,
+) -> T:
+    """Run one write against Datadog and leave its trace, whether it worked or not."""
+    try:
+        result = call()
+    except datadog.DatadogError as error:
+        record(
+            user, action, downtime_id=downtime_id, summary=summary, before=before, error=str(error)
+        )
+        raise
+    finally:
+        # Even a failed write may have changed something (a timeout, say): look again.
+        store.invalidate()
+    if isinstance(result, datadog.Downtime):
+        downtime_id = downtime_id or result.id
+    record(
+        user,
+        action,
+        downtime_id=downtime_id,
+        summary=summary,
+        before=before,
+        after=after(result) if after is not None else None,
+    )
+    return result

@@ -1,0 +1,257 @@
+"""The list page's state and the work it asks of the cached set: filter, count, sort, page.
+
+Everything a view of the list shows is in its query string, so a pasted link reproduces it.
+`ListQuery.from_params` never fails: a bad value falls back to its default and leaves a notice
+saying so. The functions here are pure; the view passes in the downtimes and "now".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from urllib.parse import urlencode
+
+from . import schedules
+from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
+
+ALL = "all"
+TABS = (ACTIVE, SCHEDULED, ENDED, CANCELED, ALL)
+TAB_LABELS = {
+    ACTIVE: "Active",
+    SCHEDULED: "Scheduled",
+    ENDED: "Ended",
+    CANCELED: "Canceled",
+    ALL: "All",
+}
+KINDS = {"": "One-time and recurring", "one-time": "One-time", "recurring": "Recurring"}
+SORTS = {
+    "": "Best for the tab",
+    "start": "Start, earliest first",
+    "-start": "Start, latest first",
+    "end": "End, soonest first",
+    "-end": "End, latest first",
+    "created": "Created, oldest first",
+    "-created": "Created, newest first",
+}
+PAGE_SIZES = (25, 50, 100)
+MAX_SEARCH = 200
+ME = "me"
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    status: str = ACTIVE
+    q: str = ""
+    creator: str = ""  # a Datadog user id, or "me": downtimes the viewer created here
+    monitor: str = ""  # a monitor id
+    kind: str = ""
+    sort: str = ""
+    page: int = 1
+    per_page: int = PAGE_SIZES[0]
+    tz: str = ""
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> tuple[ListQuery, list[str]]:
+        notices: list[str] = []
+        values: dict[str, object] = {}
+
+        def text(name: str) -> str:
+            return str(params.get(name, "") or "").strip()
+
+        status = text("status").lower()
+        if status and status not in TABS:
+            notices.append(f"There is no {status!r} tab; showing Active downtimes.")
+        elif status:
+            values["status"] = status
+        q = text("q")
+        if len(q) > MAX_SEARCH:
+            notices.append(f"The search was cut to its first {MAX_SEARCH} characters.")
+            q = q[:MAX_SEARCH]
+        values["q"] = q
+        values["creator"] = text("creator")[:100]
+        monitor = text("monitor")
+        if monitor and not monitor.isdigit():
+            notices.append(f"Monitor {monitor[:40]!r} is not a monitor id; showing every monitor.")
+        else:
+            values["monitor"] = monitor
+        kind = text("kind")
+        if kind not in KINDS:
+            notices.append(f"Unknown kind {kind[:40]!r}; showing one-time and recurring.")
+        else:
+            values["kind"] = kind
+        sort = text("sort")
+        if sort not in SORTS:
+            notices.append(f"Cannot sort by {sort[:40]!r}; using the tab's usual order.")
+        else:
+            values["sort"] = sort
+        per_page = text("per_page")
+        if per_page:
+            if per_page.isdigit() and int(per_page) in PAGE_SIZES:
+                values["per_page"] = int(per_page)
+            else:
+                notices.append(
+                    f"Page size {per_page[:20]!r} is not one of {', '.join(map(str, PAGE_SIZES))}; "
+                    f"showing {PAGE_SIZES[0]}."
+                )
+        page = text("page")
+        if page:
+            if page.isdigit() and int(page) >= 1:
+                values["page"] = min(int(page), 10**6)
+            else:
+                notices.append(f"Page {page[:20]!r} is not a page number; showing the first page.")
+        tz = text("tz")
+        if tz:
+            try:
+                schedules.get_zone(tz)
+                values["tz"] = tz
+            except schedules.ScheduleError:
+                notices.append(f"Unknown time zone {tz[:60]!r}; showing times in your own.")
+        return cls(**values), notices  # type: ignore[arg-type]
+
+    def params(self, **changes: object) -> dict[str, str]:
+        """The query string values that differ from the defaults, after `changes`."""
+        query = replace(self, **changes)  # type: ignore[arg-type]
+        defaults = ListQuery()
+        out: dict[str, str] = {}
+        for item in fields(self):
+            value = getattr(query, item.name)
+            if value != getattr(defaults, item.name):
+                out[item.name] = str(value)
+        return out
+
+    def url(self, path: str, *, extra: Mapping[str, str] | None = None, **changes: object) -> str:
+        # A change of tab, filter, sort or size starts again at page one.
+        if "page" not in changes and set(changes) - {"tz"}:
+            changes["page"] = 1
+        encoded = urlencode({**self.params(**changes), **(extra or {})})
+        return f"{path}?{encoded}" if encoded else path
+
+
+# --- searching ------------------------------------------------------------------------------
+
+
+def haystack(downtime: Downtime) -> str:
+    """The text a search looks through: scope, message, monitor, monitor tags, creator."""
+    parts = [downtime.scope, downtime.message or "", downtime.id, *downtime.monitor_tags]
+    if downtime.monitor is not None:
+        parts.append(downtime.monitor.name)
+    if downtime.monitor_id is not None:
+        parts.append(str(downtime.monitor_id))
+    creator = downtime.creator
+    if creator is not None:
+        parts += [creator.name or "", creator.handle or "", creator.email or ""]
+    return "\n".join(parts).lower()
+
+
+@dataclass
+class Index:
+    """Per-snapshot work done once: search text for each downtime."""
+
+    downtimes: Sequence[Downtime]
+    texts: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.texts = [haystack(d) for d in self.downtimes]
+
+
+def _matches_terms(text: str, terms: list[str]) -> bool:
+    return all(term in text for term in terms)
+
+
+# --- running a query ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    rows: list[Downtime]
+    counts: dict[str, int]
+    total: int  # in the current tab, after filters
+    page: int
+    pages: int
+    notices: list[str]
+
+
+def _sort_key(sort: str, now: datetime):
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    near = datetime.min.replace(tzinfo=now.tzinfo)
+
+    def start(d: Downtime) -> datetime:
+        window = d.window
+        return window.start if window else near
+
+    def end(d: Downtime) -> datetime:
+        window = d.window
+        # A window that never ends sorts after every one that does.
+        return window.end if window and window.end else far
+
+    def created(d: Downtime) -> datetime:
+        return d.created or near
+
+    return {"start": start, "end": end, "created": created}[sort.lstrip("-")]
+
+
+def default_sort(status: str) -> str:
+    """The order that answers the tab's question first."""
+    return {
+        ACTIVE: "end",  # what unmutes soonest
+        SCHEDULED: "start",  # what mutes next
+        ENDED: "-end",  # what just ended
+        CANCELED: "-created",
+        ALL: "-created",
+    }[status]
+
+
+def run(
+    downtimes: Sequence[Downtime],
+    query: ListQuery,
+    now: datetime,
+    *,
+    index: Index | None = None,
+    mine: Iterable[str] = (),
+) -> Result:
+    terms = query.q.lower().split()
+    texts = index.texts if index is not None else None
+    monitor = int(query.monitor) if query.monitor else None
+    my_ids = set(mine) if query.creator == ME else None
+    filtered: list[Downtime] = []
+    for position, downtime in enumerate(downtimes):
+        if query.kind and downtime.is_recurring != (query.kind == "recurring"):
+            continue
+        if monitor is not None and downtime.monitor_id != monitor:
+            continue
+        if my_ids is not None:
+            if downtime.id not in my_ids:
+                continue
+        elif query.creator and downtime.creator_id != query.creator:
+            continue
+        if terms:
+            text = texts[position] if texts is not None else haystack(downtime)
+            if not _matches_terms(text, terms):
+                continue
+        filtered.append(downtime)
+    counts = Counter(d.status for d in filtered)
+    tab_counts = {tab: counts.get(tab, 0) for tab in TABS if tab != ALL}
+    tab_counts[ALL] = len(filtered)
+    if query.status != ALL:
+        filtered = [d for d in filtered if d.status == query.status]
+    sort = query.sort or default_sort(query.status)
+    filtered.sort(key=_sort_key(sort, now), reverse=sort.startswith("-"))
+    total = len(filtered)
+    pages = max(1, math.ceil(total / query.per_page))
+    notices = []
+    page = query.page
+    if page > pages:
+        notices.append(f"There is no page {page}; showing the last page, {pages}.")
+        page = pages
+    first = (page - 1) * query.per_page
+    return Result(
+        rows=filtered[first : first + query.per_page],
+        counts=tab_counts,
+        total=total,
+        page=page,
+        pages=pages,
+        notices=notices,
+    )

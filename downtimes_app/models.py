@@ -1,0 +1,47 @@
+"""The dashboard's own records: the audit trail of writes made through it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One write through the dashboard: who, when, what, the downtime, before/after, outcome.
+
+    Entries are only ever added. Nothing in the dashboard edits or deletes them, and the admin
+    shows them read-only.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        EDIT = "edit", "Edited"
+        CANCEL = "cancel", "Canceled"
+        END_NOW = "end_now", "Ended now"
+        EXTEND = "extend", "Extended"
+        BULK_CANCEL = "bulk_cancel", "Canceled in bulk"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text too, so the trail still names people whose accounts were removed.
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
+    downtime_id = models.CharField(max_length=64, blank=True, db_index=True)
+    summary = models.CharField(max_length=500)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.downtime_id}"

@@ -1,0 +1,210 @@
+"""How a downtime reads to a person: words, relative times and badges, in their time zone.
+
+Pure functions of a record, "now" and the viewer's zone, shared by the list, the detail page and
+the link previews, so a downtime is described the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from . import schedules
+from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, RecurringSchedule, Window
+from .scope import Chip, scope_chips
+
+HOUR = timedelta(hours=1)
+WEEK = timedelta(days=7)
+EXCERPT = 120
+
+
+def span(delta: timedelta) -> str:
+    """A rounded length of time: "1h 20m", "3d 4h", "45m"."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days >= 7:
+        return f"{days}d"
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time as shown to one viewer, with UTC kept for the hover title."""
+
+    at: datetime
+    zone: ZoneInfo
+    now: datetime
+
+    @property
+    def local(self) -> datetime:
+        return self.at.astimezone(self.zone)
+
+    @property
+    def day(self) -> str:
+        local, today = self.local.date(), self.now.astimezone(self.zone).date()
+        offset = (local - today).days
+        if offset == 0:
+            return "Today"
+        if offset == 1:
+            return "Tomorrow"
+        if offset == -1:
+            return "Yesterday"
+        if 1 < offset < 7:
+            return f"{local:%a}"
+        if local.year == today.year:
+            return f"{local.day} {local:%b}"
+        return f"{local.day} {local:%b} {local.year}"
+
+    @property
+    def time(self) -> str:
+        return f"{self.local:%H:%M}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.day} {self.time}"
+
+    @property
+    def zone_label(self) -> str:
+        return self.local.strftime("%Z")
+
+    @property
+    def utc_title(self) -> str:
+        return f"{self.at.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def iso(self) -> str:
+        return self.at.isoformat()
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    tone: str  # "danger", "warn" or "info"
+    hint: str
+
+
+@dataclass(frozen=True)
+class Row:
+    downtime: Downtime
+    chips: tuple[Chip, ...]
+    target: str
+    target_kind: str  # "monitor", "tags" or "all"
+    schedule: str
+    window_text: str
+    start: Moment | None
+    end: Moment | None
+    creator: str
+    excerpt: str
+    badges: tuple[Badge, ...]
+
+    @property
+    def status(self) -> str:
+        return self.downtime.status
+
+
+def target(downtime: Downtime) -> tuple[str, str]:
+    """What the downtime mutes: ("monitor", name), ("tags", "team:db, env:prod") or ("all", ...)."""
+    if downtime.monitor_id is not None:
+        name = downtime.monitor.name if downtime.monitor else f"Monitor {downtime.monitor_id}"
+        return "monitor", name
+    if not downtime.monitor_tags or downtime.monitor_tags == ("*",):
+        return "all", "All monitors"
+    return "tags", ", ".join(downtime.monitor_tags)
+
+
+def schedule_words(downtime: Downtime, zone: ZoneInfo, now: datetime) -> str:
+    schedule = downtime.schedule
+    if isinstance(schedule, RecurringSchedule):
+        parts = [
+            schedules.describe_recurrence(r.start, r.rrule, r.duration)
+            for r in schedule.recurrences
+        ]
+        return "; ".join(parts) + f" {schedule.timezone}"
+    start = schedule.start or downtime.created
+    if start is None:
+        return "Starts when created, no end"
+    begin = Moment(start, zone, now)
+    if schedule.end is None:
+        return f"From {begin.label} {begin.zone_label}, no end"
+    end = Moment(schedule.end, zone, now)
+    if begin.local.date() == end.local.date():
+        return f"{begin.label} to {end.time} {end.zone_label}"
+    return f"{begin.label} to {end.label} {end.zone_label}"
+
+
+def window_text(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
+    window = downtime.window
+    status = downtime.status
+    if status == CANCELED:
+        when = downtime.canceled or downtime.modified
+        return f"canceled {span(now - when)} ago" if when else "canceled"
+    if window is None:
+        return ""
+    if status == ACTIVE:
+        if window.end is None:
+            return f"running for {span(now - window.start)}, no end"
+        return f"ends in {span(window.end - now)}"
+    if status == SCHEDULED:
+        moment = Moment(window.start, zone, now)
+        soon = f" (in {span(window.start - now)})" if window.start - now < timedelta(days=1) else ""
+        day = moment.day.lower() if moment.day in ("Today", "Tomorrow") else moment.day
+        return f"starts {day} {moment.time}{soon}"
+    if status == ENDED:
+        ended = window.end or window.start
+        if now - ended < timedelta(days=2):
+            return f"ended {span(now - ended)} ago"
+        return f"ended {Moment(ended, zone, now).day}"
+    return ""
+
+
+def badges(downtime: Downtime, now: datetime) -> tuple[Badge, ...]:
+    """What needs attention: no end, ending within the hour, running for over a week."""
+    window = downtime.window
+    found = []
+    if (
+        downtime.status in (ACTIVE, SCHEDULED)
+        and not downtime.is_recurring
+        and window
+        and window.end is None
+    ):
+        found.append(Badge("no end", "danger", "Stays muted until someone ends it"))
+    if downtime.status == ACTIVE and window is not None:
+        if window.end is not None and window.end - now <= HOUR:
+            found.append(Badge("ends within the hour", "warn", "Alerts resume soon"))
+        if now - window.start > WEEK:
+            found.append(
+                Badge("over a week", "danger", f"Muted since {span(now - window.start)} ago")
+            )
+    return tuple(found)
+
+
+def excerpt(message: str | None) -> str:
+    first = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
+    return first if len(first) <= EXCERPT else first[: EXCERPT - 1].rstrip() + "\u2026"
+
+
+def row(downtime: Downtime, now: datetime, zone: ZoneInfo) -> Row:
+    kind, what = target(downtime)
+    window: Window | None = downtime.window
+    creator = downtime.creator.display_name if downtime.creator else ""
+    return Row(
+        downtime=downtime,
+        chips=scope_chips(downtime.scope),
+        target=what,
+        target_kind=kind,
+        schedule=schedule_words(downtime, zone, now),
+        window_text=window_text(downtime, now, zone),
+        start=Moment(window.start, zone, now) if window else None,
+        end=Moment(window.end, zone, now) if window and window.end else None,
+        creator=creator,
+        excerpt=excerpt(downtime.message),
+        badges=badges(downtime, now),
+    )

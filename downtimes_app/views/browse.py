@@ -1,0 +1,139 @@
+"""Browsing: the downtime list, the home page and the health check."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .. import datadog, listing, presenters, schedules, store
+from ..models import AuditEntry
+from ..timekeeping import TZ_COOKIE, now, viewer_zone
+
+_indexes: dict[str, listing.Index] = {}
+
+
+def _index(snapshot: store.Snapshot | None) -> listing.Index | None:
+    """Search text for a snapshot, built once per process per snapshot version."""
+    if snapshot is None:
+        return None
+    index = _indexes.get(snapshot.version)
+    if index is None:
+        index = listing.Index(snapshot.downtimes)
+        _indexes.clear()
+        _indexes[snapshot.version] = index
+    return index
+
+
+def _my_downtime_ids(request: HttpRequest) -> list[str]:
+    if not request.user.is_authenticated:
+        return []
+    return list(
+        AuditEntry.objects.filter(
+            actor=request.user, action=AuditEntry.Action.CREATE, outcome=AuditEntry.Outcome.OK
+        ).values_list("downtime_id", flat=True)
+    )
+
+
+def _choices(downtimes: tuple[datadog.Downtime, ...]) -> tuple[list, list]:
+    creators = {d.creator.id: d.creator.display_name for d in downtimes if d.creator}
+    monitors = {d.monitor_id: d.monitor.name for d in downtimes if d.monitor}
+    return (
+        sorted(creators.items(), key=lambda item: item[1].lower()),
+        sorted(monitors.items(), key=lambda item: item[1].lower()),
+    )
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    return redirect("downtimes:list")
+
+
+@require_GET
+def downtime_list(request: HttpRequest) -> HttpResponse:
+    query, notices = listing.ListQuery.from_params(request.GET)
+    path = reverse("downtimes:list")
+    if request.GET.get("refresh"):
+        # Without JavaScript the refresh button is a link; refresh, then show the clean URL.
+        store.current(force=True)
+        return redirect(query.url(path, page=query.page))
+    current = store.current(force=request.headers.get("X-Refresh") == "1")
+    moment = now()
+    zone = viewer_zone(query.tz, request.COOKIES.get(TZ_COOKIE))
+    result = listing.run(
+        current.downtimes,
+        query,
+        moment,
+        index=_index(current.snapshot),
+        mine=_my_downtime_ids(request) if query.creator == listing.ME else (),
+    )
+    creators, monitors = _choices(current.downtimes)
+    context = {
+        "query": query,
+        "result": result,
+        "rows": [presenters.row(d, moment, zone) for d in result.rows],
+        "notices": notices + result.notices,
+        "current": current,
+        "fetched": (
+            presenters.Moment(current.snapshot.fetched_at, zone, moment)
+            if current.snapshot
+            else None
+        ),
+        "failed": presenters.Moment(current.failure.at, zone, moment) if current.failure else None,
+        "tabs": [
+            (tab, listing.TAB_LABELS[tab], result.counts[tab], query.url(path, status=tab))
+            for tab in listing.TABS
+        ],
+        "page_url": query.url(path, page=result.page),
+        "prev_url": query.url(path, page=result.page - 1) if result.page > 1 else "",
+        "next_url": query.url(path, page=result.page + 1) if result.page < result.pages else "",
+        "refresh_url": query.url(path, page=result.page, extra={"refresh": "1"}),
+        "creators": creators,
+        "monitors": monitors,
+        "sorts": listing.SORTS,
+        "kinds": listing.KINDS,
+        "page_sizes": listing.PAGE_SIZES,
+        "zone": zone.key,
+        "zone_label": moment.astimezone(zone).strftime("%Z"),
+        "ttl": settings.DOWNTIME_CACHE_TTL,
+        "tz_names": schedules.timezone_names(),
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return render(request, "downtimes/partials/_results.html", context)
+    return render(request, "downtimes/list.html", context)
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and people: is the app up, its database reachable, Datadog willing?
+
+    The answer names the kind of failure, never a key, URL or message that might carry one.
+    A Datadog outage does not fail the check: the dashboard still serves its last good data.
+    """
+    checks: dict[str, str] = {"app": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    try:
+        # One downtime is the cheapest call that needs both the API and the application key.
+        datadog.list_downtimes(limit=1, include=None)
+        checks["datadog"] = "ok"
+    except datadog.AuthError:
+        checks["datadog"] = "keys refused"
+    except datadog.RateLimited:
+        checks["datadog"] = "rate limited"
+    except datadog.DatadogError:
+        checks["datadog"] = "unavailable"
+    status = 200 if checks["database"] == "ok" else 503
+    return JsonResponse(checks, status=status)
