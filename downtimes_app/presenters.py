@@ -208,3 +208,80 @@ def row(downtime: Downtime, now: datetime, zone: ZoneInfo) -> Row:
         excerpt=excerpt(downtime.message),
         badges=badges(downtime, now),
     )
+
+
+# --- the next windows --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowRow:
+    """One upcoming window, in the schedule's zone and in the viewer's."""
+
+    start: Moment
+    end: Moment | None
+    viewer_start: Moment
+    viewer_end: Moment | None
+    ongoing: bool
+    # Set when the schedule zone's UTC offset differs from the previous window's (a clock change).
+    shift: str = ""
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> str:
+    offset = moment.astimezone(zone).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def recurrence_specs(
+    schedule: RecurringSchedule, fallback_start: datetime
+) -> list[schedules.RecurrenceSpec]:
+    """Evaluable recurrences; one without a start begins at `fallback_start` (its creation)."""
+    zone = schedules.get_zone(schedule.timezone)
+    specs = []
+    for recurrence in schedule.recurrences:
+        try:
+            duration = schedules.parse_duration(recurrence.duration)
+            schedules.check_rrule(recurrence.rrule)
+        except schedules.ScheduleError:
+            continue
+        start = recurrence.start or schedules.to_local(fallback_start, zone).replace(microsecond=0)
+        specs.append(schedules.RecurrenceSpec(start, recurrence.rrule, duration))
+    return specs
+
+
+def next_windows(
+    downtime: Downtime, now: datetime, viewer: ZoneInfo, limit: int = 10
+) -> list[WindowRow]:
+    """The ongoing window and the ones after it (a one-time downtime has just one)."""
+    schedule = downtime.schedule
+    if isinstance(schedule, RecurringSchedule):
+        zone = schedules.get_zone(schedule.timezone)
+        specs = recurrence_specs(schedule, downtime.created or now)
+        windows = schedules.upcoming_windows(specs, schedule.timezone, now, limit)
+    else:
+        zone = schedules.get_zone(downtime.display_timezone or "UTC")
+        start = schedule.start or downtime.created or now
+        windows = [Window(start, schedule.end)]
+    rows = []
+    previous = None
+    for window in windows:
+        offset = _offset(window.start, zone)
+        shift = ""
+        if previous is not None and offset != previous:
+            shift = f"Clocks change in {zone.key}: {previous} \u2192 {offset}"
+        elif window.end is not None and _offset(window.end, zone) != offset:
+            shift = f"Clocks change during this window: {offset} \u2192 {_offset(window.end, zone)}"
+        previous = offset
+        rows.append(
+            WindowRow(
+                start=Moment(window.start, zone, now),
+                end=Moment(window.end, zone, now) if window.end else None,
+                viewer_start=Moment(window.start, viewer, now),
+                viewer_end=Moment(window.end, viewer, now) if window.end else None,
+                ongoing=window.start <= now and (window.end is None or now < window.end),
+                shift=shift,
+            )
+        )
+    return rows

@@ -1,0 +1,104 @@
+"""How downtimes read: words, relative times, badges and the next windows across clock changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from downtimes_app import presenters, schedules
+from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+PARIS = schedules.get_zone("Europe/Paris")
+UTC_ZONE = schedules.get_zone("UTC")
+
+
+def one_time(start, end, status="active", **extra) -> Downtime:
+    return Downtime(
+        id="d1", status=status, scope="env:prod", schedule=OneTimeSchedule(start, end), **extra
+    )
+
+
+def weekly_new_york() -> Downtime:
+    return Downtime(
+        id="d2",
+        status="scheduled",
+        scope="env:prod",
+        display_timezone="America/New_York",
+        schedule=RecurringSchedule(
+            "America/New_York",
+            (Recurrence("FREQ=WEEKLY;BYDAY=TU,TH", "3h", datetime(2026, 2, 24, 2, 0)),),
+        ),
+    )
+
+
+def test_span_rounds_to_two_units():
+    assert presenters.span(timedelta(minutes=80)) == "1h 20m"
+    assert presenters.span(timedelta(days=3, hours=4, minutes=9)) == "3d 4h"
+    assert presenters.span(timedelta(seconds=20)) == "less than a minute"
+    assert presenters.span(timedelta(days=23, hours=5)) == "23d"
+
+
+def test_one_time_schedule_words_in_the_viewers_zone():
+    same_day = one_time(NOW + timedelta(hours=2), NOW + timedelta(hours=4))
+    assert presenters.schedule_words(same_day, UTC_ZONE, NOW) == "Today 14:00 to 16:00 UTC"
+    assert presenters.schedule_words(same_day, PARIS, NOW) == "Today 15:00 to 17:00 CET"
+    open_ended = one_time(datetime(2026, 2, 3, 9, tzinfo=UTC), None)
+    assert presenters.schedule_words(open_ended, UTC_ZONE, NOW) == "From 3 Feb 09:00 UTC, no end"
+
+
+def test_recurring_schedule_words_name_the_zone():
+    assert (
+        presenters.schedule_words(weekly_new_york(), UTC_ZONE, NOW)
+        == "Every Tue and Thu, 02:00\u201305:00 America/New_York"
+    )
+
+
+def test_window_text_and_badges():
+    ending = one_time(NOW - timedelta(days=8), NOW + timedelta(minutes=80))
+    assert presenters.window_text(ending, NOW, UTC_ZONE) == "ends in 1h 20m"
+    assert [b.label for b in presenters.badges(ending, NOW)] == ["over a week"]
+    soon = one_time(NOW - timedelta(hours=1), NOW + timedelta(minutes=20))
+    assert [b.label for b in presenters.badges(soon, NOW)] == ["ends within the hour"]
+    forever = one_time(NOW - timedelta(hours=1), None)
+    assert presenters.window_text(forever, NOW, UTC_ZONE) == "running for 1h, no end"
+    assert [b.label for b in presenters.badges(forever, NOW)] == ["no end"]
+    later = one_time(NOW + timedelta(days=1, hours=2), None, status="scheduled")
+    assert presenters.window_text(later, NOW, UTC_ZONE) == "starts tomorrow 14:00"
+
+
+def test_target_names_the_monitor_or_the_tags():
+    by_tags = one_time(NOW, None, monitor_tags=("team:db", "env:prod"))
+    assert presenters.target(by_tags) == ("tags", "team:db, env:prod")
+    everything = one_time(NOW, None, monitor_tags=("*",))
+    assert presenters.target(everything) == ("all", "All monitors")
+    by_id = one_time(NOW, None, monitor_id=42)
+    assert presenters.target(by_id) == ("monitor", "Monitor 42")
+
+
+def test_row_uses_creator_handle_when_name_is_missing():
+    downtime = one_time(
+        NOW, None, creator=User(id="u", handle="dana.k@example.com"), message="first\nsecond"
+    )
+    row = presenters.row(downtime, NOW, UTC_ZONE)
+    assert row.creator == "dana.k@example.com"
+    assert row.excerpt == "first"
+
+
+def test_next_windows_mark_the_clock_change_and_show_both_zones():
+    rows = presenters.next_windows(weekly_new_york(), NOW, PARIS, limit=4)
+    starts = [r.start.local.strftime("%a %d %H:%M") for r in rows]
+    assert starts == ["Tue 03 02:00", "Thu 05 02:00", "Tue 10 02:00", "Thu 12 02:00"]
+    # In Paris the same windows move from 08:00 to 07:00 after New York springs forward.
+    assert [r.viewer_start.local.strftime("%H:%M") for r in rows] == [
+        "08:00",
+        "08:00",
+        "07:00",
+        "07:00",
+    ]
+    assert [bool(r.shift) for r in rows] == [False, False, True, False]
+    assert rows[2].shift == "Clocks change in America/New_York: UTC\u22125 \u2192 UTC\u22124"
+
+
+def test_next_windows_of_a_one_time_downtime_is_its_window():
+    rows = presenters.next_windows(one_time(NOW - timedelta(hours=1), None), NOW, PARIS)
+    assert len(rows) == 1 and rows[0].ongoing and rows[0].end is None
