@@ -33,3 +33,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def seeded(transactional_db, frozen_now):
+    """The demo org, seeded at the frozen NOW (the live server shares the sandbox clock)."""
+    from downtimes_app.sandbox import seed
+
+    seed.seed(downtimes=0, now=frozen_now)
+    return seed.current_org()
+
+
+def sign_in(page, live_server, username: str, role: str | None):
+    from tests.conftest import make_user
+
+    make_user(username, role)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", username)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/downtimes/**")
+    return page
+
+
+@pytest.fixture
+def editor_page(page, live_server, seeded):
+    """A browser page signed in as an editor, on the downtime list, with the demo org."""
+    return sign_in(page, live_server, "erin", "editor")
+
+
+@pytest.fixture
+def viewer_page(page, live_server, seeded):
+    return sign_in(page, live_server, "victor", "viewer")
