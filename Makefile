@@ -55,7 +55,6 @@ format: $(DEV_STAMP)
 test: $(DEV_STAMP) chromium lint
 	$(BIN)/pytest
 
-bench: export DEBUG ?= true
 bench: $(DEV_STAMP)
 	$(PY) -m bench
 

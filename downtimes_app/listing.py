@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from functools import cached_property
 from urllib.parse import urlencode
 
 from . import schedules
@@ -146,19 +147,74 @@ def haystack(downtime: Downtime) -> str:
     return "\n".join(parts).lower()
 
 
-@dataclass
-class Index:
-    """Per-snapshot work done once: search text for each downtime."""
-
-    downtimes: Sequence[Downtime]
-    texts: list[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.texts = [haystack(d) for d in self.downtimes]
-
-
 def _matches_terms(text: str, terms: list[str]) -> bool:
     return all(term in text for term in terms)
+
+
+class Index:
+    """Work done once per snapshot, so a page view costs little more than its own rows.
+
+    Search text, status counts, the sorted order of each tab and the filter choices are all
+    derived from the snapshot alone, so they are computed the first time they are asked for and
+    reused until the next refresh.
+    """
+
+    def __init__(self, downtimes: Sequence[Downtime]) -> None:
+        self.downtimes = downtimes
+        self.statuses = [d.status for d in downtimes]
+        self.counts = Counter(self.statuses)
+        self._texts: list[str] | None = None
+        self._keys: dict[str, list] = {}
+        self._orders: dict[tuple[str, str], list[int]] = {}
+        # Recent searches, so paging through one does not scan the whole set again.
+        self._searches: dict[tuple, list[int]] = {}
+
+    @property
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = [haystack(d) for d in self.downtimes]
+        return self._texts
+
+    def keys(self, sort: str) -> list:
+        field_name = sort.lstrip("-")
+        if field_name not in self._keys:
+            key = _sort_key(field_name)
+            self._keys[field_name] = [key(d) for d in self.downtimes]
+        return self._keys[field_name]
+
+    def order(self, positions: Iterable[int], sort: str) -> list[int]:
+        keys = self.keys(sort)
+        return sorted(positions, key=keys.__getitem__, reverse=sort.startswith("-"))
+
+    def tab_order(self, status: str, sort: str) -> list[int]:
+        """Positions in one tab (or all), sorted; cached, as every unfiltered view needs one."""
+        cached = self._orders.get((status, sort))
+        if cached is None:
+            positions = range(len(self.downtimes))
+            if status != ALL:
+                positions = [i for i in positions if self.statuses[i] == status]
+            cached = self._orders[(status, sort)] = self.order(positions, sort)
+        return cached
+
+    def search(self, query: ListQuery, mine: Iterable[str]) -> list[int]:
+        key = (query.q.lower(), query.creator, query.monitor, query.kind, frozenset(mine))
+        found = self._searches.get(key)
+        if found is None:
+            found = _filter(self, query, key[-1])
+            if len(self._searches) >= 64:
+                self._searches.clear()
+            self._searches[key] = found
+        return found
+
+    @cached_property
+    def creators(self) -> list[tuple[str, str]]:
+        found = {d.creator.id: d.creator.display_name for d in self.downtimes if d.creator}
+        return sorted(found.items(), key=lambda item: item[1].lower())
+
+    @cached_property
+    def monitors(self) -> list[tuple[int, str]]:
+        found = {d.monitor_id: d.monitor.name for d in self.downtimes if d.monitor}
+        return sorted(found.items(), key=lambda item: item[1].lower())
 
 
 # --- running a query ----------------------------------------------------------------------------
@@ -174,23 +230,24 @@ class Result:
     notices: list[str]
 
 
-def _sort_key(sort: str, now: datetime):
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    near = datetime.min.replace(tzinfo=now.tzinfo)
+_FAR = datetime.max.replace(tzinfo=UTC)
+_NEAR = datetime.min.replace(tzinfo=UTC)
 
+
+def _sort_key(field_name: str):
     def start(d: Downtime) -> datetime:
         window = d.window
-        return window.start if window else near
+        return window.start if window else _NEAR
 
     def end(d: Downtime) -> datetime:
         window = d.window
         # A window that never ends sorts after every one that does.
-        return window.end if window and window.end else far
+        return window.end if window and window.end else _FAR
 
     def created(d: Downtime) -> datetime:
-        return d.created or near
+        return d.created or _NEAR
 
-    return {"start": start, "end": end, "created": created}[sort.lstrip("-")]
+    return {"start": start, "end": end, "created": created}[field_name]
 
 
 def default_sort(status: str) -> str:
@@ -207,17 +264,50 @@ def default_sort(status: str) -> str:
 def run(
     downtimes: Sequence[Downtime],
     query: ListQuery,
-    now: datetime,
     *,
     index: Index | None = None,
     mine: Iterable[str] = (),
 ) -> Result:
+    index = index if index is not None and index.downtimes is downtimes else Index(downtimes)
+    sort = query.sort or default_sort(query.status)
+    filtered = query.q or query.creator or query.monitor or query.kind
+    if filtered:
+        positions = index.search(query, mine)
+        counts = Counter(index.statuses[i] for i in positions)
+        tab_counts = {tab: counts.get(tab, 0) for tab in TABS if tab != ALL}
+        tab_counts[ALL] = len(positions)
+        if query.status != ALL:
+            positions = [i for i in positions if index.statuses[i] == query.status]
+        ordered = index.order(positions, sort)
+    else:
+        tab_counts = {tab: index.counts.get(tab, 0) for tab in TABS if tab != ALL}
+        tab_counts[ALL] = len(index.downtimes)
+        ordered = index.tab_order(query.status, sort)
+    total = len(ordered)
+    pages = max(1, math.ceil(total / query.per_page))
+    notices = []
+    page = query.page
+    if page > pages:
+        notices.append(f"There is no page {page}; showing the last page, {pages}.")
+        page = pages
+    first = (page - 1) * query.per_page
+    return Result(
+        rows=[index.downtimes[i] for i in ordered[first : first + query.per_page]],
+        counts=tab_counts,
+        total=total,
+        page=page,
+        pages=pages,
+        notices=notices,
+    )
+
+
+def _filter(index: Index, query: ListQuery, mine: Iterable[str]) -> list[int]:
     terms = query.q.lower().split()
-    texts = index.texts if index is not None else None
+    texts = index.texts if terms else None
     monitor = int(query.monitor) if query.monitor else None
     my_ids = set(mine) if query.creator == ME else None
-    filtered: list[Downtime] = []
-    for position, downtime in enumerate(downtimes):
+    positions = []
+    for position, downtime in enumerate(index.downtimes):
         if query.kind and downtime.is_recurring != (query.kind == "recurring"):
             continue
         if monitor is not None and downtime.monitor_id != monitor:
@@ -227,31 +317,7 @@ def run(
                 continue
         elif query.creator and downtime.creator_id != query.creator:
             continue
-        if terms:
-            text = texts[position] if texts is not None else haystack(downtime)
-            if not _matches_terms(text, terms):
-                continue
-        filtered.append(downtime)
-    counts = Counter(d.status for d in filtered)
-    tab_counts = {tab: counts.get(tab, 0) for tab in TABS if tab != ALL}
-    tab_counts[ALL] = len(filtered)
-    if query.status != ALL:
-        filtered = [d for d in filtered if d.status == query.status]
-    sort = query.sort or default_sort(query.status)
-    filtered.sort(key=_sort_key(sort, now), reverse=sort.startswith("-"))
-    total = len(filtered)
-    pages = max(1, math.ceil(total / query.per_page))
-    notices = []
-    page = query.page
-    if page > pages:
-        notices.append(f"There is no page {page}; showing the last page, {pages}.")
-        page = pages
-    first = (page - 1) * query.per_page
-    return Result(
-        rows=filtered[first : first + query.per_page],
-        counts=tab_counts,
-        total=total,
-        page=page,
-        pages=pages,
-        notices=notices,
-    )
+        if texts is not None and not _matches_terms(texts[position], terms):
+            continue
+        positions.append(position)
+    return positions

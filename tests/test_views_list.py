@@ -237,6 +237,28 @@ def test_htmx_request_gets_only_the_results_fragment(viewer_client, stories):
     }
 
 
+def test_filter_form_pushes_the_clean_link_and_polling_pushes_nothing(viewer_client, stories):
+    form = viewer_client.get(
+        URL,
+        {
+            "status": "active",
+            "q": "legacy",
+            "creator": "",
+            "monitor": "",
+            "kind": "",
+            "sort": "",
+            "per_page": "25",
+            "tz": "",
+        },
+        headers={"HX-Request": "true", "HX-Trigger": "filters"},
+    )
+    assert form["HX-Push-Url"] == f"{URL}?q=legacy"
+    poll = viewer_client.get(
+        URL, {"q": "legacy"}, headers={"HX-Request": "true", "HX-Trigger": "results"}
+    )
+    assert "HX-Push-Url" not in poll
+
+
 def test_htmx_history_restore_gets_the_whole_page(viewer_client, stories):
     response = viewer_client.get(
         URL,

@@ -11,17 +11,17 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .. import datadog, listing, presenters, schedules, store
+from .. import datadog, listing, presenters, store
 from ..models import AuditEntry
 from ..timekeeping import TZ_COOKIE, now, viewer_zone
 
 _indexes: dict[str, listing.Index] = {}
 
 
-def _index(snapshot: store.Snapshot | None) -> listing.Index | None:
-    """Search text for a snapshot, built once per process per snapshot version."""
+def _index(snapshot: store.Snapshot | None) -> listing.Index:
+    """The list's per-snapshot work, done once per process per snapshot version."""
     if snapshot is None:
-        return None
+        return listing.Index(())
     index = _indexes.get(snapshot.version)
     if index is None:
         index = listing.Index(snapshot.downtimes)
@@ -37,15 +37,6 @@ def _my_downtime_ids(request: HttpRequest) -> list[str]:
         AuditEntry.objects.filter(
             actor=request.user, action=AuditEntry.Action.CREATE, outcome=AuditEntry.Outcome.OK
         ).values_list("downtime_id", flat=True)
-    )
-
-
-def _choices(downtimes: tuple[datadog.Downtime, ...]) -> tuple[list, list]:
-    creators = {d.creator.id: d.creator.display_name for d in downtimes if d.creator}
-    monitors = {d.monitor_id: d.monitor.name for d in downtimes if d.monitor}
-    return (
-        sorted(creators.items(), key=lambda item: item[1].lower()),
-        sorted(monitors.items(), key=lambda item: item[1].lower()),
     )
 
 
@@ -65,14 +56,13 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
     current = store.current(force=request.headers.get("X-Refresh") == "1")
     moment = now()
     zone = viewer_zone(query.tz, request.COOKIES.get(TZ_COOKIE))
+    index = _index(current.snapshot)
     result = listing.run(
-        current.downtimes,
+        index.downtimes,
         query,
-        moment,
-        index=_index(current.snapshot),
+        index=index,
         mine=_my_downtime_ids(request) if query.creator == listing.ME else (),
     )
-    creators, monitors = _choices(current.downtimes)
     context = {
         "query": query,
         "result": result,
@@ -93,19 +83,23 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
         "prev_url": query.url(path, page=result.page - 1) if result.page > 1 else "",
         "next_url": query.url(path, page=result.page + 1) if result.page < result.pages else "",
         "refresh_url": query.url(path, page=result.page, extra={"refresh": "1"}),
-        "creators": creators,
-        "monitors": monitors,
+        "creators": index.creators,
+        "monitors": index.monitors,
         "sorts": listing.SORTS,
         "kinds": listing.KINDS,
         "page_sizes": listing.PAGE_SIZES,
         "zone": zone.key,
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         "ttl": settings.DOWNTIME_CACHE_TTL,
-        "tz_names": schedules.timezone_names(),
+        "nav": "list",
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
-        return render(request, "downtimes/partials/_results.html", context)
+        response = render(request, "downtimes/partials/_results.html", context)
+        if htmx.trigger == "filters":
+            # The form sends every field, empty or default; the address bar gets the clean link.
+            response["HX-Push-Url"] = context["page_url"]
+        return response
     return render(request, "downtimes/list.html", context)
 
 
