@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -321,3 +321,27 @@ def _filter(index: Index, query: ListQuery, mine: Iterable[str]) -> list[int]:
             continue
         positions.append(position)
     return positions
+
+
+@dataclass(frozen=True)
+class Glance:
+    """The answer to "what is muted right now, and what comes next?" in one line."""
+
+    active: int
+    ending_soon: int
+    without_end: int
+    next_up: Downtime | None
+
+
+def glance(index: Index, now: datetime) -> Glance:
+    active = [index.downtimes[i] for i in index.tab_order(ACTIVE, "end")]
+    soon = now + timedelta(hours=1)
+    ending_soon = sum(1 for d in active if d.window and d.window.end and d.window.end <= soon)
+    without_end = sum(1 for d in active if d.window and d.window.end is None)
+    upcoming = index.tab_order(SCHEDULED, "start")
+    return Glance(
+        active=len(active),
+        ending_soon=ending_soon,
+        without_end=without_end,
+        next_up=index.downtimes[upcoming[0]] if upcoming else None,
+    )

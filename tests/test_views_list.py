@@ -77,6 +77,17 @@ def test_tabs_show_counts_and_all_lists_everything(viewer_client, stories):
     assert counts == {"active": "3", "scheduled": "5", "ended": "2", "canceled": "1", "all": "11"}
 
 
+def test_glance_says_what_is_muted_now_and_what_comes_next(viewer_client, stories):
+    page = viewer_client.get(URL, {"tz": "UTC"}).content.decode()
+    glance = re.search(r'<p class="glance">.*?</p>', page, re.S).group(0)
+    assert "3 downtimes muting now" in glance
+    assert "1 ends within the hour" in glance
+    assert "1 with no end" in glance
+    # The nightly ETL window (01:00 Berlin, 00:00 UTC) is the next thing to mute.
+    assert f"/downtimes/{stories['nightly']}/" in glance
+    assert "starts tomorrow 00:00" in glance
+
+
 def test_default_tab_is_active_sorted_by_what_unmutes_first(viewer_client, stories):
     response = viewer_client.get(URL)
     # The incident mute ends in 35 minutes, the upgrade in 6 hours, the forgotten one never.

@@ -92,6 +92,8 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         "ttl": settings.DOWNTIME_CACHE_TTL,
         "nav": "list",
+        "glance": (glance := listing.glance(index, moment)),
+        "next_up": presenters.row(glance.next_up, moment, zone) if glance.next_up else None,
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
