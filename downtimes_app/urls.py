@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, downtime
+from .views import browse, bulk, downtime
 
 app_name = "downtimes"
 
@@ -8,5 +8,11 @@ urlpatterns = [
     path("", browse.home, name="home"),
     path("healthz", browse.healthz, name="healthz"),
     path("downtimes/", browse.downtime_list, name="list"),
+    # Fixed paths before `downtimes/<id>/`, or they would be read as downtime ids.
+    path("downtimes/bulk-cancel/", bulk.bulk_cancel, name="bulk_cancel"),
     path("downtimes/<str:downtime_id>/", downtime.downtime_detail, name="detail"),
+    path("downtimes/<str:downtime_id>/monitors/", downtime.downtime_monitors, name="monitors"),
+    path("downtimes/<str:downtime_id>/cancel/", downtime.downtime_cancel, name="cancel"),
+    path("downtimes/<str:downtime_id>/end/", downtime.downtime_end, name="end"),
+    path("downtimes/<str:downtime_id>/extend/", downtime.downtime_extend, name="extend"),
 ]
