@@ -70,12 +70,9 @@ RECURRING_NOTE = (
 
 def offers(downtime: Downtime) -> Offers:
     status = downtime.status
-    if status == CANCELED:
-        return Offers(False, False, False, False, ("Canceled: it no longer mutes anything.",))
-    if status == ENDED:
-        return Offers(
-            False, False, False, False, ("Ended: Clone it to mute the same monitors again.",)
-        )
+    if status in (CANCELED, ENDED):
+        # The page's own banner says it no longer mutes anything; there is nothing to act on.
+        return Offers(False, False, False, False, ())
     if downtime.is_recurring:
         return Offers(True, False, False, False, (RECURRING_NOTE,))
     schedule = downtime.schedule
@@ -261,7 +258,9 @@ def extend(
         )
     summary = f"Moved the end from {_utc_words(_end_of(current))} to {_utc_words(end)}"
     updated = _write(user, AuditEntry.Action.EXTEND, current, summary, attributes)
-    return updated, f"Extended: now ends {_utc_words(end)}."
+    # The trail keeps UTC; the person who clicked reads the new end in their own zone.
+    shown = presenters.Moment(end, zone or ZoneInfo("UTC"), now)
+    return updated, f"Extended: it now ends {shown.label} {shown.zone_label}."
 
 
 def _canceled_copy(current: Downtime, now: datetime) -> Downtime:
