@@ -12,10 +12,13 @@
   document.addEventListener("change", function (event) {
     var all = event.target.closest && event.target.closest("input[data-select-all]");
     if (!all) return;
-    var form = all.form;
-    if (!form || !form.id) return;
-    var boxes = document.querySelectorAll('input[data-select][form="' + form.id + '"]');
-    for (var i = 0; i < boxes.length; i++) boxes[i].checked = all.checked;
+    if (!all.form) return;
+    // form.elements includes the row checkboxes tied to the form by their form="" attribute.
+    // (Not form.id: the checkboxes are named "id", which shadows the form's id property.)
+    var boxes = all.form.elements;
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].hasAttribute("data-select")) boxes[i].checked = all.checked;
+    }
   });
 
   // When the cancel confirmation is swapped in, put the keyboard on it.

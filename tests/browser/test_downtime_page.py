@@ -55,3 +55,18 @@ def test_a_shared_link_carries_opengraph_and_twitter_tags(viewer_page, live_serv
     assert meta('property="og:url"') == f"{live_server.url}/downtimes/{incident}/"
     assert meta('property="og:description"').startswith("Mutes [prod] payments-db")
     assert page.title().startswith(title)
+
+
+def test_select_all_on_the_list_then_cancel_them_together(editor_page, live_server):
+    page = editor_page
+    page.goto(f"{live_server.url}/downtimes/?status=scheduled")
+    page.get_by_label("Select all on this page").check()
+    boxes = page.locator("input[data-select]")
+    assert boxes.count() == 5
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.get_by_role("button", name="Cancel selected…").click()
+    page.wait_for_url("**/downtimes/bulk-cancel/?id=*")
+    assert page.locator("tr[id^=preview-]").count() == 5
+    page.get_by_role("button", name="Cancel these 5 downtimes").click()
+    page.get_by_text("Canceled 5 downtimes.").wait_for()
+    assert SandboxDowntime.objects.filter(canceled__isnull=False).count() == 1 + 5
