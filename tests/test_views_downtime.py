@@ -314,7 +314,7 @@ def test_cancel_confirmation_lists_the_monitors_the_tags_match(editor_client, st
     fragment = editor_client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'role="alertdialog"' in fragment and "<html" not in fragment
     assert "[prod] edge-proxy" in fragment
-    assert "It cancels the whole series" in text_of(fragment)
+    assert "Canceling ends the whole series: no later window will mute" in text_of(fragment)
 
 
 def test_cancel_without_javascript_posts_redirects_and_flashes(editor_client, editor, stories):
