@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from downtimes_app import store
+from downtimes_app.datadog.sites import find_site
 from downtimes_app.models import AuditEntry
 from downtimes_app.sandbox import faults
 from downtimes_app.sandbox.models import SandboxDowntime
@@ -188,11 +189,19 @@ def test_real_org_links_the_downtime_and_its_monitor_in_datadogs_ui(
 
     record = datadog.get_downtime(str(stories["incident"].uuid))
     monkeypatch.setattr(datadog, "get_downtime", lambda downtime_id, **_: record)
-    with override_settings(DATADOG_SANDBOX=False, DATADOG_APP_URL="https://app.datadoghq.eu"):
+    with override_settings(
+        DATADOG_SANDBOX=False,
+        DATADOG_SITE=find_site("datadoghq.eu"),
+        DATADOG_APP_URL="https://app.datadoghq.eu",
+        DATADOG_API_URL="https://relay:secret@proxy.internal",
+    ):
         page = page_of(viewer_client, stories["incident"])
     assert f'href="https://app.datadoghq.eu/monitors/downtimes?id={record.id}"' in page
     assert f'href="https://app.datadoghq.eu/monitors/{record.monitor_id}"' in page
     assert "Sandbox object" not in page
+    # Copied commands go to the site's public API, never to a configured proxy.
+    assert "curl -X POST https://api.datadoghq.eu/api/v2/downtime" in page
+    assert "proxy.internal" not in page and "secret" not in page
 
 
 def test_message_from_datadog_is_rendered_inert(viewer_client, api, org):
@@ -546,3 +555,11 @@ def test_extend_of_a_recurring_downtime_is_refused(editor_client, stories):
     )
     downtime.refresh_from_db()
     assert downtime.schedule == before
+
+
+def test_keep_it_and_other_htmx_reads_get_just_the_downtime_fragment(editor_client, stories):
+    response = editor_client.get(
+        reverse("downtimes:detail", args=[stories["incident"].uuid]), headers={"HX-Request": "true"}
+    )
+    page = response.content.decode()
+    assert "<html" not in page and page.count(f'id="downtime-{stories["incident"].uuid}"') == 1

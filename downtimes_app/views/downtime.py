@@ -63,12 +63,16 @@ def _datadog_ui(downtime: Downtime) -> dict[str, str]:
 
 
 def _api_url(request: HttpRequest) -> str:
-    """Where a copied command should send its request: Datadog, or this dashboard's sandbox."""
+    """Where a copied command should send its request: Datadog, or this dashboard's sandbox.
+
+    The site's public API, not DD_API_URL: that may be an internal proxy, possibly with
+    credentials in it, and the command is for someone's own shell and keys.
+    """
     if settings.DATADOG_SANDBOX:
         return request.build_absolute_uri(reverse("sandbox:downtimes")).removesuffix(
             "/api/v2/downtime"
         )
-    return settings.DATADOG_API_URL
+    return settings.DATADOG_SITE.api_url
 
 
 def _recurrences(downtime: Downtime) -> list[dict[str, Any]]:
