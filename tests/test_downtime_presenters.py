@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from downtimes_app import presenters, schedules
 from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
@@ -223,3 +225,23 @@ def test_windows_partial_shows_each_column_in_its_own_zone():
     assert "Mon 16 Nov 2026, 02:00" in html and "Mon 16 Nov, 08:00" in html
     shown = re.sub(r'(datetime|title)="[^"]*"', "", html)
     assert "07:00" not in shown
+
+
+_OURS = re.compile(
+    r'<a href="[^"]*" rel="noopener noreferrer nofollow" target="_blank">|</a>'
+    r'|<span class="mention">|</span>|<br>'
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>\"'&@:/.() \nabcjvsrpthx=;")) | st.characters(),
+        max_size=80,
+    )
+)
+def test_message_never_lets_markup_through_whatever_the_text(text):
+    html = str(presenters.render_message(text))
+    assert "<" not in _OURS.sub("", html) and ">" not in _OURS.sub("", html)
+    for href in re.findall(r'<a href="([^"]*)"', html):
+        assert href.startswith(("http://", "https://"))
