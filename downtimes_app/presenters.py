@@ -6,9 +6,14 @@ the link previews, so a downtime is described the same way everywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from . import schedules
 from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, RecurringSchedule, Window
@@ -285,3 +290,190 @@ def next_windows(
             )
         )
     return rows
+
+
+# --- the downtime page ---------------------------------------------------------------------------
+
+# Applied to text that is already HTML-escaped, so a URL can only contain `&amp;` entities: it
+# stops at `&lt;`, `&gt;`, `&quot;` and `&#x27;`, which were <, >, " and ' in Datadog's text.
+_URL = r"https?://(?:[^\s&<>\"']|&amp;)+"
+# A handle after whitespace or punctuation (`@slack-team-oncall`, `@someone@example.com`), never
+# the `@` inside an email address or a URL (URLs are matched first, left to right).
+_MENTION = r"(?<![\w@./])@\w[\w.+\-/@]*"
+_MESSAGE_TOKEN = re.compile(f"(?P<url>{_URL})|(?P<mention>{_MENTION})")
+_TRAILING = ".,;:!?"
+
+
+def _trim_url(url: str) -> tuple[str, str]:
+    """A URL and the punctuation after it that belongs to the sentence, not the link."""
+    tail = ""
+    while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        tail = url[-1] + tail
+        url = url[:-1]
+    return url, tail
+
+
+def render_message(text: str | None) -> SafeString:
+    """Datadog's message as inert HTML: escaped first, then links and @-mentions marked.
+
+    Only http(s) URLs become links, so `javascript:` and friends stay text; every character of
+    the input reaches the page through `escape`, and the only markup added is ours.
+    """
+    escaped = str(escape((text or "").replace("\r\n", "\n")))
+
+    def mark(match: re.Match[str]) -> str:
+        if match.group("url"):
+            url, tail = _trim_url(match.group("url"))
+            if url.endswith("://"):
+                return match.group(0)
+            return (
+                f'<a href="{url}" rel="noopener noreferrer nofollow" target="_blank">{url}</a>'
+                + tail
+            )
+        mention = match.group("mention")
+        handle = mention.rstrip(_TRAILING)
+        return f'<span class="mention">{handle}</span>{mention[len(handle) :]}'
+
+    return mark_safe(_MESSAGE_TOKEN.sub(mark, escaped).replace("\n", "<br>"))  # noqa: S308
+
+
+STATE_LABELS = {"alert": "Alert", "warn": "Warn", "no data": "No Data"}
+
+
+def _or(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def notify_words(downtime: Downtime) -> list[str]:
+    """The notify settings as sentences a person can act on (Datadog's field docs, in words)."""
+    states = [STATE_LABELS[s] for s in STATE_LABELS if s in downtime.notify_end_states]
+    states += [s for s in downtime.notify_end_states if s not in STATE_LABELS]
+    ends = []
+    if "expired" in downtime.notify_end_types:
+        ends.append("ends on schedule")
+    if "canceled" in downtime.notify_end_types:
+        ends.append("is canceled")
+    sentences = []
+    if not ends:
+        sentences.append(
+            "Monitors do not notify when this downtime ends, even if they are still alerting."
+        )
+    elif not states:
+        sentences.append(
+            f"When this downtime {' or '.join(ends)}, nothing is sent: no monitor state is chosen."
+        )
+    else:
+        sentences.append(
+            f"When this downtime {' or '.join(ends)}, monitors still in {_or(states)} notify again."
+        )
+    if downtime.mute_first_recovery_notification:
+        sentences.append("The first recovery notification during the downtime is muted.")
+    else:
+        sentences.append("Recovery notifications are sent as usual.")
+    return sentences
+
+
+# --- link previews (OpenGraph, Twitter cards) -------------------------------------------------
+# A chat app fetches a link once and keeps the preview, so previews use absolute times in UTC
+# ("until 14:00 UTC"), never "ends in 35m" or the sharer's own zone.
+
+
+def _utc(moment: datetime, now: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    if moment.date() == now.astimezone(UTC).date():
+        return f"{moment:%H:%M} UTC"
+    return f"{moment.day} {moment:%b} {moment:%H:%M} UTC"
+
+
+def _utc_span(window: Window, now: datetime) -> str:
+    if window.end is None:
+        return f"from {_utc(window.start, now)}, no end"
+    start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
+    head = _utc(start, now).removesuffix(" UTC")
+    tail = f"{end:%H:%M}" if end.date() == start.date() else _utc(end, now).removesuffix(" UTC")
+    return f"{head}\u2013{tail} UTC"
+
+
+def status_line(downtime: Downtime, now: datetime) -> str:
+    """ "Active until 14:00 UTC", "Scheduled 17 Nov 02:00-04:00 UTC", "Canceled 00:30 UTC"."""
+    window = downtime.window
+    status = downtime.status
+    recurring = " (recurring)" if downtime.is_recurring else ""
+    if status == CANCELED:
+        when = downtime.canceled or downtime.modified
+        return f"Canceled {_utc(when, now)}" if when else "Canceled"
+    if window is None:
+        return status.capitalize() or "Unknown"
+    if status == ACTIVE:
+        if window.end is None:
+            return f"Active since {_utc(window.start, now)}, no end"
+        return f"Active until {_utc(window.end, now)}{recurring}"
+    if status == SCHEDULED:
+        prefix = "Scheduled, next " if downtime.is_recurring else "Scheduled "
+        return f"{prefix}{_utc_span(window, now)}"
+    if status == ENDED:
+        return f"Ended {_utc(window.end or window.start, now)}"
+    return status.capitalize()
+
+
+def share_title(downtime: Downtime, now: datetime) -> str:
+    """ "Active until 14:00 UTC · env:prod AND service:db": what an unfurled link says first."""
+    scope = downtime.scope.strip() or "*"
+    return f"{status_line(downtime, now)} \u00b7 {'all scopes (*)' if scope == '*' else scope}"
+
+
+def share_description(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
+    kind, what = target(downtime)
+    mutes = {"monitor": f"Mutes {what}", "tags": f"Mutes monitors tagged {what}"}.get(
+        kind, "Mutes all monitors"
+    )
+    parts = [mutes, schedule_words(downtime, zone, now)]
+    if downtime.creator:
+        parts.append(f"Created by {downtime.creator.display_name}")
+    text = ". ".join(p for p in parts if p) + "."
+    note = excerpt(downtime.message)
+    return f"{text} {note}" if note else text
+
+
+# --- what an audited write changed ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(value, dict):
+        flat: dict[str, str] = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        flat = {}
+        for index, item in enumerate(value):
+            flat.update(_flatten(item, f"{prefix}[{index}]"))
+        return flat
+    if isinstance(value, list):
+        return {prefix: ", ".join(str(item) for item in value) or "(none)"}
+    if value is None:
+        return {prefix: "(none)"}
+    if isinstance(value, bool):
+        return {prefix: "yes" if value else "no"}
+    return {prefix: str(value)}
+
+
+def attribute_changes(before: Any, after: Any) -> list[Change]:
+    """Field by field, what differs between an audit entry's before and after attributes."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    old, new = _flatten(before), _flatten(after)
+    return [
+        Change(name, old.get(name, "(none)"), new.get(name, "(none)"))
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    ]

@@ -1,13 +1,32 @@
-"""One downtime: its permalink page."""
+"""One downtime: its permalink page, the monitors it mutes, and its quick actions."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from collections.abc import Callable
+from typing import Any
 
-from .. import datadog, presenters, store
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import actions, datadog, presenters, schedules, sharing, store
+from ..access import editor_required
+from ..datadog import Downtime, RecurringSchedule
+from ..models import AuditEntry
 from ..timekeeping import TZ_COOKIE, now, viewer_zone
+
+HISTORY_LIMIT = 50
+# Enough names to recognise what a cancel unmutes; the rest are counted.
+CONFIRM_MONITORS = 12
+MONITORS_SHOWN = 200
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def _not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpResponse:
@@ -19,33 +38,299 @@ def _not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpRespo
     )
 
 
+def _unavailable(request: HttpRequest, downtime_id: str, error: Exception) -> HttpResponse:
+    return render(
+        request,
+        "downtimes/unavailable.html",
+        {"downtime_id": downtime_id, "error": error},
+        status=503,
+    )
+
+
+def _zone(request: HttpRequest):
+    return viewer_zone(request.GET.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
+
+
+def _datadog_ui(downtime: Downtime) -> dict[str, str]:
+    """Links into Datadog's UI; none in sandbox mode, where its objects exist nowhere else."""
+    if settings.DATADOG_SANDBOX:
+        return {}
+    app = settings.DATADOG_APP_URL
+    links = {"downtime": sharing.datadog_downtime_url(app, downtime.id)}
+    if downtime.monitor_id is not None:
+        links["monitor"] = sharing.datadog_monitor_url(app, downtime.monitor_id)
+    return links
+
+
+def _api_url(request: HttpRequest) -> str:
+    """Where a copied command should send its request: Datadog, or this dashboard's sandbox.
+
+    The site's public API, not DD_API_URL: that may be an internal proxy, possibly with
+    credentials in it, and the command is for someone's own shell and keys.
+    """
+    if settings.DATADOG_SANDBOX:
+        return request.build_absolute_uri(reverse("sandbox:downtimes")).removesuffix(
+            "/api/v2/downtime"
+        )
+    return settings.DATADOG_SITE.api_url
+
+
+def _recurrences(downtime: Downtime) -> list[dict[str, Any]]:
+    schedule = downtime.schedule
+    if not isinstance(schedule, RecurringSchedule):
+        return []
+    return [
+        {
+            "words": schedules.describe_recurrence(r.start, r.rrule, r.duration),
+            "rule": r.rrule,
+            "rule_words": schedules.describe_rule(r.rrule, r.start),
+            "duration": r.duration,
+            "start": r.start,
+        }
+        for r in schedule.recurrences
+    ]
+
+
+def _canceled_by(entries: list[AuditEntry]) -> AuditEntry | None:
+    cancels = (AuditEntry.Action.CANCEL, AuditEntry.Action.BULK_CANCEL)
+    return next(
+        (e for e in entries if e.action in cancels and e.outcome == AuditEntry.Outcome.OK), None
+    )
+
+
+def page_context(
+    request: HttpRequest,
+    downtime: Downtime,
+    *,
+    failure: datadog.DatadogError | None = None,
+    notice: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """Everything the page (and the partial the actions return) shows about one downtime."""
+    moment = now()
+    zone = _zone(request)
+    row = presenters.row(downtime, moment, zone)
+    schedule = downtime.schedule
+    schedule_zone = (
+        schedule.timezone
+        if isinstance(schedule, RecurringSchedule)
+        else downtime.display_timezone or "UTC"
+    )
+    entries = list(AuditEntry.objects.filter(downtime_id=downtime.id)[:HISTORY_LIMIT])
+    offers = actions.offers(downtime)
+    until_default = ""
+    if offers.extend and row.end is not None:
+        until_default = (
+            f"{(row.end.at + actions.EXTENSIONS['1h'][0]).astimezone(zone):%Y-%m-%dT%H:%M}"
+        )
+    elif offers.extend:
+        until_default = f"{(moment + actions.EXTENSIONS['1h'][0]).astimezone(zone):%Y-%m-%dT%H:%M}"
+
+    def at(value):
+        return presenters.Moment(value, zone, moment) if value else None
+
+    return {
+        "downtime": downtime,
+        "row": row,
+        "failure": failure,
+        "notice": notice,
+        "zone": zone.key,
+        "zone_label": moment.astimezone(zone).strftime("%Z"),
+        "windows": presenters.next_windows(downtime, moment, zone),
+        "schedule_zone": schedule_zone,
+        "viewer_zone": zone.key,
+        "recurrences": _recurrences(downtime),
+        "message_html": presenters.render_message(downtime.message),
+        "notify": presenters.notify_words(downtime),
+        "created": at(downtime.created),
+        "modified": at(downtime.modified),
+        "canceled": at(downtime.canceled),
+        "canceled_by": _canceled_by(entries) if downtime.canceled else None,
+        "entries": entries,
+        "offers": offers,
+        "extensions": [(key, words) for key, (_, words) in actions.EXTENSIONS.items()],
+        "until_default": until_default,
+        "end_now_seconds": int(actions.END_NOW_MARGIN.total_seconds()),
+        "unmutes": actions.unmutes(downtime),
+        "ui": _datadog_ui(downtime),
+        "permalink": request.build_absolute_uri(reverse("downtimes:detail", args=[downtime.id])),
+        "share_title": presenters.share_title(downtime, moment),
+        "share_description": presenters.share_description(downtime, moment, zone),
+        "copy_curl": sharing.curl_command(downtime, _api_url(request)),
+        "copy_terraform": sharing.terraform_resource(downtime),
+        "copy_json": sharing.request_json(downtime),
+        "copy_note": sharing.copy_note(downtime, moment),
+    }
+
+
+def _read(downtime_id: str) -> tuple[Downtime | None, datadog.DatadogError | None]:
+    """One fresh read; the cached copy when Datadog fails. NotFound and BadRequest propagate."""
+    try:
+        return datadog.get_downtime(downtime_id), None
+    except (datadog.NotFound, datadog.BadRequest):
+        raise
+    except datadog.DatadogError as error:
+        cached = store.current().snapshot
+        return (cached.get(downtime_id) if cached else None), error
+
+
 @require_GET
 def downtime_detail(request: HttpRequest, downtime_id: str) -> HttpResponse:
     """The permalink: one fresh read from Datadog, or the cached copy when Datadog fails."""
-    failure: datadog.DatadogError | None = None
     try:
-        downtime = datadog.get_downtime(downtime_id)
+        downtime, failure = _read(downtime_id)
     except datadog.NotFound:
         return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
     except datadog.BadRequest:
         return _not_found(request, downtime_id, "This is not a downtime id.")
+    if downtime is None:
+        return _unavailable(request, downtime_id, failure)
+    context = page_context(request, downtime, failure=failure)
+    if _is_fragment(request):
+        return render(request, "downtimes/partials/_downtime.html", context)
+    return render(request, "downtimes/detail.html", context)
+
+
+# --- the monitors a downtime mutes ---------------------------------------------------------------
+
+
+def matched_monitors(
+    downtime: Downtime, limit: int
+) -> tuple[list[datadog.Monitor] | None, int, datadog.DatadogError | None]:
+    """(monitors, how many in all, failure); None for tags `*`, which match every monitor."""
+    if downtime.monitor_id is not None:
+        monitor = downtime.monitor or datadog.Monitor(
+            id=downtime.monitor_id, name=f"Monitor {downtime.monitor_id}"
+        )
+        return [monitor], 1, None
+    tags = tuple(t for t in downtime.monitor_tags if t)
+    if not tags or tags == ("*",):
+        return None, 0, None
+    try:
+        found = datadog.list_monitors(monitor_tags=tags).monitors
     except datadog.DatadogError as error:
-        cached = store.current().snapshot
-        downtime = cached.get(downtime_id) if cached else None
-        if downtime is None:
-            return render(
-                request,
-                "downtimes/unavailable.html",
-                {"downtime_id": downtime_id, "error": error},
-                status=503,
-            )
-        failure = error
-    moment = now()
-    zone = viewer_zone(request.GET.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
+        return [], 0, error
+    ordered = sorted(found, key=lambda m: m.name.lower())
+    return ordered[:limit], len(ordered), None
+
+
+@require_GET
+def downtime_monitors(request: HttpRequest, downtime_id: str) -> HttpResponse:
+    """The monitors a downtime's tags match now (loaded after the page, or as a page of its own)."""
+    try:
+        downtime, failure = _read(downtime_id)
+    except (datadog.NotFound, datadog.BadRequest):
+        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
+    if downtime is None:
+        return _unavailable(request, downtime_id, failure)
+    monitors, total, error = matched_monitors(downtime, MONITORS_SHOWN)
     context = {
         "downtime": downtime,
-        "row": presenters.row(downtime, moment, zone),
-        "failure": failure,
-        "zone": zone.key,
+        "monitors": monitors,
+        "total": total,
+        "error": error,
+        "app_url": "" if settings.DATADOG_SANDBOX else settings.DATADOG_APP_URL,
+        "row": presenters.row(downtime, now(), _zone(request)),
     }
-    return render(request, "downtimes/detail.html", context)
+    if _is_fragment(request):
+        return render(request, "downtimes/partials/_monitors.html", context)
+    return render(request, "downtimes/monitors.html", context)
+
+
+# --- quick actions -------------------------------------------------------------------------------
+
+
+def _write_failure_words(error: datadog.DatadogError) -> str:
+    if isinstance(error, datadog.BadRequest):
+        said = "; ".join(error.errors) or str(error)
+        return f"Datadog refused the change: {said}. Nothing was changed."
+    if isinstance(error, datadog.RateLimited | datadog.AuthError):
+        return f"{error}. Nothing was changed."
+    text = str(error)
+    if "may or may not" not in text:
+        text += "; it may or may not have been applied"
+    return f"{text}. Below is the downtime as Datadog reports it now."
+
+
+Action = Callable[[], tuple[Downtime, str]]
+
+
+def _act(request: HttpRequest, downtime_id: str, run: Action) -> HttpResponse:
+    """Run a quick action; answer with the updated partial (htmx) or a redirect and a flash."""
+    downtime: Downtime | None = None
+    try:
+        downtime, text = run()
+        level = messages.SUCCESS
+    except actions.Refused as refusal:
+        downtime, text, level = refusal.downtime, str(refusal), messages.ERROR
+    except datadog.NotFound:
+        downtime, text, level = None, "Datadog has no downtime with this id.", messages.ERROR
+    except datadog.DatadogError as error:
+        downtime, text, level = None, _write_failure_words(error), messages.ERROR
+    detail = reverse("downtimes:detail", args=[downtime_id])
+    if not _is_fragment(request):
+        messages.add_message(request, level, text)
+        return redirect(detail)
+    failure = None
+    if downtime is None:
+        try:
+            downtime, failure = _read(downtime_id)
+        except (datadog.NotFound, datadog.BadRequest):
+            downtime = None
+    if downtime is None:
+        # Nothing to redraw in place: let the whole page say what happened.
+        messages.add_message(request, level, text)
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = detail
+        return response
+    tone = "ok" if level == messages.SUCCESS else "error"
+    context = page_context(request, downtime, failure=failure, notice=(tone, text))
+    return render(request, "downtimes/partials/_downtime.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def downtime_cancel(request: HttpRequest, downtime_id: str) -> HttpResponse:
+    """GET: the confirmation, naming what will be unmuted. POST: cancel (Datadog's DELETE)."""
+    if request.method == "POST":
+        return _act(request, downtime_id, lambda: actions.cancel(request.user, downtime_id, now()))
+    try:
+        downtime, failure = _read(downtime_id)
+    except (datadog.NotFound, datadog.BadRequest):
+        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
+    if downtime is None:
+        return _unavailable(request, downtime_id, failure)
+    monitors, total, error = matched_monitors(downtime, CONFIRM_MONITORS)
+    context = {
+        **page_context(request, downtime, failure=failure),
+        "monitors": monitors,
+        "monitor_total": total,
+        "monitor_more": max(0, total - len(monitors or ())),
+        "monitor_error": error,
+    }
+    if _is_fragment(request):
+        return render(request, "downtimes/partials/_confirm_cancel.html", context)
+    return render(request, "downtimes/confirm_cancel.html", context)
+
+
+@require_POST
+@editor_required
+def downtime_end(request: HttpRequest, downtime_id: str) -> HttpResponse:
+    return _act(request, downtime_id, lambda: actions.end_now(request.user, downtime_id, now()))
+
+
+@require_POST
+@editor_required
+def downtime_extend(request: HttpRequest, downtime_id: str) -> HttpResponse:
+    zone = viewer_zone(request.POST.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
+    return _act(
+        request,
+        downtime_id,
+        lambda: actions.extend(
+            request.user,
+            downtime_id,
+            now(),
+            by=request.POST.get("by", ""),
+            until=request.POST.get("until", ""),
+            zone=zone,
+        ),
+    )

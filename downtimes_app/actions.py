@@ -1,0 +1,431 @@
+"""Quick actions on one downtime (cancel, end now, extend) and cancel in bulk.
+
+Planning is pure: a record and "now" in, the attributes to PATCH (or a refusal in words) out.
+Performing reads the downtime fresh, plans against that copy rather than against what the page
+showed a minute ago, and writes through `audit.perform`. A refusal sends nothing; a write that
+Datadog refuses changes nothing; both leave the downtime as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from . import audit, datadog, presenters, schedules
+from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, OneTimeSchedule
+from .models import AuditEntry
+from .scope import BoolOp, KeyGroup, Node, ScopeError, parse_scope, render
+
+User = AbstractBaseUser | AnonymousUser
+
+# "End now" moves the end of the window in progress to a moment just ahead rather than to now:
+# Datadog refuses an end in the past ("Downtime cannot be scheduled in the past"), and our clock
+# and Datadog's, plus the time the request takes to arrive, are never exactly in step. A few
+# seconds of extra mute is the price of a request that is not refused.
+END_NOW_MARGIN = timedelta(seconds=10)
+
+EXTENSIONS: dict[str, tuple[timedelta, str]] = {
+    "30m": (timedelta(minutes=30), "30 minutes"),
+    "1h": (timedelta(hours=1), "1 hour"),
+    "4h": (timedelta(hours=4), "4 hours"),
+}
+
+CANCELABLE = (ACTIVE, SCHEDULED)
+# Datadog's ids are UUIDs; anything outside this is not worth a request, or a link.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+class Refused(Exception):
+    """An action this downtime does not allow; nothing was sent to Datadog."""
+
+    def __init__(self, message: str, downtime: Downtime | None = None) -> None:
+        super().__init__(message)
+        self.downtime = downtime
+
+
+@dataclass(frozen=True)
+class Offers:
+    """Which quick actions make sense for a downtime now, and why the others do not."""
+
+    cancel: bool
+    end_now: bool
+    extend: bool
+    # A one-time window with no end: "extend" sets an end instead of moving one.
+    open_ended: bool
+    notes: tuple[str, ...]
+
+
+RECURRING_NOTE = (
+    "Recurring schedules have no End now or Extend: Datadog cannot end or stretch one window "
+    "of a series. Cancel stops the whole series (this window and every later one); Edit changes "
+    "the schedule of every window."
+)
+
+
+def offers(downtime: Downtime) -> Offers:
+    status = downtime.status
+    if status in (CANCELED, ENDED):
+        # The page's own banner says it no longer mutes anything; there is nothing to act on.
+        return Offers(False, False, False, False, ())
+    if downtime.is_recurring:
+        return Offers(True, False, False, False, (RECURRING_NOTE,))
+    schedule = downtime.schedule
+    open_ended = isinstance(schedule, OneTimeSchedule) and schedule.end is None
+    notes = ()
+    if status == SCHEDULED:
+        notes = ("End now is for a window in progress; this one has not started: cancel it.",)
+    return Offers(True, status == ACTIVE, True, open_ended, notes)
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _start_of(downtime: Downtime) -> datetime:
+    schedule = downtime.schedule
+    assert isinstance(schedule, OneTimeSchedule)
+    start = schedule.start or downtime.created
+    if start is None:
+        raise Refused("Datadog did not say when this downtime starts; edit it instead.", downtime)
+    return start
+
+
+def _one_time_patch(start: datetime, end: datetime) -> dict:
+    # The start is sent unchanged alongside the new end: Datadog refuses a moved start for a
+    # window in progress, and an explicit start cannot be read as "start now".
+    return {"schedule": {"start": start.isoformat(), "end": end.isoformat()}}
+
+
+def plan_end_now(downtime: Downtime, now: datetime) -> dict:
+    if downtime.is_recurring:
+        raise Refused(RECURRING_NOTE, downtime)
+    if downtime.status != ACTIVE:
+        raise Refused(
+            f"End now needs a window in progress; this downtime is {downtime.status}.", downtime
+        )
+    end = now + END_NOW_MARGIN
+    schedule = downtime.schedule
+    if isinstance(schedule, OneTimeSchedule) and schedule.end is not None and schedule.end <= end:
+        raise Refused("It ends within seconds already.", downtime)
+    return _one_time_patch(_start_of(downtime), end)
+
+
+def parse_until(text: str, zone: ZoneInfo) -> datetime:
+    """A `datetime-local` value typed in the viewer's zone, as an aware UTC moment."""
+    try:
+        local = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        raise Refused(f"{text!r} is not a date and time such as 2026-11-16T14:00.") from None
+    if local.tzinfo is not None:
+        return local
+    return schedules.to_utc(local, zone)
+
+
+def plan_extend(
+    downtime: Downtime,
+    now: datetime,
+    *,
+    by: timedelta | None = None,
+    until: datetime | None = None,
+) -> tuple[dict, datetime]:
+    """The PATCH that moves the end later (or sets one), and the new end."""
+    if downtime.is_recurring:
+        raise Refused(RECURRING_NOTE, downtime)
+    if downtime.status not in CANCELABLE:
+        raise Refused(
+            f"It has {downtime.status}; clone it to mute the same monitors again.", downtime
+        )
+    schedule = downtime.schedule
+    assert isinstance(schedule, OneTimeSchedule)
+    start = _start_of(downtime)
+    if until is not None:
+        end = until
+        if schedule.end is not None and end <= schedule.end:
+            raise Refused(
+                "That is not later than its current end; to end it sooner use End now or Edit.",
+                downtime,
+            )
+    elif by is not None:
+        # Without an end, "extend by an hour" can only mean "end an hour from now".
+        end = (schedule.end or now) + by
+    else:
+        raise Refused("Say how long to extend it by, or until when.", downtime)
+    if end <= now + END_NOW_MARGIN:
+        raise Refused("That time has passed; Datadog refuses an end in the past.", downtime)
+    if end <= start:
+        raise Refused("The end must come after the start.", downtime)
+    return _one_time_patch(start, end), end
+
+
+# --- performing -------------------------------------------------------------------------------
+
+
+def _utc_words(moment: datetime | None) -> str:
+    if moment is None:
+        return "no end"
+    return f"{moment.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC"
+
+
+def _end_of(downtime: Downtime) -> datetime | None:
+    schedule = downtime.schedule
+    return schedule.end if isinstance(schedule, OneTimeSchedule) else None
+
+
+def unmutes(downtime: Downtime) -> str:
+    """What stops being muted, in words: "[prod] payments-db latency on env:prod"."""
+    kind, what = presenters.target(downtime)
+    who = {
+        "monitor": f"the monitor {what}",
+        "tags": f"monitors tagged {what}",
+    }.get(kind, "all monitors")
+    scope = (downtime.scope or "*").strip()
+    return f"{who} in every scope" if scope == "*" else f"{who} for scope {scope}"
+
+
+def _write(
+    user: User,
+    action: str,
+    current: Downtime,
+    summary: str,
+    attributes: dict,
+) -> Downtime:
+    return audit.perform(
+        user,
+        action,
+        lambda: datadog.update_downtime(current.id, attributes=attributes),
+        downtime_id=current.id,
+        summary=summary,
+        before=datadog.attributes_of(current),
+        after=datadog.attributes_of,
+    )
+
+
+def fresh(downtime_id: str) -> Downtime:
+    """The downtime as Datadog has it now, read before any write is planned.
+
+    A failed read means nothing was sent, which is a refusal; an unknown id stays NotFound (and
+    a malformed one, which Datadog answers with 400, is unknown too).
+    """
+    try:
+        return datadog.get_downtime(downtime_id)
+    except datadog.NotFound:
+        raise
+    except datadog.BadRequest as error:
+        raise datadog.NotFound(str(error), errors=error.errors) from error
+    except datadog.DatadogError as error:
+        raise Refused(
+            f"Could not read it from Datadog first, so nothing was sent: {error}"
+        ) from error
+
+
+def end_now(user: User, downtime_id: str, now: datetime) -> tuple[Downtime, str]:
+    current = fresh(downtime_id)
+    attributes = plan_end_now(current, now)
+    summary = f"Ended now (it was to end at {_utc_words(_end_of(current))})"
+    updated = _write(user, AuditEntry.Action.END_NOW, current, summary, attributes)
+    seconds = int(END_NOW_MARGIN.total_seconds())
+    return updated, f"Ended. It stops muting {unmutes(current)} within {seconds} seconds."
+
+
+def extend(
+    user: User,
+    downtime_id: str,
+    now: datetime,
+    *,
+    by: str = "",
+    until: str = "",
+    zone: ZoneInfo | None = None,
+) -> tuple[Downtime, str]:
+    current = fresh(downtime_id)
+    if by:
+        if by not in EXTENSIONS:
+            raise Refused(f"Extend by {', '.join(EXTENSIONS)}, or until a time.", current)
+        attributes, end = plan_extend(current, now, by=EXTENSIONS[by][0])
+    elif until.strip():
+        try:
+            moment = parse_until(until, zone or ZoneInfo("UTC"))
+        except Refused as refusal:
+            raise Refused(str(refusal), current) from None
+        attributes, end = plan_extend(current, now, until=moment)
+    else:
+        raise Refused(
+            "Choose 30 minutes, 1 hour or 4 hours, or a time to extend it until.", current
+        )
+    summary = f"Moved the end from {_utc_words(_end_of(current))} to {_utc_words(end)}"
+    updated = _write(user, AuditEntry.Action.EXTEND, current, summary, attributes)
+    # The trail keeps UTC; the person who clicked reads the new end in their own zone.
+    shown = presenters.Moment(end, zone or ZoneInfo("UTC"), now)
+    return updated, f"Extended: it now ends {shown.label} {shown.zone_label}."
+
+
+def _canceled_copy(current: Downtime, now: datetime) -> Downtime:
+    """What Datadog's 204 means, for when it cannot be asked again straight away."""
+    return dataclasses.replace(current, status=CANCELED, canceled=now, modified=now)
+
+
+def cancel(user: User, downtime_id: str, now: datetime) -> tuple[Downtime, str]:
+    current = fresh(downtime_id)
+    if current.status == CANCELED:
+        raise Refused("It was already canceled; nothing was sent.", current)
+    if current.status == ENDED:
+        raise Refused("It has already ended, so canceling would unmute nothing.", current)
+    audit.perform(
+        user,
+        AuditEntry.Action.CANCEL,
+        lambda: datadog.cancel_downtime(downtime_id),
+        downtime_id=downtime_id,
+        summary=f"Canceled; unmuted {unmutes(current)}",
+        before=datadog.attributes_of(current),
+    )
+    try:
+        updated = datadog.get_downtime(downtime_id)
+    except datadog.DatadogError:
+        updated = _canceled_copy(current, now)
+    return updated, f"Canceled. It no longer mutes {unmutes(current)}."
+
+
+# --- cancel in bulk -----------------------------------------------------------------------------
+
+
+def _canonical(node: Node) -> Node:
+    """The same scope however its parts were ordered: `b AND a` is `a AND b`."""
+    if isinstance(node, KeyGroup):
+        return dataclasses.replace(node, values=tuple(sorted(node.values)))
+    if isinstance(node, BoolOp):
+        items = tuple(sorted((_canonical(i) for i in node.items), key=render))
+        return dataclasses.replace(node, items=items)
+    return node
+
+
+def scope_terms(text: str) -> frozenset[str]:
+    """The AND-ed parts of a scope, canonical; raises ScopeError for a scope Datadog refuses.
+
+    v1's cancel-by-scope took comma-separated tags that must all match (`env:dev,env:prod`);
+    commas are read that way here too, since no scope value can contain one.
+    """
+    text = (text or "").strip()
+    if "," in text:
+        text = " AND ".join(part.strip() for part in text.split(",") if part.strip())
+    node = _canonical(parse_scope(text))
+    if isinstance(node, BoolOp) and node.op == "AND" and not node.negated:
+        return frozenset(render(item) for item in node.items)
+    return frozenset({render(node)})
+
+
+def select_by_scope(
+    downtimes: Iterable[Downtime], text: str, *, narrower: bool = False
+) -> list[Downtime]:
+    """Active and scheduled downtimes whose scope is `text` (or, if `narrower`, contains it).
+
+    Raises ScopeError. `*` only ever matches `*`: "everything narrower than everything" would
+    be every downtime in the org.
+    """
+    wanted = scope_terms(text)
+    found = []
+    for downtime in downtimes:
+        if downtime.status not in CANCELABLE:
+            continue
+        try:
+            terms = scope_terms(downtime.scope)
+        except ScopeError:
+            continue
+        if terms == wanted or (narrower and wanted != {"*"} and wanted <= terms):
+            found.append(downtime)
+    return found
+
+
+@dataclass(frozen=True)
+class Skipped:
+    downtime_id: str
+    downtime: Downtime | None
+    reason: str
+
+
+def select_by_ids(
+    lookup: Callable[[str], Downtime | None], ids: Iterable[str]
+) -> tuple[list[Downtime], list[Skipped]]:
+    """The chosen downtimes that can be canceled, and the others with the reason why not."""
+    chosen, skipped, seen = [], [], set()
+    for downtime_id in ids:
+        downtime_id = downtime_id.strip()
+        if not downtime_id or downtime_id in seen:
+            continue
+        seen.add(downtime_id)
+        if not ID_PATTERN.match(downtime_id):
+            skipped.append(Skipped(downtime_id, None, "Not a downtime id."))
+            continue
+        downtime = lookup(downtime_id)
+        if downtime is None:
+            skipped.append(Skipped(downtime_id, None, "Not in Datadog's current list."))
+        elif downtime.status not in CANCELABLE:
+            skipped.append(Skipped(downtime_id, downtime, f"Already {downtime.status}."))
+        else:
+            chosen.append(downtime)
+    return chosen, skipped
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    downtime_id: str
+    label: str
+    ok: bool
+    error: str = ""
+
+
+# After these, every further call would fail the same way: stop and say so instead.
+_STOPPERS = (datadog.RateLimited, datadog.AuthError)
+
+
+def _not_attempted(error: datadog.DatadogError) -> str:
+    if isinstance(error, datadog.RateLimited) and error.reset is not None:
+        return f"Not attempted: {error.summary}; try again in {error.reset:g}s."
+    return f"Not attempted: {error.summary}."
+
+
+def label(downtime: Downtime) -> str:
+    return f"{presenters.target(downtime)[1]} \u00b7 {downtime.scope or '*'}"
+
+
+def cancel_many(
+    user: User,
+    downtimes: Sequence[Downtime],
+    *,
+    unknown_ids: Sequence[str] = (),
+) -> list[BulkOutcome]:
+    """Cancel each one (v2 DELETE, one by one, each audited); report each outcome.
+
+    `before` comes from the cached copy the preview showed: a fresh read of each would double
+    the calls during an incident, when rate limits bite. Ids the copy no longer holds are still
+    sent; Datadog's answer says whether they exist.
+    """
+    targets: list[tuple[str, Downtime | None]] = [(d.id, d) for d in downtimes]
+    targets += [(downtime_id, None) for downtime_id in unknown_ids]
+    outcomes: list[BulkOutcome] = []
+    stopped: datadog.DatadogError | None = None
+    for downtime_id, downtime in targets:
+        name = label(downtime) if downtime else downtime_id
+        if stopped is not None:
+            outcomes.append(BulkOutcome(downtime_id, name, False, f"Not attempted: {stopped}"))
+            continue
+        summary = f"Canceled in bulk; unmuted {unmutes(downtime)}" if downtime else "Canceled"
+        try:
+            audit.perform(
+                user,
+                AuditEntry.Action.BULK_CANCEL,
+                lambda downtime_id=downtime_id: datadog.cancel_downtime(downtime_id),
+                downtime_id=downtime_id,
+                summary=summary,
+                before=datadog.attributes_of(downtime) if downtime else None,
+            )
+        except datadog.DatadogError as error:
+            outcomes.append(BulkOutcome(downtime_id, name, False, str(error)))
+            if isinstance(error, _STOPPERS):
+                stopped = error
+            continue
+        outcomes.append(BulkOutcome(downtime_id, name, True))
+    return outcomes

@@ -1,0 +1,16 @@
+"""Template helpers for the downtime page and the audit trail."""
+
+from __future__ import annotations
+
+from django import template
+
+from downtimes_app import presenters
+from downtimes_app.models import AuditEntry
+
+register = template.Library()
+
+
+@register.filter
+def changes(entry: AuditEntry) -> list[presenters.Change]:
+    """What an audited write changed, field by field (nothing for a cancel: it has no after)."""
+    return presenters.attribute_changes(entry.before, entry.after)
