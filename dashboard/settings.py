@@ -97,6 +97,9 @@ LOGIN_REDIRECT_URL = "downtimes:list"
 LOGOUT_REDIRECT_URL = "login"
 # Read-only access without signing in, for trusted networks; writes still need an editor.
 DASHBOARD_ANONYMOUS_READ = env.bool("DASHBOARD_ANONYMOUS_READ", False)
+# Unsigned requests to a downtime's permalink get only its link preview (status, scope, window)
+# and a sign-in link, so chat tools can unfurl shared links.
+DASHBOARD_LINK_PREVIEWS = env.bool("DASHBOARD_LINK_PREVIEWS", False)
 # A header set by an SSO reverse proxy naming the user, e.g. X-Forwarded-User.
 DASHBOARD_PROXY_USER_HEADER = env.str("DASHBOARD_PROXY_USER_HEADER")
 DASHBOARD_PROXY_DEFAULT_ROLE = env.choice(

@@ -50,21 +50,31 @@ def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
+def link_preview(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a page whose link preview unsigned visitors may see when DASHBOARD_LINK_PREVIEWS is on.
+
+    The view itself decides what an unsigned visitor gets (only the preview); the mark only lets
+    the request through to it.
+    """
+    view.link_preview = True  # type: ignore[attr-defined]
+    return view
+
+
 class SignInMiddleware(LoginRequiredMiddleware):
     """Sign-in for every page, with two documented exceptions.
 
     - `DASHBOARD_ANONYMOUS_READ`: anyone may read (trusted networks); writes still need an editor.
+    - `DASHBOARD_LINK_PREVIEWS`: unsigned visitors of a page marked `link_preview` get its preview.
     - htmx requests whose session ended are sent to the sign-in page as a whole page, not
       swapped into a fragment.
     """
 
     def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[override]
-        if (
-            settings.DASHBOARD_ANONYMOUS_READ
-            and request.method in SAFE_METHODS
-            and not getattr(view_func, "writes", False)
-        ):
-            return None
+        if request.method in SAFE_METHODS and not getattr(view_func, "writes", False):
+            if settings.DASHBOARD_ANONYMOUS_READ:
+                return None
+            if settings.DASHBOARD_LINK_PREVIEWS and getattr(view_func, "link_preview", False):
+                return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request, view_func):  # type: ignore[override]

@@ -45,18 +45,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.downtime_id}"
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome == self.Outcome.FAILED
-
-    def changes(self) -> list[tuple[str, object, object]]:
-        """(attribute, before, after) for each attribute the write changed."""
-        before, after = self.before or {}, self.after or {}
-        if not after:
-            return []
-        return [
-            (name, before.get(name), after.get(name))
-            for name in sorted(set(before) | set(after))
-            if before.get(name) != after.get(name)
-        ]

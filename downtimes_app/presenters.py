@@ -425,16 +425,13 @@ def share_title(downtime: Downtime, now: datetime) -> str:
 
 
 def share_description(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
+    """What it mutes and when. Only unsigned fetchers (chat unfurlers) ever read these tags, so
+    they say no more than a link preview needs: no message, no creator."""
     kind, what = target(downtime)
     mutes = {"monitor": f"Mutes {what}", "tags": f"Mutes monitors tagged {what}"}.get(
         kind, "Mutes all monitors"
     )
-    parts = [mutes, schedule_words(downtime, zone, now)]
-    if downtime.creator:
-        parts.append(f"Created by {downtime.creator.display_name}")
-    text = ". ".join(p for p in parts if p) + "."
-    note = excerpt(downtime.message)
-    return f"{text} {note}" if note else text
+    return ". ".join(p for p in (mutes, schedule_words(downtime, zone, now)) if p) + "."
 
 
 # --- what an audited write changed ---------------------------------------------------------------

@@ -146,7 +146,7 @@ def test_share_title_for_a_recurring_series_says_next_and_recurring():
     assert presenters.share_title(downtime, NOW) == "Active until 11:00 UTC (recurring) · env:prod"
 
 
-def test_share_description_says_what_is_muted_when_and_by_whom():
+def test_share_description_says_what_is_muted_and_when_but_not_the_message():
     downtime = one_time(
         NOW - timedelta(hours=1),
         NOW.replace(hour=14, minute=0),
@@ -155,10 +155,7 @@ def test_share_description_says_what_is_muted_when_and_by_whom():
         message="DB failover.\nMore lines.",
     )
     text = presenters.share_description(downtime, NOW, schedules.get_zone("UTC"))
-    assert text == (
-        "Mutes monitors tagged team:db. Today 08:30 to 14:00 UTC. Created by Sofia Lindqvist. "
-        "DB failover."
-    )
+    assert text == "Mutes monitors tagged team:db. Today 08:30 to 14:00 UTC."
 
 
 # --- audit changes ----------------------------------------------------------------------------

@@ -334,3 +334,31 @@ def test_hostile_text_is_rendered_inert_on_every_page(editor_client, hostile):
     for path, page in pages:
         for marker in RAW_MARKERS:
             assert marker not in page, (path, marker)
+
+
+def test_link_previews_show_unsigned_visitors_only_the_preview(
+    org, settings, downtime_id, upstream_calls
+):
+    anonymous = Client()
+    url = reverse("downtimes:detail", args=[downtime_id])
+    assert anonymous.get(url).status_code == 302  # off by default
+    settings.DASHBOARD_LINK_PREVIEWS = True
+    Client().get(reverse("downtimes:healthz"))  # nothing cached yet: the preview will fill it
+    upstream_calls.clear()
+    response = anonymous.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<meta property="og:title" content="Active' in page
+    assert "service:payments-db" in page  # the scope, in the description
+    assert "Failover drill" not in page  # the message is for signed-in people
+    assert "Sign in to see this downtime" in page
+    assert [path for _, path in upstream_calls] == ["/api/v2/downtime"] * len(upstream_calls)
+    assert anonymous.head(url).status_code == 200
+    # Nothing else opens up: other pages, fragments and writes still need sign-in.
+    assert anonymous.get(reverse("downtimes:list")).status_code == 302
+    assert anonymous.get(reverse("downtimes:monitors", args=[downtime_id])).status_code == 302
+    assert anonymous.post(reverse("downtimes:cancel", args=[downtime_id])).status_code == 302
+    unknown = anonymous.get(
+        reverse("downtimes:detail", args=["00000000-0000-1234-0000-000000000000"])
+    )
+    assert unknown.status_code == 302

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from downtimes_app import audit, datadog
+from downtimes_app import audit, datadog, presenters
 from downtimes_app.models import AuditEntry
 from downtimes_app.sandbox import faults
 from downtimes_app.sandbox.models import SandboxDowntime
@@ -40,7 +40,9 @@ def test_perform_records_a_successful_write_with_before_and_after(editor, incide
         "ok",
     )
     assert entry.downtime_id == incident
-    assert entry.changes() == [("message", before["message"], "drill moved")]
+    assert presenters.attribute_changes(entry.before, entry.after) == [
+        presenters.Change("message", before["message"], "drill moved")
+    ]
 
 
 def test_perform_records_a_failed_write_and_reraises(editor, incident):
@@ -53,7 +55,7 @@ def test_perform_records_a_failed_write_and_reraises(editor, incident):
             summary="Canceled",
         )
     entry = AuditEntry.objects.get()
-    assert entry.failed
+    assert entry.outcome == AuditEntry.Outcome.FAILED
     assert "answered 500" in entry.error
     assert SandboxDowntime.objects.get(uuid=incident).canceled is None
 

@@ -245,7 +245,9 @@ def test_link_previews_carry_status_scope_and_window_in_utc(viewer_client, stori
     )
     description = meta(page, "og:description")
     assert description.startswith("Mutes [prod] payments-db")
-    assert "Created by Marcus Oyelaran" in description
+    assert "to 10:05 UTC" in description  # UTC, not the sharer's own zone
+    # Only unsigned unfurlers read these tags: no message, no creator.
+    assert "Marcus" not in description and "Failover" not in description
 
 
 @pytest.mark.parametrize(

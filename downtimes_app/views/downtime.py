@@ -10,15 +10,22 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from .. import actions, datadog, presenters, schedules, sharing, store
-from ..access import editor_required
+from ..access import editor_required, link_preview
 from ..datadog import Downtime, RecurringSchedule
 from ..models import AuditEntry
 from ..timekeeping import TZ_COOKIE, now, viewer_zone
 
 HISTORY_LIMIT = 50
+# A shared link is read by people in many zones: its preview speaks UTC.
+UTC_ZONE = schedules.get_zone("UTC")
 # Enough names to recognise what a cancel unmutes; the rest are counted.
 CONFIRM_MONITORS = 12
 MONITORS_SHOWN = 200
@@ -154,7 +161,7 @@ def page_context(
         "ui": _datadog_ui(downtime),
         "permalink": request.build_absolute_uri(reverse("downtimes:detail", args=[downtime.id])),
         "share_title": presenters.share_title(downtime, moment),
-        "share_description": presenters.share_description(downtime, moment, zone),
+        "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
         "copy_curl": sharing.curl_command(downtime, _api_url(request)),
         "copy_terraform": sharing.terraform_resource(downtime),
         "copy_json": sharing.request_json(downtime),
@@ -173,9 +180,12 @@ def _read(downtime_id: str) -> tuple[Downtime | None, datadog.DatadogError | Non
         return (cached.get(downtime_id) if cached else None), error
 
 
-@require_GET
+@link_preview
+@require_safe  # GET, and HEAD for link unfurlers that ask first
 def downtime_detail(request: HttpRequest, downtime_id: str) -> HttpResponse:
     """The permalink: one fresh read from Datadog, or the cached copy when Datadog fails."""
+    if not request.user.is_authenticated and not settings.DASHBOARD_ANONYMOUS_READ:
+        return _link_preview(request, downtime_id)
     try:
         downtime, failure = _read(downtime_id)
     except datadog.NotFound:
@@ -188,6 +198,29 @@ def downtime_detail(request: HttpRequest, downtime_id: str) -> HttpResponse:
     if _is_fragment(request):
         return render(request, "downtimes/partials/_downtime.html", context)
     return render(request, "downtimes/detail.html", context)
+
+
+def _link_preview(request: HttpRequest, downtime_id: str) -> HttpResponse:
+    """What an unsigned visitor (a chat tool unfurling a link) sees: the preview, nothing more.
+
+    It comes from the cached copy, so unsigned requests never cause a Datadog call of their own.
+    """
+    snapshot = store.current().snapshot
+    downtime = snapshot.get(downtime_id) if snapshot else None
+    login = f"{reverse('login')}?next={request.path}"
+    if downtime is None:
+        return redirect(login)
+    moment = now()
+    return render(
+        request,
+        "downtimes/link_preview.html",
+        {
+            "permalink": request.build_absolute_uri(request.path),
+            "share_title": presenters.share_title(downtime, moment),
+            "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
+            "login_url": login,
+        },
+    )
 
 
 # --- the monitors a downtime mutes ---------------------------------------------------------------
