@@ -115,6 +115,14 @@ class Row:
         return self.downtime.status
 
 
+def initials(name: str) -> str:
+    """Letters to show where an avatar cannot load: "Sofia Lindqvist" -> "SL"."""
+    words = [w for w in name.split("@")[0].replace(".", " ").replace("_", " ").split() if w]
+    if len(words) > 1 and " " in name:
+        return (words[0][0] + words[-1][0]).upper()
+    return words[0][0].upper() if words else "?"
+
+
 def target(downtime: Downtime) -> tuple[str, str]:
     """What the downtime mutes: ("monitor", name), ("tags", "team:db, env:prod") or ("all", ...)."""
     if downtime.monitor_id is not None:

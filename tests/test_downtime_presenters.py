@@ -242,3 +242,9 @@ def test_message_never_lets_markup_through_whatever_the_text(text):
     assert "<" not in _OURS.sub("", html) and ">" not in _OURS.sub("", html)
     for href in re.findall(r'<a href="([^"]*)"', html):
         assert href.startswith(("http://", "https://"))
+
+
+def test_initials_stand_in_for_an_avatar():
+    assert presenters.initials("Sofia Lindqvist") == "SL"
+    assert presenters.initials("dana.k@example.com") == "D"
+    assert presenters.initials("") == "?"

@@ -77,7 +77,7 @@ def test_page_of_an_active_one_time_monitor_downtime_tells_the_whole_story(viewe
     assert "Recovery notifications are sent as usual." in text
     assert "Marcus Oyelaran" in text and "Payments on-call lead" in text
     assert "mailto:marcus.oyelaran@example.com" in page
-    assert 'class="avatar" src="https://secure.gravatar.com/avatar/' in page
+    assert '<img src="https://secure.gravatar.com/avatar/' in page
     assert "Created" in text and "Modified" in text
     # The one window, in the schedule's zone (UTC) with UTC on hover.
     assert 'class="windows"' in page and "Mon 16 Nov 2026, 08:20" in text

@@ -14,3 +14,8 @@ register = template.Library()
 def changes(entry: AuditEntry) -> list[presenters.Change]:
     """What an audited write changed, field by field (nothing for a cancel: it has no after)."""
     return presenters.attribute_changes(entry.before, entry.after)
+
+
+@register.filter
+def initials(name: str) -> str:
+    return presenters.initials(name or "")
