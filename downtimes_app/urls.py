@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, downtime
+from .views import browse, downtime, schedule
 
 app_name = "downtimes"
 
@@ -8,5 +8,15 @@ urlpatterns = [
     path("", browse.home, name="home"),
     path("healthz", browse.healthz, name="healthz"),
     path("downtimes/", browse.downtime_list, name="list"),
+    # Before downtimes/<id>/, or "new" and "form" would be read as downtime ids.
+    path("downtimes/new/", schedule.new, name="new"),
+    path("downtimes/form/preview/", schedule.preview, name="form_preview"),
+    path("downtimes/form/recurrence/", schedule.recurrence, name="form_recurrence"),
+    path("downtimes/form/scope/", schedule.scope_check, name="form_scope"),
+    path("downtimes/form/monitors/", schedule.monitor_search, name="form_monitors"),
+    path("downtimes/form/tags/", schedule.tag_matches, name="form_tags"),
+    path("downtimes/form/sent/<str:token>/", schedule.submission, name="submission"),
     path("downtimes/<str:downtime_id>/", downtime.downtime_detail, name="detail"),
+    path("downtimes/<str:downtime_id>/edit/", schedule.edit, name="edit"),
+    path("downtimes/<str:downtime_id>/clone/", schedule.clone, name="clone"),
 ]
