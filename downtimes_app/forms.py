@@ -173,8 +173,7 @@ class RecurrenceForm(forms.Form):
         if self.custom_reason or "rrule" not in data:
             return data
         try:
-            controls = controls_from_cleaned(data)
-            data["rrule"] = schedules.build_rrule(controls)
+            data["rrule"] = written_or_built(data["rrule"], controls_from_cleaned(data))
         except schedules.ScheduleError as exc:
             self.add_error(_control_field(str(exc)), str(exc))
         return data
@@ -864,6 +863,19 @@ def _raw_controls(data: MultiValueDict, prefix: str) -> schedules.RuleControls:
     return controls_from_cleaned(form.cleaned_data)
 
 
+def written_or_built(rule: str, controls: schedules.RuleControls) -> str:
+    """The rule as written while the controls still say the same; else the controls' rule.
+
+    `BYDAY=3WE` stays as the user wrote it until a control changes what it means.
+    """
+    try:
+        if rule and schedules.controls_from_rrule(rule) == controls:
+            return rule
+    except schedules.ScheduleError:
+        pass
+    return schedules.build_rrule(controls)
+
+
 def _fill_monthly_weekday(data: MultiValueDict, prefix: str) -> None:
     """Choosing "on the nth weekday" starts from the first window's: its weekday, its week."""
     if data.get(prefix + "freq") != "MONTHLY" or data.get(prefix + "monthly") != "weekday":
@@ -916,7 +928,7 @@ def resolve(data: MultiValueDict) -> MultiValueDict:
             pass
         _fill_monthly_weekday(data, prefix)
         try:
-            built = schedules.build_rrule(_raw_controls(data, prefix))
+            built = written_or_built(rule, _raw_controls(data, prefix))
         except (ValueError, schedules.ScheduleError):
             continue  # incomplete controls: the form says which one
         data[prefix + "rrule"] = built

@@ -103,10 +103,12 @@ def place_error(message: str, *, monitor_field: str = "monitor_id") -> str | Non
         return "scope"
     if "timezone" in text:
         return "timezone"
-    if "change the start" in text or "schedule.start" in text:
+    if "change the start" in text:
         return "start"
     if "schedule.end" in text or "in the past" in text:
         return "end"
+    if "schedule.start" in text:
+        return "start"
     for name in ("notify_end_states", "notify_end_types", "mute_first_recovery_notification"):
         if name in text:
             return name

@@ -330,6 +330,11 @@ def _page(
             if locked and original
             else None
         ),
+        "locked_start_value": (
+            forms.wall_text(schedules.to_local(locked, draft.form.zone or ZoneInfo("UTC")))
+            if locked
+            else ""
+        ),
         "canceled": original is not None and original.status == datadog.CANCELED,
         "show_errors": show_errors,
         "banner": banner,
