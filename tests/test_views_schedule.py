@@ -754,10 +754,18 @@ def test_preview_lists_new_york_windows_across_the_spring_clock_change(editor_cl
         "r-0-duration": "3h",
         "r-0-rrule": "FREQ=WEEKLY;BYDAY=TU,TH",
     }
+    editor_client.cookies["tz"] = "Europe/Paris"
     page = editor_client.post(
         reverse("downtimes:form_preview"), as_post(data, changes)
     ).content.decode()
     assert "Every Tue and Thu, 02:00\u201305:00 America/New_York" in page
+    # Each column in its own zone: 02:00 in New York is 08:00 in Paris, until New York's
+    # clocks change (14 March) and Paris's do not yet (28 March): then it is 07:00.
+    assert "Tue 2 Mar 2027, 02:00</time> \u2192 <time" in page
+    assert "Tue 2 Mar, 08:00</time> \u2192 11:00" in page
+    assert (
+        "Tue 16 Mar 2027, 02:00</time>" in page and "Tue 16 Mar, 07:00</time> \u2192 10:00" in page
+    )
     starts = re.findall(r'<time datetime="([^"]+)" title="[^"]+">\w{3} \d', page)
     assert starts[:6] == [
         "2027-03-02T07:00:00+00:00",
