@@ -341,6 +341,7 @@ class DowntimeForm(forms.Form):
         return schedules.to_utc(posted, zone)
 
     def _clean_one_time(self, data: dict[str, Any]) -> None:
+        """The one-time schedule; the start and the end are each checked, whatever the other."""
         zone = self.zone
         assert zone is not None
         original = (
@@ -349,8 +350,10 @@ class DowntimeForm(forms.Form):
             else None
         )
         original_start = (original.start or self.original.created) if original else None
+        start_ok = True
+        start: datetime | None = None
         if self.locked_start is not None:
-            start: datetime | None = self.locked_start
+            start = self.locked_start
             posted = data.get("start")
             if data.get("start_mode") == START_NOW or (
                 posted and self._exact(posted, self.locked_start) != self.locked_start
@@ -362,20 +365,19 @@ class DowntimeForm(forms.Form):
                 )
         elif data.get("start_mode") == START_AT:
             if data.get("start") is None:
+                start_ok = False
                 if "start" not in self.errors:
                     self.add_error("start", "Give the start date and time, or choose “Now”.")
-                return
-            start = self._exact(data["start"], original_start)
-            unchanged = original_start is not None and start == original_start
-            if not unchanged and start < self.now.replace(second=0, microsecond=0):
-                self.add_error(
-                    "start",
-                    f"{wall_text(data['start'])} {zone.key} is in the past; choose a later "
-                    "time, or “Now”.",
-                )
-                return
-        else:
-            start = None
+            else:
+                start = self._exact(data["start"], original_start)
+                unchanged = original_start is not None and start == original_start
+                if not unchanged and start < self.now.replace(second=0, microsecond=0):
+                    start_ok = False
+                    self.add_error(
+                        "start",
+                        f"{data['start']:%Y-%m-%d %H:%M} {zone.key} is in the past; choose a "
+                        "later time, or “Now”.",
+                    )
         begins = start or self.now
         end: datetime | None = None
         mode = data.get("end_mode")
@@ -385,11 +387,11 @@ class DowntimeForm(forms.Form):
                     self.add_error("end", "Give the end date and time, or choose another ending.")
                 return
             end = self._exact(data["end"], original.end if original else None)
-            if end <= begins:
-                self.add_error("end", "The end must be after the start.")
-                return
             if end <= self.now:
                 self.add_error("end", "The end is in the past; choose a later time.")
+                return
+            if start_ok and end <= begins:
+                self.add_error("end", "The end must be after the start.")
                 return
         elif mode == END_AFTER:
             try:
@@ -398,6 +400,8 @@ class DowntimeForm(forms.Form):
                 self.add_error("duration", str(exc))
                 return
             end = _after(begins, duration, zone)
+        if not start_ok:
+            return
         self.first_start = begins
         self.schedule_value = {
             "start": start.astimezone(UTC).isoformat() if start else None,
@@ -439,6 +443,7 @@ class Draft:
         self.form = DowntimeForm(data, now=now, original=original, locked_start=locked_start)
         self.recurrences = RecurrenceFormSet(data, prefix=PREFIX)
         self.upstream_errors: list[str] = []
+        self.refused = False  # Datadog answered 400: its messages are beside fields or above
         self._valid: bool | None = None
 
     @property
@@ -545,6 +550,7 @@ class Draft:
     def add_upstream_error(self, message: str, field: str | None) -> None:
         """A Datadog 400 message, beside its field when it can be placed."""
         self.is_valid()
+        self.refused = True
         if field and field.startswith(f"{PREFIX}-"):
             index = int(field.split("-")[1])
             if index < len(self.recurrences.forms):

@@ -260,6 +260,15 @@ def valid_one_time(org) -> dict:
     }
 
 
+def test_a_wrong_start_does_not_hide_a_wrong_duration(editor_client, org):
+    _, data = open_form(editor_client)
+    changes = {"start_mode": "at", "start": "2020-01-01T00:00", "duration": "2 hours"}
+    response = submit(editor_client, data, {**valid_one_time(org), **changes})
+    errors = errors_in(response)
+    assert "2020-01-01 00:00 UTC is in the past" in errors
+    assert "use a whole number followed by m, h, d or w" in errors
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -364,6 +373,7 @@ def test_datadog_400_is_shown_beside_the_field_it_concerns(editor_client, org):
     monitor_section = page[
         page.index('class="sub when-target-monitor"') : page.index('class="sub when-target-tags"')
     ]
+    assert "Datadog refused the downtime; nothing was saved." in page
     assert "Monitor 12345 not found" in monitor_section
     assert form_data(response.content)["monitor_id"] == "12345"
     entry = AuditEntry.objects.get()
@@ -913,3 +923,4 @@ def test_the_form_has_no_inline_script_style_or_handlers(editor_client, org):
     page = editor_client.get(NEW).content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert not re.search(r"\sstyle=|\son[a-z]+=|hx-on", page)
+    assert "{#" not in page and "{%" not in page  # no template comment leaks as text

@@ -337,6 +337,12 @@ def _page(
         ),
         "canceled": original is not None and original.status == datadog.CANCELED,
         "show_errors": show_errors,
+        # Above the form, linked to the fields: on a phone the preview's list is far below.
+        "problems": (
+            [forms.Problem("", e) for e in draft.upstream_errors] + draft.problems()
+            if show_errors
+            else []
+        ),
         "banner": banner,
         "preview": preview,
         "scope_problem": check_scope(scope_text) if scope_text.strip() else "",
