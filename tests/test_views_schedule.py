@@ -704,6 +704,22 @@ def test_datadogs_refusal_to_move_a_started_window_is_shown_beside_the_start(
     assert redis.message.startswith("Redis 7.2 upgrade")
 
 
+def test_edit_while_datadog_is_down_keeps_the_changes_and_still_posts_to_the_edit(
+    editor_client, org, upstream_calls
+):
+    redis = story("Redis 7.2 upgrade")
+    url = edit_url(redis)
+    _, data = open_form(editor_client, url)
+    with faults.inject(rates={"503": 1.0}):
+        response = submit(editor_client, data, url=url, message="Typed during the outage")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Datadog could not be reached to load this downtime" in page
+    assert f'action="{url}"' in page
+    assert form_data(response.content)["message"] == "Typed during the outage"
+    assert not [call for call in upstream_calls if call[0] in ("PATCH", "POST")]
+
+
 def test_edit_of_a_canceled_downtime_says_clone_instead(editor_client, org, upstream_calls):
     canceled = story("Broker disk replacement")
     url = edit_url(canceled)

@@ -304,6 +304,7 @@ def _page(
     banner: str = "",
     draft: forms.Draft | None = None,
     focus: int | str | None = None,
+    action_url: str = "",
 ) -> HttpResponse:
     moment = now()
     viewer = viewer_zone(request.GET.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
@@ -353,7 +354,8 @@ def _page(
         "weekday_choices": forms.WEEKDAY_CHOICES,
         "nth_choices": list(forms.NTH_LABELS.items()),
         "month_days": list(range(1, 32)),
-        "action_url": (
+        "action_url": action_url
+        or (
             reverse("downtimes:edit", args=[original.id])
             if mode == EDIT and original
             else reverse("downtimes:new")
@@ -414,7 +416,8 @@ def edit(request: HttpRequest, downtime_id: str) -> HttpResponse:
                 mode=EDIT,
                 banner="Datadog could not be reached to load this downtime, so nothing was "
                 "saved. Your changes are still here; try again in a moment.",
-                original=None,
+                # Still this downtime's edit: a resubmit must edit it, never create another.
+                action_url=reverse("downtimes:edit", args=[downtime_id]),
             )
         return original
     if request.method == "POST":
