@@ -601,7 +601,7 @@ def control_fields(c: schedules.RuleControls) -> dict[str, Any]:
     }
 
 
-def _management(total: int) -> dict[str, str]:
+def management_fields(total: int) -> dict[str, str]:
     return {
         f"{PREFIX}-TOTAL_FORMS": str(total),
         f"{PREFIX}-INITIAL_FORMS": "0",
@@ -643,7 +643,7 @@ def defaults(token: str, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
         "message": "",
         "notify_end_states": list(DEFAULT_END_STATES),
         "notify_end_types": list(DEFAULT_END_TYPES),
-        **_management(1),
+        **management_fields(1),
         **default_recurrence(0, now, zone),
     }
 
@@ -763,7 +763,7 @@ def _recurring_from_query(
         if unreadable:
             fields[f"{PREFIX}-{index}-start"] = start_text  # kept as given; the form says why
         values.update(fields)
-    values.update(_management(count))
+    values.update(management_fields(count))
 
 
 def data_from_downtime(
@@ -806,7 +806,7 @@ def data_from_downtime(
             values.update(
                 recurrence_fields(index, start, recurrence.duration, recurrence.rrule, synced=False)
             )
-        values.update(_management(len(schedule.recurrences) or 1))
+        values.update(management_fields(len(schedule.recurrences) or 1))
     else:
         start = schedule.start or downtime.created or now
         if clone:

@@ -150,7 +150,7 @@ def test_property_the_copied_link_reopens_a_form_that_sends_the_same_request(
             values.update(
                 forms.recurrence_fields(index, datetime.fromisoformat(start), duration, rule)
             )
-        values.update(forms._management(len(when)))
+        values.update(forms.management_fields(len(when)))
     original = draft(forms.to_data(values))
     assert original.is_valid(), original.problems()
     link = forms.share_query(original.data)
