@@ -45,3 +45,35 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.downtime_id}"
+
+
+class SubmissionToken(models.Model):
+    """One rendered create or edit form, and what became of submitting it.
+
+    Each form carries a random token. The first submit inserts this row (the unique token decides
+    between two simultaneous submits); a repeated submit finds it and goes to the downtime the
+    first one made instead of writing again. After a timeout the row remembers what was sent, so
+    a resubmit can look for a downtime that the lost answer would have named.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Being sent"
+        DONE = "done", "Done"
+        FAILED = "failed", "Refused"
+        UNCERTAIN = "uncertain", "Outcome unknown"
+
+    token = models.CharField(max_length=64, unique=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20)
+    # The downtime made (create) or changed (edit); empty until known.
+    downtime_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempt_started = models.DateTimeField()
+    sent = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.state} {self.downtime_id or '-'}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, browse, bulk, downtime
+from .views import audit, browse, bulk, downtime, schedule
 
 app_name = "downtimes"
 
@@ -10,8 +10,17 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit"),
     path("downtimes/", browse.downtime_list, name="list"),
     # Fixed paths before `downtimes/<id>/`, or they would be read as downtime ids.
+    path("downtimes/new/", schedule.new, name="new"),
     path("downtimes/bulk-cancel/", bulk.bulk_cancel, name="bulk_cancel"),
+    path("downtimes/form/preview/", schedule.preview, name="form_preview"),
+    path("downtimes/form/recurrence/", schedule.recurrence, name="form_recurrence"),
+    path("downtimes/form/scope/", schedule.scope_check, name="form_scope"),
+    path("downtimes/form/monitors/", schedule.monitor_search, name="form_monitors"),
+    path("downtimes/form/tags/", schedule.tag_matches, name="form_tags"),
+    path("downtimes/form/sent/<str:token>/", schedule.submission, name="submission"),
     path("downtimes/<str:downtime_id>/", downtime.downtime_detail, name="detail"),
+    path("downtimes/<str:downtime_id>/edit/", schedule.edit, name="edit"),
+    path("downtimes/<str:downtime_id>/clone/", schedule.clone, name="clone"),
     path("downtimes/<str:downtime_id>/monitors/", downtime.downtime_monitors, name="monitors"),
     path("downtimes/<str:downtime_id>/cancel/", downtime.downtime_cancel, name="cancel"),
     path("downtimes/<str:downtime_id>/end/", downtime.downtime_end, name="end"),

@@ -79,11 +79,22 @@ def test_viewers_cannot_write_anywhere(viewer_client, downtime_id, name, path):
     assert SandboxDowntime.objects.get(uuid=downtime_id).canceled is None
 
 
-def test_viewers_see_no_write_controls(viewer_client, org):
+def test_viewers_see_no_write_controls(viewer_client, org, downtime_id):
     page = viewer_client.get(reverse("downtimes:list")).content.decode()
     assert "Schedule downtime" not in page
     assert "data-select" not in page
     assert "viewer" in page  # the role is shown next to the name
+    detail = viewer_client.get(reverse("downtimes:detail", args=[downtime_id])).content.decode()
+    for name in ("edit", "clone", "cancel", "end", "extend"):
+        assert reverse(f"downtimes:{name}", args=[downtime_id]) not in detail, name
+    assert viewer_client.get(reverse("downtimes:new")).status_code == 403
+
+
+def test_editors_see_the_write_controls(editor_client, org, downtime_id):
+    assert "Schedule downtime" in editor_client.get(reverse("downtimes:list")).content.decode()
+    detail = editor_client.get(reverse("downtimes:detail", args=[downtime_id])).content.decode()
+    for name in ("edit", "clone", "cancel", "end", "extend"):
+        assert reverse(f"downtimes:{name}", args=[downtime_id]) in detail, name
 
 
 def test_editors_and_superusers_are_editors(db):

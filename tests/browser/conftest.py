@@ -38,7 +38,15 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture
 def seeded(transactional_db, frozen_now):
     """The demo org, seeded at the frozen NOW (the live server shares the sandbox clock)."""
+    from django.contrib.auth.models import Group
+
+    from downtimes_app.access import ROLES
     from downtimes_app.sandbox import seed
+
+    # transactional_db empties every table after each test, the roles that migration 0002
+    # made included; without this only the first browser test of a run could sign in.
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
 
     seed.seed(downtimes=0, now=frozen_now)
     return seed.current_org()

@@ -1,0 +1,83 @@
+// The schedule form's small conveniences. The form works without this file: quick durations
+// and "Find" are submit buttons the server understands, and the preview has its own button.
+(function () {
+  "use strict";
+
+  function form() { return document.getElementById("schedule-form"); }
+
+  function changed(input) {
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  // Typing a start, an end or a duration chooses the option it belongs to.
+  document.addEventListener("input", function (event) {
+    var selects = event.target.getAttribute && event.target.getAttribute("data-selects");
+    if (!selects) return;
+    var radio = document.querySelector(selects);
+    if (radio && !radio.checked) { radio.checked = true; }
+  });
+
+  document.addEventListener("click", function (event) {
+    // Quick durations fill the duration field instead of posting the form.
+    var quick = event.target.closest("[data-duration]");
+    if (quick && form() && form().contains(quick)) {
+      event.preventDefault();
+      var duration = document.getElementById("id_duration");
+      var after = document.getElementById("id_end_mode_after");
+      if (!duration) return;
+      duration.value = quick.getAttribute("data-duration");
+      if (after) after.checked = true;
+      document.querySelectorAll("[data-duration]").forEach(function (button) {
+        button.classList.toggle("is-current", button === quick);
+      });
+      changed(duration);
+      return;
+    }
+    // A tag chip's × removes that tag from the tag field.
+    var remove = event.target.closest("[data-remove-tag]");
+    if (remove) {
+      event.preventDefault();
+      var field = document.getElementById("id_monitor_tags");
+      if (!field) return;
+      var gone = remove.getAttribute("data-remove-tag");
+      field.value = field.value.split(/[\s,]+/).filter(function (tag) {
+        return tag && tag !== gone;
+      }).join(", ");
+      changed(field);
+      field.focus();
+    }
+  });
+
+  // Enter in the monitor search searches; it must not submit (or preview) the whole form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.hasAttribute || !event.target.hasAttribute("data-search-field")) return;
+    event.preventDefault();
+    if (window.htmx) window.htmx.trigger(event.target, "search");
+  });
+
+  // One save per page: a second click while the first is on its way does nothing here (and the
+  // server's one-time token would refuse to save twice anyway).
+  document.addEventListener("submit", function (event) {
+    var target = event.target;
+    if (target.id !== "schedule-form") return;
+    var submitter = event.submitter;
+    if (!submitter || !submitter.hasAttribute("data-save")) return;
+    if (target.dataset.saving) { event.preventDefault(); return; }
+    target.dataset.saving = "1";
+    submitter.dataset.label = submitter.textContent;
+    submitter.textContent = "Saving…";
+    submitter.setAttribute("aria-busy", "true");
+  });
+
+  // Coming back with the back button shows the page as it was left: make it usable again.
+  window.addEventListener("pageshow", function () {
+    var current = form();
+    if (!current) return;
+    delete current.dataset.saving;
+    current.querySelectorAll("[data-save][aria-busy]").forEach(function (button) {
+      button.textContent = button.dataset.label || button.textContent;
+      button.removeAttribute("aria-busy");
+    });
+  });
+})();
