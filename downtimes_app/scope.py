@@ -144,7 +144,7 @@ class _Parser:
             node = _term(token)
         return _negate(node) if negated else node
 
-    def group(self) -> Node:
+    def open_parenthesis(self) -> None:
         self.take()  # (
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -152,6 +152,9 @@ class _Parser:
                 f"parentheses nest more than {MAX_DEPTH} levels deep; flatten the scope",
                 datadog="Invalid scope: too many levels of nesting",
             )
+
+    def group(self) -> Node:
+        self.open_parenthesis()
         if self.peek() == ")":
             raise ScopeError("() is empty")
         node = self.expression()
@@ -163,13 +166,7 @@ class _Parser:
 
     def key_group(self, key: str) -> Node:
         _check_key(key)
-        self.take()  # (
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ScopeError(
-                f"parentheses nest more than {MAX_DEPTH} levels deep; flatten the scope",
-                datadog="Invalid scope: too many levels of nesting",
-            )
+        self.open_parenthesis()
         values: list[str] = []
         ops: set[str] = set()
         while True:

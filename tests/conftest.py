@@ -39,6 +39,31 @@ def org(db, frozen_now) -> seed.Org:
     return seed.current_org()
 
 
+STORIES = {
+    "incident": "Failover drill on payments-db",
+    "forgotten": "Decommissioning legacy-batch-01",
+    "upgrade": "Elasticsearch 8 rolling upgrade",
+    "tomorrow": "Redis 7.2 upgrade",
+    "next_week": "certificate rotation",
+    "ended": "Staging rebuilt",
+    "canceled": "Broker disk replacement",
+    "patching": "Weekly OS patch window",
+    "nightly": "Nightly ETL",
+    "monthly": "third Wednesday",
+    "reindex": "Reindex after the schema change",
+}
+
+
+@pytest.fixture
+def stories(org) -> dict:
+    """The demo org's hand-written downtimes, by a short name, as the sandbox stores them."""
+    from downtimes_app.sandbox.models import SandboxDowntime
+
+    return {
+        name: SandboxDowntime.objects.get(message__contains=text) for name, text in STORIES.items()
+    }
+
+
 class SandboxApi:
     """Calls the sandbox over Django's test client, with the sandbox's keys."""
 

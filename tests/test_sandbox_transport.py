@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,41 +84,35 @@ def test_injected_timeout_raises_after_the_read_timeout(org, no_sleep, settings)
     assert time.monotonic() - started >= 0.1
 
 
-def test_inside_a_transaction_pages_are_fetched_on_this_thread(org, settings, monkeypatch):
-    settings.DATADOG_PAGE_SIZE = 3
-    threads = set()
+@pytest.fixture
+def page_threads(monkeypatch) -> set[str]:
+    """The names of the threads that fetched each page of the whole set."""
+    threads: set[str] = set()
     original = datadog.list_downtimes
 
     def spy(**kwargs):
-        import threading
-
         threads.add(threading.current_thread().name)
         return original(**kwargs)
 
     monkeypatch.setattr(client, "list_downtimes", spy)
+    return threads
+
+
+def test_inside_a_transaction_pages_are_fetched_on_this_thread(org, settings, page_threads):
+    settings.DATADOG_PAGE_SIZE = 3
     assert len(datadog.list_all_downtimes()) == SandboxDowntime.objects.count()
-    assert len(threads) == 1
+    assert len(page_threads) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_pages_are_fetched_concurrently(frozen_now, settings, monkeypatch):
+def test_outside_a_transaction_pages_are_fetched_concurrently(frozen_now, settings, page_threads):
     seed.seed(downtimes=40, now=frozen_now)
     settings.DATADOG_PAGE_SIZE = 5
-    threads = set()
-    original = datadog.list_downtimes
-
-    def spy(**kwargs):
-        import threading
-
-        threads.add(threading.current_thread().name)
-        return original(**kwargs)
-
-    monkeypatch.setattr(client, "list_downtimes", spy)
     with faults.inject(latency_ms=20):
         downtimes = datadog.list_all_downtimes()
     assert len(downtimes) == 40
     assert len({d.id for d in downtimes}) == 40
-    assert len(threads) > 1
+    assert len(page_threads) > 1
 
 
 def _free_port() -> int:

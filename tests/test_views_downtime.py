@@ -18,26 +18,6 @@ from downtimes_app.sandbox.models import SandboxDowntime
 from tests.conftest import NOW
 
 
-def by_message(fragment: str) -> SandboxDowntime:
-    return SandboxDowntime.objects.get(message__contains=fragment)
-
-
-@pytest.fixture
-def stories(org):
-    return {
-        "incident": by_message("Failover drill on payments-db"),
-        "forgotten": by_message("Decommissioning legacy-batch-01"),
-        "upgrade": by_message("Elasticsearch 8 rolling upgrade"),
-        "tomorrow": by_message("Redis 7.2 upgrade"),
-        "next_week": by_message("certificate rotation"),
-        "ended": by_message("Staging rebuilt"),
-        "canceled": by_message("Broker disk replacement"),
-        "patching": by_message("Weekly OS patch window"),
-        "monthly": by_message("third Wednesday"),
-        "reindex": by_message("Reindex after the schema change"),
-    }
-
-
 def page_of(client, downtime: SandboxDowntime, **params) -> str:
     response = client.get(reverse("downtimes:detail", args=[downtime.uuid]), params)
     assert response.status_code == 200

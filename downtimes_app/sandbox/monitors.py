@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .models import SandboxMonitor, SandboxUser
-from .resources import ApiError, bad_request, iso
+from .resources import ApiError, bad_request, iso, query_int
 
 ORG_ID = 321813
 STATES = ("Alert", "Ignored", "No Data", "OK", "Skipped", "Unknown", "Warn")
@@ -132,25 +132,12 @@ def list_monitors(params: Any) -> list[dict[str, Any]]:
         and all(tag in _scopes(m.query) for tag in scope_tags)
     ]
     if "page" in params:
-        page = _int_param(params, "page", 0)
-        size = _int_param(params, "page_size", 100)
+        page = query_int(params, "page", 0)
+        size = query_int(params, "page_size", 100)
         if size > 1000:
             raise bad_request("page_size must be at most 1000")
         found = found[page * size : (page + 1) * size]
     return [serialize_monitor(m) for m in found]
-
-
-def _int_param(params: Any, name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"Invalid value for {name}: {raw}") from None
-    if value < 0:
-        raise bad_request(f"Invalid value for {name}: {raw}")
-    return value
 
 
 def _search_terms(query: str) -> list[str]:
@@ -192,8 +179,8 @@ def search_monitors(params: Any) -> dict[str, Any]:
         key, sep, value = term.partition(":")
         if sep and key.lower() == "status" and value.lower() not in SEARCH_STATUSES:
             raise bad_request(f"Query parsing error: '{value}' is not a valid monitor status")
-    page = _int_param(params, "page", 0)
-    per_page = _int_param(params, "per_page", 30) or 30
+    page = query_int(params, "page", 0)
+    per_page = query_int(params, "per_page", 30) or 30
     if per_page > 1000:
         raise bad_request("per_page must be at most 1000")
     sort_field, _, order = params.get("sort", "name,asc").partition(",")

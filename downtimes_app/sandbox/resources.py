@@ -47,6 +47,20 @@ def bad_request(*errors: str) -> ApiError:
     return ApiError(400, *errors)
 
 
+def query_int(params: Any, name: str, default: int) -> int:
+    """A non-negative whole-number query parameter, or a 400 naming it."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise bad_request(f"Invalid URL param: {name} must be a whole number of 0 or more")
+    return value
+
+
 def iso(moment: datetime | None) -> str | None:
     """Datadog's form: `2023-06-02T20:53:26.300497+00:00`."""
     return moment.astimezone(UTC).isoformat() if moment is not None else None

@@ -150,19 +150,10 @@ def _json_body(request: HttpRequest) -> Any:
 
 
 def _page_params(request: HttpRequest, default_limit: int = 30) -> tuple[int, int]:
-    def number(name: str, default: int) -> int:
-        raw = request.GET.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise bad_request(f"Invalid URL param: {name} must be an integer") from None
-        if value < 0:
-            raise bad_request(f"Invalid URL param: {name} must not be negative")
-        return value
-
-    return number("page[offset]", 0), number("page[limit]", default_limit)
+    return (
+        resources.query_int(request.GET, "page[offset]", 0),
+        resources.query_int(request.GET, "page[limit]", default_limit),
+    )
 
 
 def _key_owner() -> SandboxUser:

@@ -169,15 +169,22 @@ def page_context(
     }
 
 
-def _read(downtime_id: str) -> tuple[Downtime | None, datadog.DatadogError | None]:
-    """One fresh read; the cached copy when Datadog fails. NotFound and BadRequest propagate."""
+def _read(
+    request: HttpRequest, downtime_id: str
+) -> tuple[Downtime, datadog.DatadogError | None] | HttpResponse:
+    """One fresh read, or the cached copy when Datadog fails; else the page that explains."""
     try:
         return datadog.get_downtime(downtime_id), None
-    except (datadog.NotFound, datadog.BadRequest):
-        raise
+    except datadog.NotFound:
+        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
+    except datadog.BadRequest:
+        return _not_found(request, downtime_id, "This is not a downtime id.")
     except datadog.DatadogError as error:
         cached = store.current().snapshot
-        return (cached.get(downtime_id) if cached else None), error
+        downtime = cached.get(downtime_id) if cached else None
+        if downtime is None:
+            return _unavailable(request, downtime_id, error)
+        return downtime, error
 
 
 @link_preview
@@ -186,14 +193,10 @@ def downtime_detail(request: HttpRequest, downtime_id: str) -> HttpResponse:
     """The permalink: one fresh read from Datadog, or the cached copy when Datadog fails."""
     if not request.user.is_authenticated and not settings.DASHBOARD_ANONYMOUS_READ:
         return _link_preview(request, downtime_id)
-    try:
-        downtime, failure = _read(downtime_id)
-    except datadog.NotFound:
-        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
-    except datadog.BadRequest:
-        return _not_found(request, downtime_id, "This is not a downtime id.")
-    if downtime is None:
-        return _unavailable(request, downtime_id, failure)
+    found = _read(request, downtime_id)
+    if isinstance(found, HttpResponse):
+        return found
+    downtime, failure = found
     context = page_context(request, downtime, failure=failure)
     if _is_fragment(request):
         return render(request, "downtimes/partials/_downtime.html", context)
@@ -249,12 +252,10 @@ def matched_monitors(
 @require_GET
 def downtime_monitors(request: HttpRequest, downtime_id: str) -> HttpResponse:
     """The monitors a downtime's tags match now (loaded after the page, or as a page of its own)."""
-    try:
-        downtime, failure = _read(downtime_id)
-    except (datadog.NotFound, datadog.BadRequest):
-        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
-    if downtime is None:
-        return _unavailable(request, downtime_id, failure)
+    found = _read(request, downtime_id)
+    if isinstance(found, HttpResponse):
+        return found
+    downtime, _failure = found  # the page itself already says when its copy is stale
     monitors, total, error = matched_monitors(downtime, MONITORS_SHOWN)
     context = {
         "downtime": downtime,
@@ -305,10 +306,9 @@ def _act(request: HttpRequest, downtime_id: str, run: Action) -> HttpResponse:
         return redirect(detail)
     failure = None
     if downtime is None:
-        try:
-            downtime, failure = _read(downtime_id)
-        except (datadog.NotFound, datadog.BadRequest):
-            downtime = None
+        found = _read(request, downtime_id)
+        if not isinstance(found, HttpResponse):
+            downtime, failure = found
     if downtime is None:
         # Nothing to redraw in place: let the whole page say what happened.
         messages.add_message(request, level, text)
@@ -326,12 +326,10 @@ def downtime_cancel(request: HttpRequest, downtime_id: str) -> HttpResponse:
     """GET: the confirmation, naming what will be unmuted. POST: cancel (Datadog's DELETE)."""
     if request.method == "POST":
         return _act(request, downtime_id, lambda: actions.cancel(request.user, downtime_id, now()))
-    try:
-        downtime, failure = _read(downtime_id)
-    except (datadog.NotFound, datadog.BadRequest):
-        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
-    if downtime is None:
-        return _unavailable(request, downtime_id, failure)
+    found = _read(request, downtime_id)
+    if isinstance(found, HttpResponse):
+        return found
+    downtime, failure = found
     monitors, total, error = matched_monitors(downtime, CONFIRM_MONITORS)
     context = {
         **page_context(request, downtime, failure=failure),
