@@ -7,6 +7,7 @@ saying so. The functions here are pure; the view passes in the downtimes and "no
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -207,6 +208,11 @@ class Index:
         return found
 
     @cached_property
+    def active_ends(self) -> list[datetime]:
+        keys = self.keys("end")
+        return [keys[i] for i in self.tab_order(ACTIVE, "end")]
+
+    @cached_property
     def creators(self) -> list[tuple[str, str]]:
         found = {d.creator.id: d.creator.display_name for d in self.downtimes if d.creator}
         return sorted(found.items(), key=lambda item: item[1].lower())
@@ -334,14 +340,12 @@ class Glance:
 
 
 def glance(index: Index, now: datetime) -> Glance:
-    active = [index.downtimes[i] for i in index.tab_order(ACTIVE, "end")]
-    soon = now + timedelta(hours=1)
-    ending_soon = sum(1 for d in active if d.window and d.window.end and d.window.end <= soon)
-    without_end = sum(1 for d in active if d.window and d.window.end is None)
+    # Active ones in end order (no end last): a binary search counts those ending within the hour.
+    ends = index.active_ends
     upcoming = index.tab_order(SCHEDULED, "start")
     return Glance(
-        active=len(active),
-        ending_soon=ending_soon,
-        without_end=without_end,
+        active=len(ends),
+        ending_soon=bisect.bisect_right(ends, now + timedelta(hours=1)),
+        without_end=len(ends) - bisect.bisect_left(ends, _FAR),
         next_up=index.downtimes[upcoming[0]] if upcoming else None,
     )
