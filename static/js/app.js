@@ -56,5 +56,11 @@
     }
   });
 
+  // An avatar that cannot load (Gravatar is often out of reach) leaves the initials under it.
+  document.addEventListener("error", function (event) {
+    var target = event.target;
+    if (target && target.tagName === "IMG" && target.closest(".avatar")) target.remove();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", detectTimeZone);
 })();
