@@ -65,6 +65,9 @@ DATADOG_APP_URL = DATADOG_SITE.app_url
 
 DATADOG_CONNECT_TIMEOUT = env.number("DD_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 DATADOG_READ_TIMEOUT = env.number("DD_READ_TIMEOUT", 10, minimum=0.1)
+# One call, retries included, gives up after this many seconds, so a page answers well inside a
+# worker's timeout (gunicorn's default is 30 s) even while Datadog hangs.
+DATADOG_CALL_DEADLINE = env.number("DD_CALL_DEADLINE", 12, minimum=1)
 DATADOG_RETRIES = 2
 DATADOG_BACKOFF = 0.5
 DATADOG_RATE_LIMIT_WAIT_CAP = 5.0
@@ -76,6 +79,8 @@ DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))
 # After a failed refresh, wait this long before asking Datadog again.
 DOWNTIME_FAILURE_PAUSE = 10
 DOWNTIME_REFRESH_LOCK_SECONDS = 60
+# A refresh of the whole set gives up after this many seconds and the page shows the last copy.
+DOWNTIME_REFRESH_DEADLINE = env.number("DOWNTIME_REFRESH_DEADLINE", 8, minimum=1)
 
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -403,14 +403,21 @@ def cancel_many(
     the calls during an incident, when rate limits bite. Ids the copy no longer holds are still
     sent; Datadog's answer says whether they exist.
     """
-    targets: list[tuple[str, Downtime | None]] = [(d.id, d) for d in downtimes]
-    targets += [(downtime_id, None) for downtime_id in unknown_ids]
     outcomes: list[BulkOutcome] = []
+    targets: list[tuple[str, Downtime | None]] = []
+    for downtime in downtimes:
+        if downtime.status in CANCELABLE:
+            targets.append((downtime.id, downtime))
+        else:
+            # It ended or was canceled since the preview (or this confirm was sent twice).
+            reason = f"Not sent: it has {downtime.status} already."
+            outcomes.append(BulkOutcome(downtime.id, label(downtime), False, reason))
+    targets += [(downtime_id, None) for downtime_id in unknown_ids]
     stopped: datadog.DatadogError | None = None
     for downtime_id, downtime in targets:
         name = label(downtime) if downtime else downtime_id
         if stopped is not None:
-            outcomes.append(BulkOutcome(downtime_id, name, False, f"Not attempted: {stopped}"))
+            outcomes.append(BulkOutcome(downtime_id, name, False, _not_attempted(stopped)))
             continue
         summary = f"Canceled in bulk; unmuted {unmutes(downtime)}" if downtime else "Canceled"
         try:

@@ -32,6 +32,8 @@ KEY_VERSION = "downtimes:snapshot:version"
 KEY_FRESH = "downtimes:snapshot:fresh"
 KEY_LOCK = "downtimes:snapshot:lock"
 KEY_FAILURE = "downtimes:snapshot:failure"
+# Bumped by every write; a refresh that began before a write must not mark its copy fresh.
+KEY_GENERATION = "downtimes:snapshot:generation"
 # Last good data is kept long after it stops being fresh: stale data beats no data.
 KEEP_SECONDS = 24 * 60 * 60
 WAIT_STEP = 0.05
@@ -108,12 +110,14 @@ def _failure(snapshot: Snapshot | None) -> Failure | None:
 
 def _refresh() -> Snapshot:
     started = datetime.now(UTC)
-    downtimes = datadog.list_all_downtimes()
+    generation = cache.get(KEY_GENERATION, 0)
+    downtimes = datadog.list_all_downtimes(deadline_seconds=settings.DOWNTIME_REFRESH_DEADLINE)
     snapshot = Snapshot(downtimes=downtimes, fetched_at=started, version=uuid.uuid4().hex)
     # The data first, then the version that points at it, then the freshness mark.
     cache.set(KEY_DATA, snapshot, KEEP_SECONDS)
     cache.set(KEY_VERSION, snapshot.version, KEEP_SECONDS)
-    cache.set(KEY_FRESH, True, settings.DOWNTIME_CACHE_TTL)
+    if cache.get(KEY_GENERATION, 0) == generation:
+        cache.set(KEY_FRESH, True, settings.DOWNTIME_CACHE_TTL)
     cache.delete(KEY_FAILURE)
     return _remember(snapshot)
 
@@ -165,6 +169,19 @@ def _wait_for_refresh() -> Current:
     return Current(None, _failure(None))
 
 
+def peek() -> Snapshot | None:
+    """The last copy fetched, however old, without ever asking Datadog: for fallbacks after a
+    failed read, and for requests that must not cause upstream calls."""
+    return _load()
+
+
 def invalidate() -> None:
     """After a write through the dashboard: the next page view fetches a new copy."""
+    # A refresh already under way read the set before this write; the new generation stops it
+    # from marking that copy fresh.
+    if not cache.add(KEY_GENERATION, 1, None):
+        try:
+            cache.incr(KEY_GENERATION)
+        except ValueError:
+            cache.set(KEY_GENERATION, 1, None)
     cache.delete(KEY_FRESH)

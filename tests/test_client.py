@@ -572,3 +572,56 @@ def test_keys_never_appear_in_errors_or_logs(dd, caplog):
     assert "retrying" in caplog.text  # the retries were logged...
     assert API_KEY not in text  # ...without the keys
     assert APP_KEY not in text
+
+
+# --- deadlines: a page must answer before its worker is killed ---------------------------------
+
+
+def test_read_timeout_never_exceeds_what_is_left_of_the_call_deadline(dd, settings):
+    settings.DATADOG_CALL_DEADLINE = 0.25
+    seen = {}
+
+    def callback(request):
+        seen["timeout"] = request.req_kwargs["timeout"]
+        return 200, {}, json.dumps(payloads.TAG_DOWNTIME)
+
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime/x", callback=callback)
+    datadog.get_downtime("x")
+    connect, read = seen["timeout"]
+    assert 0 < read <= 0.25 and 0 < connect <= 0.25
+
+
+def test_retries_stop_where_waiting_would_pass_the_deadline(dd, settings):
+    settings.DATADOG_CALL_DEADLINE = 1.0
+    settings.DATADOG_RATE_LIMIT_WAIT_CAP = 5.0
+    dd.get(
+        f"{API}/api/v2/downtime/x",
+        status=429,
+        json={"errors": ["Too many requests"]},
+        headers={"X-RateLimit-Reset": "3"},
+    )
+    with pytest.raises(datadog.RateLimited):
+        datadog.get_downtime("x")
+    assert dd.sleeps == []  # a 3 s wait cannot fit in a 1 s deadline: fail now, with the reason
+
+
+def test_whole_set_gives_up_at_its_deadline(dd):
+    with pytest.raises(datadog.Unavailable, match="gave up"):
+        datadog.list_all_downtimes(deadline_seconds=0)
+    assert len(dd.calls) == 0
+
+
+def test_probe_makes_one_quick_attempt(dd):
+    seen = {}
+
+    def callback(request):
+        seen["timeout"] = request.req_kwargs["timeout"]
+        seen["params"] = dict(request.params)
+        return 503, {}, "down"
+
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=callback)
+    with pytest.raises(datadog.Unavailable):
+        datadog.probe(seconds=2)
+    assert len(dd.calls) == 1 and dd.sleeps == []
+    assert seen["timeout"][1] <= 2
+    assert seen["params"] == {"page[limit]": "1"}

@@ -119,3 +119,28 @@ def test_snapshot_looks_up_by_id(org):
     first = snapshot.downtimes[0]
     assert snapshot.get(first.id) is first
     assert snapshot.get("nope") is None
+
+
+def test_a_write_during_a_refresh_is_not_hidden_by_it(org, monkeypatch):
+    """The copy a refresh read before a write must not be marked fresh after it."""
+    original = datadog.list_all_downtimes
+
+    def write_lands_meanwhile(**kwargs):
+        found = original(**kwargs)
+        store.invalidate()  # a write through the dashboard, while the pages were in flight
+        return found
+
+    monkeypatch.setattr(datadog, "list_all_downtimes", write_lands_meanwhile)
+    store.current()
+    assert cache.get(store.KEY_FRESH) is None
+    monkeypatch.setattr(datadog, "list_all_downtimes", original)
+    store.current()
+    assert cache.get(store.KEY_FRESH) is True
+
+
+def test_peek_never_fetches(org, list_calls):
+    assert store.peek() is None
+    store.current()
+    store.invalidate()
+    assert store.peek() is not None
+    assert len(list_calls) == 1

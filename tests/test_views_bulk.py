@@ -105,7 +105,8 @@ def test_confirmed_cancel_cancels_each_and_shows_the_result(editor_client, edito
 
 def test_result_lists_what_failed_and_why_and_only_that_stays(editor_client, qa):
     store.current()
-    with faults.inject(sequence=["ok", "500"]):
+    # The confirm reads the set afresh, then sends one DELETE each.
+    with faults.inject(sequence=["ok", "ok", "500"]):
         response = editor_client.post(
             URL, {"confirm": "yes", "id": [qa["x1"], qa["x2"]]}, headers={"HX-Request": "true"}
         )
@@ -125,15 +126,42 @@ def test_result_lists_what_failed_and_why_and_only_that_stays(editor_client, qa)
 def test_a_rate_limit_stops_the_rest_instead_of_hammering(editor_client, qa, upstream_calls):
     store.current()
     upstream_calls.clear()
-    with faults.inject(sequence=["429"]):
+    with faults.inject(sequence=["ok", "429"]):
         response = editor_client.post(
             URL, {"confirm": "yes", "id": [qa["x1"], qa["x2"], qa["all"]]}, follow=True
         )
     page = html.unescape(response.content.decode())
-    assert [m for m, _ in upstream_calls] == ["DELETE"]
+    assert [m for m, _ in upstream_calls if m == "DELETE"] == ["DELETE"]
     assert page.count("Not attempted: Datadog is rate-limiting requests") == 2
     assert "Canceled 0 downtimes; 3 not canceled." in page
     assert not any(canceled(i) for i in qa.values())
+
+
+def test_a_confirm_sent_twice_cancels_once(editor_client, qa, upstream_calls):
+    store.current()
+    form = {"confirm": "yes", "id": [qa["x1"], qa["x2"]]}
+    editor_client.post(URL, form)
+    upstream_calls.clear()
+    page = html.unescape(editor_client.post(URL, form, follow=True).content.decode())
+    assert [m for m, _ in upstream_calls if m == "DELETE"] == []
+    assert page.count("Not sent: it has canceled already.") == 2
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.BULK_CANCEL).count() == 2
+
+
+def test_a_downtime_that_ended_since_the_preview_is_left_alone(editor_client, api, frozen_now):
+    from datetime import timedelta
+
+    from downtimes_app.sandbox import clock
+
+    end = (frozen_now + timedelta(hours=1)).isoformat()
+    short = api.post("/api/v2/downtime", create_body(schedule={"end": end})).json()["data"]["id"]
+    store.current()  # the preview's copy: still active
+    clock.set_now(frozen_now + timedelta(hours=2))
+    page = html.unescape(
+        editor_client.post(URL, {"confirm": "yes", "id": [short]}, follow=True).content.decode()
+    )
+    assert "Not sent: it has ended already." in page
+    assert not canceled(short)
 
 
 def test_ids_the_copy_does_not_hold_are_still_tried_and_datadog_answers(editor_client, qa):

@@ -44,3 +44,19 @@ def test_health_fails_when_the_database_is_gone(org, monkeypatch):
         response = Client().get(URL)
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+def test_health_asks_datadog_at_most_once_a_minute(org, upstream_calls):
+    for _ in range(5):
+        assert Client().get(URL).json()["datadog"] == "ok"
+    assert len(upstream_calls) == 1
+
+
+def test_health_makes_one_quick_try_without_retries(org, upstream_calls, monkeypatch):
+    from downtimes_app.datadog import client
+
+    sleeps = []
+    monkeypatch.setattr(client, "_sleep", sleeps.append)
+    with faults.inject(rates={"503": 1.0}):
+        assert Client().get(URL).json()["datadog"] == "unavailable"
+    assert len(upstream_calls) == 1 and sleeps == []

@@ -7,6 +7,7 @@ one of the errors in `errors.py`. Operations are named after Datadog's own.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -81,6 +82,10 @@ class Config:
     rate_limit_wait_cap: float
     page_size: int
     max_workers: int
+    # Seconds one call may take, retries included: a page must answer before its worker is killed.
+    call_deadline: float = 12.0
+    # An absolute time.monotonic() shared by a group of calls (the pages of the whole set).
+    deadline: float | None = None
 
     @classmethod
     def from_settings(cls) -> Config:
@@ -96,6 +101,7 @@ class Config:
             rate_limit_wait_cap=settings.DATADOG_RATE_LIMIT_WAIT_CAP,
             page_size=settings.DATADOG_PAGE_SIZE,
             max_workers=settings.DATADOG_MAX_WORKERS,
+            call_deadline=settings.DATADOG_CALL_DEADLINE,
         )
 
     def __repr__(self) -> str:  # keys stay out of tracebacks and debug output
@@ -205,8 +211,15 @@ def _request(
         headers["Content-Type"] = "application/json"
     # Writes are never retried: a write that timed out may have been applied already.
     attempts = 1 + config.retries if method == "GET" else 1
+    deadline = time.monotonic() + config.call_deadline
+    if config.deadline is not None:
+        deadline = min(deadline, config.deadline)
     for attempt in range(attempts):
         started = time.monotonic()
+        remaining = deadline - started
+        if remaining <= 0:
+            raise Unavailable(f"Datadog did not answer {method} {path} in time; gave up")
+        read_timeout = min(config.read_timeout, remaining)
         try:
             response = session.request(
                 method,
@@ -214,12 +227,12 @@ def _request(
                 params=params,
                 json=body,
                 headers=headers,
-                timeout=(config.connect_timeout, config.read_timeout),
+                timeout=(min(config.connect_timeout, remaining), read_timeout),
                 allow_redirects=False,
             )
         except requests.Timeout:
             error: DatadogError = Unavailable(
-                f"Datadog did not answer {method} {path} within {config.read_timeout:g}s"
+                f"Datadog did not answer {method} {path} within {read_timeout:g}s"
                 + ("" if method == "GET" else "; the change may or may not have been made")
             )
         except requests.RequestException as exc:
@@ -239,7 +252,8 @@ def _request(
             error = _error_for(response, method, path)
         if attempt + 1 < attempts:
             delay = _retry_delay(error, attempt, config)
-            if delay is not None:
+            # Waiting past the deadline would only fail later; fail now with the real reason.
+            if delay is not None and time.monotonic() + delay < deadline:
                 log.info("datadog %s %s failed (%s); retrying in %.2fs", method, path, error, delay)
                 _sleep(delay)
                 continue
@@ -304,10 +318,16 @@ def list_all_downtimes(
     *,
     current_only: bool = False,
     include: tuple[str, ...] | None = DEFAULT_INCLUDE,
+    deadline_seconds: float | None = None,
     config: Config | None = None,
 ) -> tuple[Downtime, ...]:
-    """The whole set: the first page gives the total, the rest are fetched concurrently."""
+    """The whole set: the first page gives the total, the rest are fetched concurrently.
+
+    `deadline_seconds` bounds the whole load, every page and retry included.
+    """
     config = config or Config.from_settings()
+    if deadline_seconds is not None:
+        config = dataclasses.replace(config, deadline=time.monotonic() + deadline_seconds)
     size = config.page_size
 
     def page(offset: int) -> DowntimePage:
@@ -455,6 +475,21 @@ def get_monitor(monitor_id: int, *, config: Config | None = None) -> Monitor:
     if not isinstance(document, Mapping):
         raise MalformedResponse("the monitor response is not a JSON object")
     return parse_monitor(document)
+
+
+def probe(*, seconds: float = 3.0, config: Config | None = None) -> None:
+    """One quick call that needs both keys, with no retries: raises what Datadog answers.
+
+    For health checks, which must answer fast and must not add retries to a struggling API.
+    """
+    config = dataclasses.replace(
+        config or Config.from_settings(),
+        retries=0,
+        read_timeout=seconds,
+        connect_timeout=min(seconds, 3.05),
+        call_deadline=seconds,
+    )
+    list_downtimes(limit=1, include=None, config=config)
 
 
 def validate_keys(*, config: Config | None = None) -> bool:

@@ -124,7 +124,9 @@ def _bulk_cancel_post(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, "Nothing was chosen, so nothing was canceled.")
         return redirect("downtimes:bulk_cancel")
-    snapshot = store.current().snapshot
+    # A fresh copy: a downtime that ended or was canceled since the preview is left alone, and a
+    # confirm sent twice finds them canceled the second time.
+    snapshot = store.current(force=True).snapshot
     known = [d for i in ids if snapshot and (d := snapshot.get(i)) is not None]
     unknown = [i for i in ids if not snapshot or snapshot.get(i) is None]
     outcomes = actions.cancel_many(request.user, known, unknown_ids=unknown)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -180,7 +181,8 @@ def _read(
     except datadog.BadRequest:
         return _not_found(request, downtime_id, "This is not a downtime id.")
     except datadog.DatadogError as error:
-        cached = store.current().snapshot
+        # Datadog just failed: show the last copy without asking it again.
+        cached = store.peek()
         downtime = cached.get(downtime_id) if cached else None
         if downtime is None:
             return _unavailable(request, downtime_id, error)
@@ -206,13 +208,13 @@ def downtime_detail(request: HttpRequest, downtime_id: str) -> HttpResponse:
 def _link_preview(request: HttpRequest, downtime_id: str) -> HttpResponse:
     """What an unsigned visitor (a chat tool unfurling a link) sees: the preview, nothing more.
 
-    It comes from the cached copy, so unsigned requests never cause a Datadog call of their own.
+    It comes from the copy the dashboard already has: unsigned requests never cause a Datadog call.
     """
-    snapshot = store.current().snapshot
+    snapshot = store.peek()
     downtime = snapshot.get(downtime_id) if snapshot else None
-    login = f"{reverse('login')}?next={request.path}"
+    login = redirect_to_login(request.get_full_path())
     if downtime is None:
-        return redirect(login)
+        return login
     moment = now()
     return render(
         request,
@@ -221,7 +223,7 @@ def _link_preview(request: HttpRequest, downtime_id: str) -> HttpResponse:
             "permalink": request.build_absolute_uri(request.path),
             "share_title": presenters.share_title(downtime, moment),
             "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
-            "login_url": login,
+            "login_url": login["Location"],
         },
     )
 
