@@ -6,6 +6,7 @@ would change, posts it, and checks what the sandbox stored (or why nothing was s
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -627,6 +628,58 @@ def test_edit_sends_only_the_message_that_changed(editor_client, org, monkeypatc
     assert "Downtime updated: message." in editor_client.get(response["Location"]).content.decode()
     entry = AuditEntry.objects.get(action=AuditEntry.Action.EDIT)
     assert entry.before["message"].startswith("Redis 7.2 upgrade for checkout")
+
+
+def test_edit_keeps_a_change_someone_else_made_meanwhile(editor_client, org, api, monkeypatch):
+    """Alice opens the form; Bob extends the window; Alice saves a new message: both survive."""
+    redis = story("Redis 7.2 upgrade")
+    url = edit_url(redis)
+    _, data = open_form(editor_client, url)
+    later = (datetime.fromisoformat(redis.schedule["end"]) + timedelta(hours=4)).isoformat()
+    bob = api.patch(
+        f"/api/v2/downtime/{redis.uuid}",
+        {"data": {"type": "downtime", "attributes": {"schedule": {"end": later}}}},
+    )
+    assert bob.status_code == 200
+    sent = []
+    real = datadog.update_downtime
+
+    def spy(downtime_id, *, attributes, **kwargs):
+        sent.append(dict(attributes))
+        return real(downtime_id, attributes=attributes, **kwargs)
+
+    monkeypatch.setattr(datadog, "update_downtime", spy)
+    response = submit(editor_client, data, url=url, message="Moved to the new runbook")
+    assert response.status_code == 302
+    assert sent == [{"message": "Moved to the new runbook"}]
+    redis.refresh_from_db()
+    assert (redis.message, redis.schedule["end"]) == ("Moved to the new runbook", later)
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "Someone else changed schedule while you were editing; their change was kept." in page
+
+
+def test_edit_of_a_field_someone_else_changed_asks_first(editor_client, org, api, upstream_calls):
+    redis = story("Redis 7.2 upgrade")
+    url = edit_url(redis)
+    _, data = open_form(editor_client, url)
+    api.patch(
+        f"/api/v2/downtime/{redis.uuid}",
+        {"data": {"type": "downtime", "attributes": {"message": "Bob's words"}}},
+    )
+    upstream_calls.clear()
+    response = submit(editor_client, data, url=url, message="Alice's words")
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "someone changed message of this downtime" in page
+    assert not [call for call in upstream_calls if call[0] == "PATCH"]
+    assert "Alice's words" in page  # what was typed stays
+    redis.refresh_from_db()
+    assert redis.message == "Bob's words"
+    # Saving again, having seen theirs, replaces it.
+    again = submit(editor_client, form_data(response.content), url=url)
+    assert again.status_code == 302
+    redis.refresh_from_db()
+    assert redis.message == "Alice's words"
 
 
 def test_edit_with_nothing_changed_sends_nothing(editor_client, org, upstream_calls):

@@ -361,6 +361,7 @@ def _page(
             else reverse("downtimes:new")
         ),
         "zone": viewer.key,
+        "baseline": _baseline_text(data, original) if mode == EDIT else "",
         # After adding or removing a recurrence without JavaScript, the reloaded page puts the
         # cursor (and so the scroll position) back where the user was working.
         "focus": focus,
@@ -462,6 +463,28 @@ def _summary(mode: str, attributes: dict[str, Any], changed: list[str] | None = 
     return f"Scheduled for {what} over {attributes.get('scope')}"
 
 
+BASELINE = "_baseline"
+
+
+def _baseline_text(data: MultiValueDict, original: Downtime | None) -> str:
+    """The attributes the edit form was first built from, carried through every re-render.
+
+    Saving compares them with the downtime as it is then, so that an edit sends only what this
+    person changed and never quietly undoes what someone else changed meanwhile.
+    """
+    if data.get(BASELINE):
+        return data[BASELINE]
+    return json.dumps(attributes_of(original), sort_keys=True) if original else ""
+
+
+def _baseline(data: MultiValueDict) -> dict[str, Any] | None:
+    try:
+        found = json.loads(data.get(BASELINE) or "null")
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _submit(request: HttpRequest, *, mode: str, original: Downtime | None) -> HttpResponse:
     moment = now()
     viewer = viewer_zone(request.GET.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
@@ -500,9 +523,30 @@ def _submit(request: HttpRequest, *, mode: str, original: Downtime | None) -> Ht
             **page,
         )
     attributes = draft.attributes()
+    kept: list[str] = []
     if mode == EDIT and original is not None:
         before = attributes_of(original)
-        sent = planning.changed_attributes(before, attributes)
+        baseline = _baseline(data) or before
+        mine = planning.changed_attributes(baseline, attributes)
+        theirs = planning.changed_attributes(baseline, before)
+        clashes = sorted(name for name in set(mine) & set(theirs) if name in mine)
+        if clashes:
+            # Both changed the same thing: show theirs, keep what was typed, let them decide.
+            data = draft.data.copy()
+            data[BASELINE] = json.dumps(before, sort_keys=True)
+            return _page(
+                request,
+                data,
+                show_errors=True,
+                banner=(
+                    f"While you were editing, someone changed {', '.join(clashes)} of this "
+                    "downtime (see its page). Nothing was saved. What you typed is still here: "
+                    "save again to replace their change with yours."
+                ),
+                **page,
+            )
+        kept = sorted(theirs)
+        sent = planning.changed_attributes(before, {name: attributes[name] for name in mine})
         if not sent:
             messages.info(request, "Nothing changed: the downtime is as it was.")
             return redirect("downtimes:detail", original.id)
@@ -536,7 +580,14 @@ def _submit(request: HttpRequest, *, mode: str, original: Downtime | None) -> Ht
                 "nothing was sent again.",
             )
             return redirect("downtimes:detail", earlier.id)
-    return _send(request, draft, claim, mode=mode, original=original, before=before, sent=sent)
+    response = _send(request, draft, claim, mode=mode, original=original, before=before, sent=sent)
+    if kept and response.status_code == 302:
+        messages.info(
+            request,
+            f"Someone else changed {', '.join(kept)} while you were editing; "
+            "their change was kept.",
+        )
+    return response
 
 
 def _zone_or(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
