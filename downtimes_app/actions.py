@@ -223,8 +223,23 @@ def fresh(downtime_id: str) -> Downtime:
         ) from error
 
 
-def end_now(user: User, downtime_id: str, now: datetime) -> tuple[Downtime, str]:
+def _check_seen(current: Downtime, seen: str) -> None:
+    """Refuse when the downtime changed since the page that asked was drawn.
+
+    The page sends the `modified` time it showed; a second click of the same button (or a
+    change someone else made) finds a newer one, and nothing is sent twice or on stale ground.
+    """
+    if seen and current.modified is not None and current.modified.isoformat() != seen:
+        raise Refused(
+            "It changed since this page was loaded, so nothing was sent: look at it again "
+            "and choose.",
+            current,
+        )
+
+
+def end_now(user: User, downtime_id: str, now: datetime, *, seen: str = "") -> tuple[Downtime, str]:
     current = fresh(downtime_id)
+    _check_seen(current, seen)
     attributes = plan_end_now(current, now)
     summary = f"Ended now (it was to end at {_utc_words(_end_of(current))})"
     updated = _write(user, AuditEntry.Action.END_NOW, current, summary, attributes)
@@ -240,8 +255,10 @@ def extend(
     by: str = "",
     until: str = "",
     zone: ZoneInfo | None = None,
+    seen: str = "",
 ) -> tuple[Downtime, str]:
     current = fresh(downtime_id)
+    _check_seen(current, seen)
     if by:
         if by not in EXTENSIONS:
             raise Refused(f"Extend by {', '.join(EXTENSIONS)}, or until a time.", current)

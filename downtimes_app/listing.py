@@ -345,7 +345,9 @@ def glance(index: Index, now: datetime) -> Glance:
     upcoming = index.tab_order(SCHEDULED, "start")
     return Glance(
         active=len(ends),
-        ending_soon=bisect.bisect_right(ends, now + timedelta(hours=1)),
+        # Ends in (now, now + 1h]; a copy older than its windows may hold some already past.
+        ending_soon=bisect.bisect_right(ends, now + timedelta(hours=1))
+        - bisect.bisect_right(ends, now),
         without_end=len(ends) - bisect.bisect_left(ends, _FAR),
         next_up=index.downtimes[upcoming[0]] if upcoming else None,
     )

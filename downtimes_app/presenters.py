@@ -153,9 +153,14 @@ def schedule_words(downtime: Downtime, zone: ZoneInfo, now: datetime) -> str:
     return f"{begin.label} to {end.label} {end.zone_label}"
 
 
+def live_status(downtime: Downtime, now: datetime) -> str:
+    """The status by the window and the clock: a cached copy's status can be minutes old."""
+    return schedules.window_status(downtime.window, now, downtime.canceled)
+
+
 def window_text(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
     window = downtime.window
-    status = downtime.status
+    status = live_status(downtime, now)
     if status == CANCELED:
         when = downtime.canceled or downtime.modified
         return f"canceled {span(now - when)} ago" if when else "canceled"
@@ -170,27 +175,26 @@ def window_text(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
         soon = f" (in {span(window.start - now)})" if window.start - now < timedelta(days=1) else ""
         day = moment.day.lower() if moment.day in ("Today", "Tomorrow") else moment.day
         return f"starts {day} {moment.time}{soon}"
-    if status == ENDED:
-        ended = window.end or window.start
-        if now - ended < timedelta(days=2):
-            return f"ended {span(now - ended)} ago"
-        return f"ended {Moment(ended, zone, now).day}"
-    return ""
+    ended = window.end or window.start
+    if now - ended < timedelta(days=2):
+        return f"ended {span(now - ended)} ago"
+    return f"ended {Moment(ended, zone, now).day}"
 
 
 def badges(downtime: Downtime, now: datetime) -> tuple[Badge, ...]:
     """What needs attention: no end, ending within the hour, running for over a week."""
     window = downtime.window
+    status = live_status(downtime, now)
     found = []
     if (
-        downtime.status in (ACTIVE, SCHEDULED)
+        status in (ACTIVE, SCHEDULED)
         and not downtime.is_recurring
         and window
         and window.end is None
     ):
         found.append(Badge("no end", "danger", "Stays muted until someone ends it"))
-    if downtime.status == ACTIVE and window is not None:
-        if window.end is not None and window.end - now <= HOUR:
+    if status == ACTIVE and window is not None:
+        if window.end is not None and now < window.end <= now + HOUR:
             found.append(Badge("ends within the hour", "warn", "Alerts resume soon"))
         if now - window.start > WEEK:
             found.append(

@@ -102,3 +102,12 @@ def test_next_windows_mark_the_clock_change_and_show_both_zones():
 def test_next_windows_of_a_one_time_downtime_is_its_window():
     rows = presenters.next_windows(one_time(NOW - timedelta(hours=1), None), NOW, PARIS)
     assert len(rows) == 1 and rows[0].ongoing and rows[0].end is None
+
+
+def test_a_stale_copy_still_says_what_the_clock_says():
+    """During an outage the list shows the last copy: its "active" may have ended since."""
+    stale = one_time(NOW - timedelta(hours=2), NOW - timedelta(minutes=40), status="active")
+    assert presenters.window_text(stale, NOW, UTC_ZONE) == "ended 40m ago"
+    assert [b.label for b in presenters.badges(stale, NOW)] == []
+    started = one_time(NOW - timedelta(minutes=20), NOW + timedelta(hours=1), status="scheduled")
+    assert presenters.window_text(started, NOW, UTC_ZONE) == "ends in 1h"

@@ -547,3 +547,19 @@ def test_keep_it_and_other_htmx_reads_get_just_the_downtime_fragment(editor_clie
     )
     page = response.content.decode()
     assert "<html" not in page and page.count(f'id="downtime-{stories["incident"].uuid}"') == 1
+
+
+def test_extend_clicked_twice_extends_once(editor_client, stories):
+    incident = stories["incident"]
+    page = page_of(editor_client, incident)
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    url = reverse("downtimes:extend", args=[incident.uuid])
+    first = editor_client.post(url, {"by": "1h", "seen": seen}, follow=True)
+    assert "Extended" in html.unescape(first.content.decode())
+    second = editor_client.post(url, {"by": "1h", "seen": seen}, follow=True)
+    assert "It changed since this page was loaded, so nothing was sent" in html.unescape(
+        second.content.decode()
+    )
+    incident.refresh_from_db()
+    assert incident.schedule["end"] == "2026-11-16T11:05:00+00:00"  # 10:05 plus one hour, once
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXTEND).count() == 1

@@ -348,7 +348,10 @@ def downtime_cancel(request: HttpRequest, downtime_id: str) -> HttpResponse:
 @require_POST
 @editor_required
 def downtime_end(request: HttpRequest, downtime_id: str) -> HttpResponse:
-    return _act(request, downtime_id, lambda: actions.end_now(request.user, downtime_id, now()))
+    seen = request.POST.get("seen", "")
+    return _act(
+        request, downtime_id, lambda: actions.end_now(request.user, downtime_id, now(), seen=seen)
+    )
 
 
 @require_POST
@@ -365,5 +368,6 @@ def downtime_extend(request: HttpRequest, downtime_id: str) -> HttpResponse:
             by=request.POST.get("by", ""),
             until=request.POST.get("until", ""),
             zone=zone,
+            seen=request.POST.get("seen", ""),
         ),
     )
