@@ -62,6 +62,9 @@ elif not DATADOG_APP_KEY:
 else:
     DATADOG_API_URL = _api_url or DATADOG_SITE.api_url
 DATADOG_APP_URL = DATADOG_SITE.app_url
+# The sandbox's HTTP API (/sandbox/) is served when the dashboard runs on it, or when asked for;
+# next to a real org it would be an API anyone could write to with its published default keys.
+SANDBOX_ENABLED = DATADOG_SANDBOX or env.bool("SANDBOX_ENABLED", False)
 
 DATADOG_CONNECT_TIMEOUT = env.number("DD_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 DATADOG_READ_TIMEOUT = env.number("DD_READ_TIMEOUT", 10, minimum=0.1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.backends import RemoteUserBackend
@@ -17,6 +18,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMi
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import cached_property
 
 VIEWER = "viewer"
@@ -78,11 +80,18 @@ class SignInMiddleware(LoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request, view_func):  # type: ignore[override]
-        response = super().handle_no_permission(request, view_func)
-        if getattr(request, "htmx", False):
-            redirect = HttpResponse(status=204)
-            redirect["HX-Redirect"] = response["Location"]
-            return redirect
+        htmx = getattr(request, "htmx", None)
+        if not htmx:
+            return super().handle_no_permission(request, view_func)
+        # A fragment (a live preview, a poll) cannot sign in. Leaving the page would lose what
+        # was typed, and `next` would be the fragment's URL; say so in place instead.
+        page = urlsplit(htmx.current_url or "")
+        here = page.path if page.netloc in ("", request.get_host()) and page.path else "/"
+        if page.query:
+            here += "?" + page.query
+        response = render(request, "partials/_session_ended.html", {"next": here})
+        response["HX-Retarget"] = "#session-notice"
+        response["HX-Reswap"] = "innerHTML"
         return response
 
 

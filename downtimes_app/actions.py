@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from . import audit, datadog, presenters, schedules
+from . import audit, datadog, presenters, schedules, scope
 from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, OneTimeSchedule
 from .models import AuditEntry
-from .scope import BoolOp, KeyGroup, Node, ScopeError, parse_scope, render
+from .scope import ScopeError
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -151,8 +151,8 @@ def plan_extend(
                 downtime,
             )
     elif by is not None:
-        # Without an end, "extend by an hour" can only mean "end an hour from now".
-        end = (schedule.end or now) + by
+        # Without an end, "an hour" means an hour from now, or from its start if that is later.
+        end = (schedule.end or max(now, start)) + by
     else:
         raise Refused("Say how long to extend it by, or until when.", downtime)
     if end <= now + END_NOW_MARGIN:
@@ -309,16 +309,6 @@ def cancel(user: User, downtime_id: str, now: datetime) -> tuple[Downtime, str]:
 # --- cancel in bulk -----------------------------------------------------------------------------
 
 
-def _canonical(node: Node) -> Node:
-    """The same scope however its parts were ordered: `b AND a` is `a AND b`."""
-    if isinstance(node, KeyGroup):
-        return dataclasses.replace(node, values=tuple(sorted(node.values)))
-    if isinstance(node, BoolOp):
-        items = tuple(sorted((_canonical(i) for i in node.items), key=render))
-        return dataclasses.replace(node, items=items)
-    return node
-
-
 def scope_terms(text: str) -> frozenset[str]:
     """The AND-ed parts of a scope, canonical; raises ScopeError for a scope Datadog refuses.
 
@@ -328,10 +318,7 @@ def scope_terms(text: str) -> frozenset[str]:
     text = (text or "").strip()
     if "," in text:
         text = " AND ".join(part.strip() for part in text.split(",") if part.strip())
-    node = _canonical(parse_scope(text))
-    if isinstance(node, BoolOp) and node.op == "AND" and not node.negated:
-        return frozenset(render(item) for item in node.items)
-    return frozenset({render(node)})
+    return scope.scope_terms(text)
 
 
 def select_by_scope(

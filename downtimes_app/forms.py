@@ -904,7 +904,7 @@ def resolve(data: MultiValueDict) -> MultiValueDict:
     """Posted data with each recurrence's controls and raw rule brought into step."""
     data = data.copy()
     try:
-        total = min(int(data.get(f"{PREFIX}-TOTAL_FORMS", "0")), MAX_RECURRENCES + 1)
+        total = min(_total_forms(data), MAX_RECURRENCES + 1)
     except ValueError:
         return data
     for index in range(total):
@@ -942,9 +942,15 @@ def resolve(data: MultiValueDict) -> MultiValueDict:
     return data
 
 
+def _total_forms(data: Any) -> int:
+    """How many recurrences the posted form says it has; a tampered count reads as none."""
+    raw = str(data.get(f"{PREFIX}-TOTAL_FORMS") or "0")
+    return max(0, min(int(raw), MAX_RECURRENCES + 1)) if raw.isdigit() else 0
+
+
 def add_recurrence(data: MultiValueDict, now: datetime, zone: ZoneInfo) -> MultiValueDict:
     data = data.copy()
-    total = int(data.get(f"{PREFIX}-TOTAL_FORMS") or 0)
+    total = _total_forms(data)
     if total >= MAX_RECURRENCES:
         return data
     for key, value in default_recurrence(total, now, zone).items():
@@ -958,7 +964,7 @@ def add_recurrence(data: MultiValueDict, now: datetime, zone: ZoneInfo) -> Multi
 
 def remove_recurrence(data: MultiValueDict, index: int) -> MultiValueDict:
     """Drop recurrence `index`; later ones move up so that the numbering stays dense."""
-    total = int(data.get(f"{PREFIX}-TOTAL_FORMS") or 0)
+    total = _total_forms(data)
     if total <= 1 or not 0 <= index < total:
         return data.copy()
     kept = MultiValueDict()
@@ -996,7 +1002,7 @@ def share_query(data: MultiValueDict) -> str:
         add("monitor_tags", "*")
     add("timezone", data.get("timezone"))
     if data.get("schedule") == RECURRING:
-        total = int(data.get(f"{PREFIX}-TOTAL_FORMS") or 0)
+        total = _total_forms(data)
         for index in range(min(total, MAX_RECURRENCES)):
             prefix = f"{PREFIX}-{index}-"
             params += [

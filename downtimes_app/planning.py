@@ -17,7 +17,7 @@ from typing import Any
 from .datadog import ACTIVE, SCHEDULED, Downtime, attributes_of
 from .datadog.errors import MalformedResponse
 from .datadog.records import parse_time, parse_wall_time
-from .scope import BoolOp, Everything, ScopeError, parse_scope, render
+from .scope import ScopeError, scope_terms
 
 # --- comparing attributes ---------------------------------------------------------------------
 
@@ -146,32 +146,17 @@ def _target_covered(existing: Downtime, draft: Target) -> bool:
     return tags <= set(draft.tags)
 
 
-def scope_terms(text: str) -> frozenset[str] | None:
-    """The AND-joined parts of a scope in canonical text; empty for `*`; None if unreadable."""
-    try:
-        node = parse_scope(text)
-    except ScopeError:
-        return None
-    if isinstance(node, Everything):
-        return frozenset()
-    items = (
-        node.items
-        if isinstance(node, BoolOp) and node.op == "AND" and not node.negated
-        else (node,)
-    )
-    return frozenset(render(item) for item in items)
-
-
 def _scope_covered(existing: str, draft: str) -> bool:
     """True when every group the draft scope matches is matched by the existing scope too.
 
     An existing scope whose AND-parts are a subset of the draft's is at least as wide; that is
     the case worth a warning and the one that can be decided without evaluating tags.
     """
-    have, want = scope_terms(existing), scope_terms(draft)
-    if have is None or want is None:
+    try:
+        have, want = scope_terms(existing), scope_terms(draft)
+    except ScopeError:
         return existing.strip() == draft.strip()
-    return have <= want
+    return have == {"*"} or have <= want
 
 
 def covering(

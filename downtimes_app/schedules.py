@@ -37,6 +37,17 @@ DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 # Parts that would fix the window's start or length inside the rule: Datadog rejects them.
 FORBIDDEN_RRULE_PARTS = ("DTSTART", "DTEND", "DURATION")
 ALLOWED_FREQS = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# RFC 5545's ranges for the numeric BY parts; dateutil quietly yields nothing outside them.
+_BY_RANGES = {
+    "BYMONTH": (1, 12, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYSETPOS": (1, 366, True),
+    "BYHOUR": (0, 23, False),
+    "BYMINUTE": (0, 59, False),
+    "BYSECOND": (0, 60, False),
+}
 # A guard against rules that never yield (e.g. BYMONTHDAY=31;BYMONTH=2) costing a full scan.
 _MAX_SCAN = 100_000
 
@@ -82,10 +93,12 @@ def parse_duration(text: str) -> Duration:
 
 
 def duration_from_delta(delta: timedelta) -> Duration:
-    """The largest whole unit that expresses `delta` exactly (90 minutes -> 90m)."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes <= 0:
-        raise ScheduleError("A duration must be at least one minute")
+    """The largest whole unit that expresses `delta`, to the nearest minute (90 minutes -> 90m).
+
+    Rounded, not floored: a window Datadog started a few milliseconds after the end was worked
+    out is still "1h", not "59m". Anything under half a minute is one minute.
+    """
+    minutes = max(1, round(delta.total_seconds() / 60))
     for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
         if minutes % size == 0:
             return Duration(minutes // size, unit)
@@ -170,6 +183,16 @@ def check_rrule(text: str) -> dict[str, str]:
     for name in ("COUNT", "INTERVAL"):
         if name in parts and (not parts[name].isdigit() or int(parts[name]) < 1):
             raise ScheduleError(f"RRULE {name} must be a whole number of at least 1")
+    for name, (low, high, signed) in _BY_RANGES.items():
+        for value in filter(None, parts.get(name, "").split(",")):
+            number = value.lstrip("+-")
+            if (
+                not number.isdigit()
+                or not low <= int(number) <= high
+                or (value.startswith("-") and not signed)
+            ):
+                span = f"{low} to {high}" + (" (or -1 to -{high}, counting back)" if signed else "")
+                raise ScheduleError(f"RRULE {name}={value} is out of range: use {span}")
     try:
         _build_rule(_canonical(parts), datetime(2000, 1, 1))
     except ScheduleError:
@@ -404,6 +427,8 @@ def _rule_words(rule: str, start: datetime | None) -> tuple[str, str] | None:
             if parts.get("BYMONTH", "").isdigit()
             else (start.month if start else 1)
         )
+        if not 1 <= month <= 12:
+            return None  # not a rule Datadog would accept; shown as written
         day = parts.get("BYMONTHDAY") or (str(start.day) if start else "")
         text = _every(interval, "year") + f" on {day} {MONTHS[month - 1]}".rstrip()
     else:

@@ -286,7 +286,9 @@ def scope_chips(text: str) -> tuple[Chip, ...]:
         node = parse_scope(text)
     except ScopeError:
         return (Chip(text.strip() or "(empty)"),)
-    items = node.items if isinstance(node, BoolOp) and node.op == "AND" else (node,)
+    # A negated group is one thing to read: splitting it would show its terms as muted.
+    split = isinstance(node, BoolOp) and node.op == "AND" and not node.negated
+    items = node.items if split else (node,)
     return tuple(_chip(item) for item in items)
 
 
@@ -299,6 +301,28 @@ def _chip(node: Node) -> Chip:
         joiner = " | " if node.op == "OR" else " & "
         return Chip(f"{node.key}:{joiner.join(node.values)}", node.negated)
     return Chip(render(node), False)
+
+
+def canonical(node: Node) -> Node:
+    """The same scope however its parts were ordered: `b AND a` is `a AND b`."""
+    if isinstance(node, KeyGroup):
+        return KeyGroup(node.key, node.op, tuple(sorted(node.values)), node.negated)
+    if isinstance(node, BoolOp):
+        items = tuple(sorted((canonical(i) for i in node.items), key=render))
+        return BoolOp(node.op, items, node.negated)
+    return node
+
+
+def scope_terms(text: str) -> frozenset[str]:
+    """The AND-joined parts of a scope, each in canonical text (`*` is {"*"}).
+
+    Two scopes that mean the same (parts or alternatives in another order) give the same set,
+    and a scope whose parts include another's is at least as narrow. Raises ScopeError.
+    """
+    node = canonical(parse_scope(text))
+    if isinstance(node, BoolOp) and node.op == "AND" and not node.negated:
+        return frozenset(render(item) for item in node.items)
+    return frozenset({render(node)})
 
 
 def render(node: Node) -> str:

@@ -47,6 +47,11 @@ def in_flight_limit() -> timedelta:
     )
 
 
+def waiting(row: SubmissionToken, now: datetime) -> bool:
+    """Whether a pending submit may still be under way, or was abandoned (its worker died)."""
+    return row.state == State.PENDING and now - row.attempt_started < in_flight_limit()
+
+
 @dataclass(frozen=True)
 class Claim:
     outcome: str  # GO, DONE or IN_FLIGHT
@@ -84,7 +89,7 @@ def claim(
         row = SubmissionToken.objects.get(token=token)
     if row.state == State.DONE:
         return Claim(DONE, row)
-    if row.state == State.PENDING and now - row.attempt_started < in_flight_limit():
+    if waiting(row, now):
         return Claim(IN_FLIGHT, row)
     # Refused, unknown, or abandoned: take the token over unless another request just did.
     unsure = tuple(row.sent or ()) if row.state in (State.UNCERTAIN, State.PENDING) else ()

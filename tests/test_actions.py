@@ -64,6 +64,13 @@ def test_extend_by_on_a_window_without_an_end_ends_it_that_long_from_now():
     assert end == NOW + timedelta(minutes=30)
 
 
+def test_end_in_on_a_scheduled_window_without_an_end_counts_from_its_start():
+    tomorrow = NOW + timedelta(days=1)
+    later = one_time(status="scheduled", start=tomorrow, end=None)
+    _, end = actions.plan_extend(later, NOW, by=timedelta(hours=1))
+    assert end == tomorrow + timedelta(hours=1)
+
+
 def test_extend_until_a_later_time():
     until = NOW + timedelta(hours=5)
     _, end = actions.plan_extend(one_time(), NOW, until=until)

@@ -249,3 +249,20 @@ def test_made_by_matches_recurrences_sent_without_a_start():
         ),
     )
     assert planning.made_by(made, sent, since=NOW)
+
+
+@pytest.mark.parametrize(
+    ("existing_scope", "draft_scope", "covered"),
+    [
+        ("env:(prod OR staging)", "env:(staging OR prod) AND service:db", True),
+        ("service:db AND env:prod", "env:prod AND service:db", True),
+        ("*", "env:prod", True),
+        ("env:prod", "*", False),
+    ],
+)
+def test_covering_reads_scopes_in_any_order(existing_scope, draft_scope, covered):
+    existing = downtime(scope=existing_scope)
+    found = planning.covering(
+        [existing], scope=draft_scope, target=Target(tags=("team:db",)), starts=NOW
+    )
+    assert (found == [existing]) is covered

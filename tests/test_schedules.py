@@ -50,6 +50,18 @@ def test_duration_from_delta_uses_the_largest_exact_unit(delta, text):
 
 
 @pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(hours=1) - timedelta(milliseconds=14), "1h"),  # start stamped just after
+        (timedelta(seconds=10), "1m"),  # ended now within its first minute
+        (timedelta(0), "1m"),
+    ],
+)
+def test_duration_from_delta_rounds_to_the_nearest_minute(delta, text):
+    assert str(schedules.duration_from_delta(delta)) == text
+
+
+@pytest.mark.parametrize(
     "rule",
     [
         "FREQ=DAILY",
@@ -80,6 +92,11 @@ def test_check_rrule_accepts_common_rules(rule):
         ("FREQ=DAILY;FREQ=WEEKLY", "gives FREQ twice"),
         ("FREQ", "not of the form NAME=VALUE"),
         ("FREQ=DAILY\nRRULE:FREQ=WEEKLY", "single line"),
+        ("FREQ=YEARLY;BYMONTH=13", "BYMONTH=13 is out of range: use 1 to 12"),
+        ("FREQ=YEARLY;BYMONTH=0", "BYMONTH=0 is out of range"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY=0 is out of range"),
+        ("FREQ=MONTHLY;BYMONTHDAY=32", "BYMONTHDAY=32 is out of range"),
+        ("FREQ=DAILY;BYHOUR=24", "BYHOUR=24 is out of range"),
     ],
 )
 def test_check_rrule_rejects_what_datadog_rejects(rule, message):
@@ -208,3 +225,7 @@ def test_until_in_utc_is_compared_in_wall_time():
 )
 def test_window_status(window, now, canceled, status):
     assert schedules.window_status(window, now, canceled) == status
+
+
+def test_describe_rule_shows_a_rule_it_has_no_words_for_as_written():
+    assert schedules.describe_rule("FREQ=YEARLY;BYMONTH=13", None) == "FREQ=YEARLY;BYMONTH=13"

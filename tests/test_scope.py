@@ -102,3 +102,12 @@ def test_chips_split_top_level_terms():
 def test_chips_of_an_invalid_scope_show_it_raw():
     assert [c.label for c in scope_chips("web01")] == ["web01"]
     assert [c.label for c in scope_chips("*")] == ["everything (*)"]
+
+
+def test_chips_of_a_negated_group_keep_the_negation():
+    assert [c.label for c in scope_chips("-(env:prod AND service:db)")] == [
+        "-(env:prod AND service:db)"
+    ]
+    assert [c.label for c in scope_chips("NOT (env:prod service:db)")] == [
+        "-(env:prod AND service:db)"
+    ]

@@ -65,10 +65,27 @@ def test_anonymous_requests_to_every_page_are_sent_to_sign_in(client, downtime_i
         assert response["Location"].startswith(reverse("login") + "?next="), (name, method)
 
 
-def test_htmx_requests_without_a_session_redirect_the_whole_page(client, org):
-    response = client.get(reverse("downtimes:list"), headers={"HX-Request": "true"})
-    assert response.status_code == 204
-    assert response["HX-Redirect"].startswith(reverse("login"))
+def test_htmx_requests_without_a_session_say_so_in_place(client, org):
+    """A live preview or a poll must not navigate away from what someone is typing."""
+    response = client.post(
+        reverse("downtimes:form_preview"),
+        {"scope": "env:prod"},
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/downtimes/new/?scope=env:prod",
+        },
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#session-notice"
+    page = response.content.decode()
+    assert "Your session has ended." in page
+    assert f"{reverse('login')}?next=/downtimes/new/%3Fscope%3Denv%3Aprod" in page
+    off_site = client.get(
+        reverse("downtimes:list"),
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example.com/phish"},
+    )
+    assert "next=/phish" not in off_site.content.decode()
+    assert "next=/%" not in off_site.content.decode() and 'next=/"' in off_site.content.decode()
 
 
 @pytest.mark.parametrize(("name", "path"), _dashboard_routes())

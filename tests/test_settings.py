@@ -162,3 +162,15 @@ def test_no_api_key_means_the_in_process_sandbox():
     code = "from django.conf import settings as s; print(s.DATADOG_SANDBOX, s.DATADOG_API_KEY)"
     result = _start({"DEBUG": "1"}, code)
     assert result.stdout.split() == ["True", "sandbox-api-key"]
+
+
+def test_the_sandbox_api_is_not_served_next_to_a_real_org():
+    code = (
+        "from django.urls import Resolver404, resolve\n"
+        "try:\n    resolve('/sandbox/api/v2/downtime'); print('served')\n"
+        "except Resolver404:\n    print('absent')"
+    )
+    real = {"DEBUG": "1", "DD_API_KEY": "k", "DD_APP_KEY": "a"}
+    assert _start(real, code).stdout.split() == ["absent"]
+    assert _start({**real, "SANDBOX_ENABLED": "true"}, code).stdout.split() == ["served"]
+    assert _start({"DEBUG": "1"}, code).stdout.split() == ["served"]

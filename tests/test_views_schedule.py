@@ -506,6 +506,14 @@ def test_the_waiting_page_refreshes_itself_while_the_first_submit_is_pending(edi
     assert '<meta http-equiv="refresh" content="2">' in page and "Saving" in page
 
 
+def test_the_waiting_page_stops_waiting_for_a_submit_whose_worker_died(editor_client, org):
+    SubmissionToken.objects.create(token="t-stuck", action="new", attempt_started=NOW)
+    clock.set_now(NOW + timedelta(minutes=5))
+    page = editor_client.get(reverse("downtimes:submission", args=["t-stuck"])).content.decode()
+    assert "http-equiv" not in page
+    assert "Not saved yet" in page and "submit it again" in page
+
+
 # --- prefilled links, and the link the form gives -------------------------------------------
 
 
@@ -993,3 +1001,22 @@ def test_the_form_has_no_inline_script_style_or_handlers(editor_client, org):
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert not re.search(r"\sstyle=|\son[a-z]+=|hx-on", page)
     assert "{#" not in page and "{%" not in page  # no template comment leaks as text
+
+
+@pytest.mark.parametrize("action", ["save", "add", "remove-0", "preview"])
+def test_a_tampered_recurrence_count_is_an_answer_not_an_error(editor_client, org, action):
+    _, data = open_form(editor_client, schedule_kind="recurring")
+    response = submit(editor_client, data, {"r-TOTAL_FORMS": "lots"}, action=action)
+    assert response.status_code in (200, 302)
+
+
+def test_a_link_with_an_out_of_range_rule_says_so(editor_client, org):
+    response = editor_client.get(
+        NEW
+        + "?"
+        + urlencode(
+            {"rrule": "FREQ=YEARLY;BYMONTH=13", "start": "2026-12-01T02:00", "duration": "1h"}
+        )
+    )
+    assert response.status_code == 200
+    assert "BYMONTH=13 is out of range" in html.unescape(response.content.decode())

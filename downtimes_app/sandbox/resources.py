@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from downtimes_app import schedules
-from downtimes_app.datadog.records import ACTIVE, CANCELED, Window
+from downtimes_app.datadog.records import ACTIVE, Window
 from downtimes_app.scope import ScopeError, parse_scope
 
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
@@ -631,7 +631,3 @@ def matches(monitor: SandboxMonitor, now: datetime) -> list[tuple[SandboxDowntim
         if schedules.window_status(window, now, None) == ACTIVE and window is not None:
             found.append((downtime, window))
     return found
-
-
-def is_canceled(status: str) -> bool:
-    return status == CANCELED

@@ -93,6 +93,7 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         "ttl": settings.DOWNTIME_CACHE_TTL,
         "nav": "list",
+        "tab_label": listing.TAB_LABELS[query.status],
         "glance": (glance := listing.glance(index, moment)),
         "next_up": presenters.row(glance.next_up, moment, zone) if glance.next_up else None,
     }

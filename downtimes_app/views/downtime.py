@@ -37,7 +37,7 @@ def _is_fragment(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def _not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpResponse:
+def not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpResponse:
     return render(
         request,
         "downtimes/not_found.html",
@@ -46,7 +46,7 @@ def _not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpRespo
     )
 
 
-def _unavailable(request: HttpRequest, downtime_id: str, error: Exception) -> HttpResponse:
+def unavailable(request: HttpRequest, downtime_id: str, error: Exception) -> HttpResponse:
     return render(
         request,
         "downtimes/unavailable.html",
@@ -177,15 +177,15 @@ def _read(
     try:
         return datadog.get_downtime(downtime_id), None
     except datadog.NotFound:
-        return _not_found(request, downtime_id, "Datadog has no downtime with this id.")
+        return not_found(request, downtime_id, "Datadog has no downtime with this id.")
     except datadog.BadRequest:
-        return _not_found(request, downtime_id, "This is not a downtime id.")
+        return not_found(request, downtime_id, "This is not a downtime id.")
     except datadog.DatadogError as error:
         # Datadog just failed: show the last copy without asking it again.
         cached = store.peek()
         downtime = cached.get(downtime_id) if cached else None
         if downtime is None:
-            return _unavailable(request, downtime_id, error)
+            return unavailable(request, downtime_id, error)
         return downtime, error
 
 

@@ -30,6 +30,7 @@ from ..datadog.records import parse_downtime
 from ..models import AuditEntry, SubmissionToken
 from ..scope import check_scope, scope_chips
 from ..timekeeping import TZ_COOKIE, now, viewer_zone
+from . import downtime as downtime_views
 
 NEW, EDIT = "new", "edit"
 MONITOR_CACHE_SECONDS = 60
@@ -375,22 +376,17 @@ def _page(
 
 
 def _fetch(request: HttpRequest, downtime_id: str) -> Downtime | HttpResponse:
+    """A fresh read to edit or clone from: never the cached copy, which may be out of date."""
     try:
         return datadog.get_downtime(downtime_id)
-    except (datadog.NotFound, datadog.BadRequest):
-        return render(
-            request,
-            "downtimes/not_found.html",
-            {"downtime_id": downtime_id, "reason": "Datadog has no downtime with this id."},
-            status=404,
+    except datadog.NotFound:
+        return downtime_views.not_found(
+            request, downtime_id, "Datadog has no downtime with this id."
         )
+    except datadog.BadRequest:
+        return downtime_views.not_found(request, downtime_id, "This is not a downtime id.")
     except datadog.DatadogError as error:
-        return render(
-            request,
-            "downtimes/unavailable.html",
-            {"downtime_id": downtime_id, "error": error},
-            status=503,
-        )
+        return downtime_views.unavailable(request, downtime_id, error)
 
 
 @editor_required
@@ -444,7 +440,8 @@ def submission(request: HttpRequest, token: str) -> HttpResponse:
     found = SubmissionToken.objects.filter(token=token).first()
     if found is not None and found.state == SubmissionToken.State.DONE and found.downtime_id:
         return redirect("downtimes:detail", found.downtime_id)
-    return render(request, "downtimes/submission.html", {"row": found}, status=200)
+    pending = found is not None and submissions.waiting(found, now())
+    return render(request, "downtimes/submission.html", {"row": found, "pending": pending})
 
 
 # --- submitting -----------------------------------------------------------------------------

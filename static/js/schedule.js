@@ -5,6 +5,15 @@
 
   function form() { return document.getElementById("schedule-form"); }
 
+  // A tag chip's × needs this file, so it stays hidden until the file runs (and after swaps).
+  function showScriptControls(root) {
+    (root || document).querySelectorAll("[data-remove-tag][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showScriptControls(); });
+  document.addEventListener("htmx:afterSwap", function (event) { showScriptControls(event.target); });
+
   function changed(input) {
     input.dispatchEvent(new Event("input", { bubbles: true }));
     input.dispatchEvent(new Event("change", { bubbles: true }));
