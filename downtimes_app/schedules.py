@@ -332,10 +332,6 @@ def window_status(window: Window | None, now: datetime, canceled: datetime | Non
     return ACTIVE
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- words ------------------------------------------------------------------------------------
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

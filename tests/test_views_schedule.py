@@ -610,17 +610,23 @@ def edit_url(downtime: SandboxDowntime) -> str:
     return reverse("downtimes:edit", args=[str(downtime.uuid)])
 
 
-def test_edit_sends_only_the_message_that_changed(editor_client, org, monkeypatch):
-    redis = story("Redis 7.2 upgrade")
-    before = dict(redis.schedule)
-    sent = []
+@pytest.fixture
+def sent(monkeypatch) -> list[dict]:
+    """The attributes of every PATCH the form sends, in order."""
+    bodies: list[dict] = []
     real = datadog.update_downtime
 
     def spy(downtime_id, *, attributes, **kwargs):
-        sent.append(dict(attributes))
+        bodies.append(dict(attributes))
         return real(downtime_id, attributes=attributes, **kwargs)
 
     monkeypatch.setattr(datadog, "update_downtime", spy)
+    return bodies
+
+
+def test_edit_sends_only_the_message_that_changed(editor_client, org, sent):
+    redis = story("Redis 7.2 upgrade")
+    before = dict(redis.schedule)
     url = edit_url(redis)
     _, data = open_form(editor_client, url)
     assert data["start_mode"] == "at" and data["end_mode"] == "at"
@@ -638,7 +644,7 @@ def test_edit_sends_only_the_message_that_changed(editor_client, org, monkeypatc
     assert entry.before["message"].startswith("Redis 7.2 upgrade for checkout")
 
 
-def test_edit_keeps_a_change_someone_else_made_meanwhile(editor_client, org, api, monkeypatch):
+def test_edit_keeps_a_change_someone_else_made_meanwhile(editor_client, org, api, sent):
     """Alice opens the form; Bob extends the window; Alice saves a new message: both survive."""
     redis = story("Redis 7.2 upgrade")
     url = edit_url(redis)
@@ -649,14 +655,6 @@ def test_edit_keeps_a_change_someone_else_made_meanwhile(editor_client, org, api
         {"data": {"type": "downtime", "attributes": {"schedule": {"end": later}}}},
     )
     assert bob.status_code == 200
-    sent = []
-    real = datadog.update_downtime
-
-    def spy(downtime_id, *, attributes, **kwargs):
-        sent.append(dict(attributes))
-        return real(downtime_id, attributes=attributes, **kwargs)
-
-    monkeypatch.setattr(datadog, "update_downtime", spy)
     response = submit(editor_client, data, url=url, message="Moved to the new runbook")
     assert response.status_code == 302
     assert sent == [{"message": "Moved to the new runbook"}]
