@@ -81,7 +81,7 @@ def _load_with_service_module(base_url: str):
         base_url=base_url,
         api_key="sandbox-api-key",
         app_key="sandbox-app-key",
-        sandbox=False,
+        transport="",
         connect_timeout=5,
         read_timeout=60,
         retries=settings.DATADOG_RETRIES,

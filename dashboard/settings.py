@@ -9,7 +9,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dashboard.env import Env
 from downtimes_app.datadog.sites import DEFAULT_SITE, find_site
-from downtimes_app.sandbox.faults import parse_rates as parse_fault_rates
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
@@ -40,8 +39,8 @@ _api_url = env.url("DD_API_URL")
 SANDBOX_API_KEY = env.str("SANDBOX_API_KEY") or "sandbox-api-key"
 SANDBOX_APP_KEY = env.str("SANDBOX_APP_KEY") or "sandbox-app-key"
 SANDBOX_LATENCY_MS = env.number("SANDBOX_LATENCY_MS", 0)
+# Checked by the sandbox app when Django starts: a typo stops start-up, not the first request.
 SANDBOX_FAULTS = env.str("SANDBOX_FAULTS")
-parse_fault_rates(SANDBOX_FAULTS)  # a typo should stop start-up, not the first request
 # Requests per 10-second window before the sandbox answers 429, as Datadog's limits do.
 SANDBOX_RATE_LIMIT = env.number("SANDBOX_RATE_LIMIT", 6000, minimum=1)
 # How long a simulated timeout keeps an HTTP client waiting (in-process it raises at once).
@@ -49,6 +48,10 @@ SANDBOX_TIMEOUT_SECONDS = env.number("SANDBOX_TIMEOUT_SECONDS", 30)
 
 # With no API key the dashboard runs on its built-in sandbox, reached in-process.
 DATADOG_SANDBOX = not DATADOG_API_KEY
+# The one place the product is wired to the sandbox: by dotted path, never by import. The
+# transport is a requests adapter mounted for DATADOG_API_URL; the clock is the org's "now".
+DATADOG_TRANSPORT = "sandbox.transport.InProcessAdapter" if DATADOG_SANDBOX else ""
+DASHBOARD_CLOCK = "sandbox.clock.now" if DATADOG_SANDBOX else ""
 if DATADOG_SANDBOX:
     if _api_url:
         raise ImproperlyConfigured(
@@ -65,6 +68,8 @@ DATADOG_APP_URL = DATADOG_SITE.app_url
 # The sandbox's HTTP API (/sandbox/) is served when the dashboard runs on it, or when asked for;
 # next to a real org it would be an API anyone could write to with its published default keys.
 SANDBOX_ENABLED = DATADOG_SANDBOX or env.bool("SANDBOX_ENABLED", False)
+SANDBOX_URLCONF = "sandbox.urls"
+SANDBOX_URL_PREFIX = "sandbox/"
 
 DATADOG_CONNECT_TIMEOUT = env.number("DD_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 DATADOG_READ_TIMEOUT = env.number("DD_READ_TIMEOUT", 10, minimum=0.1)
@@ -96,7 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "downtimes_app",
-    "downtimes_app.sandbox",
+    "sandbox",
 ]
 
 # --- accounts -------------------------------------------------------------------------------

@@ -15,4 +15,4 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("downtimes_app.sandbox.urls")))
+    urlpatterns.append(path(settings.SANDBOX_URL_PREFIX, include(settings.SANDBOX_URLCONF)))

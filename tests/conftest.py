@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from downtimes_app.sandbox import clock, faults, seed
+from sandbox import clock, faults, seed
 
 SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
 # A fixed, ordinary moment: a Monday morning, well away from daylight-saving changes.
@@ -57,7 +57,7 @@ STORIES = {
 @pytest.fixture
 def stories(org) -> dict:
     """The demo org's hand-written downtimes, by a short name, as the sandbox stores them."""
-    from downtimes_app.sandbox.models import SandboxDowntime
+    from sandbox.models import SandboxDowntime
 
     return {
         name: SandboxDowntime.objects.get(message__contains=text) for name, text in STORIES.items()

@@ -28,6 +28,7 @@ APP_KEY = "f6e7d8c9-test-app-key-1111"
 def dd(settings, monkeypatch):
     """A real-Datadog configuration whose HTTP is answered by `responses`."""
     settings.DATADOG_SANDBOX = False
+    settings.DATADOG_TRANSPORT = ""
     settings.DATADOG_API_URL = API
     settings.DATADOG_API_KEY = API_KEY
     settings.DATADOG_APP_KEY = APP_KEY

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from downtimes_app.sandbox import clock, faults
-from downtimes_app.sandbox.models import SandboxDowntime, SandboxMonitor
+from sandbox import clock, faults
+from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests.conftest import NOW, create_body
 
 pytestmark = pytest.mark.django_db
@@ -720,7 +720,7 @@ def test_responses_carry_rate_limit_headers(api, org):
 
 def test_exceeding_the_rate_limit_is_429(api, org, settings):
     settings.SANDBOX_RATE_LIMIT = 2
-    from downtimes_app.sandbox import views
+    from sandbox import views
 
     views._limiter.count = 0
     statuses = [api.get("/api/v2/downtime").status_code for _ in range(3)]

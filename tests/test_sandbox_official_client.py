@@ -28,7 +28,7 @@ from datadog_api_client.v2.model.downtime_update_request_attributes import (
 )
 from datadog_api_client.v2.model.downtime_update_request_data import DowntimeUpdateRequestData
 
-from downtimes_app.sandbox import seed
+from sandbox import seed
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db(transaction=True)

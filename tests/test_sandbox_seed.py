@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from downtimes_app import datadog
-from downtimes_app.sandbox.models import SandboxDowntime, SandboxMonitor, SandboxUser
+from sandbox.models import SandboxDowntime, SandboxMonitor, SandboxUser
 
 pytestmark = pytest.mark.django_db
 

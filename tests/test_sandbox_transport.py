@@ -15,8 +15,8 @@ import requests
 
 from downtimes_app import datadog
 from downtimes_app.datadog import client
-from downtimes_app.sandbox import faults, seed
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox import faults, seed
+from sandbox.models import SandboxDowntime
 
 ROOT = Path(__file__).resolve().parent.parent
 

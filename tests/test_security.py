@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from downtimes_app.sandbox import faults
-from downtimes_app.sandbox.models import SandboxDowntime, SandboxMonitor, SandboxUser
+from sandbox import faults
+from sandbox.models import SandboxDowntime, SandboxMonitor, SandboxUser
 from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parent.parent

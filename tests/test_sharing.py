@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from downtimes_app import datadog, sharing
 from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox.models import SandboxDowntime
 
 # The provider's documented schema for `datadog_downtime_schedule` (docs/resources/
 # downtime_schedule.md in DataDog/terraform-provider-datadog): every name the output may use.
@@ -178,7 +178,7 @@ def test_copy_note_warns_when_the_window_is_over():
 
 @pytest.fixture
 def live_org(transactional_db, frozen_now):
-    from downtimes_app.sandbox import seed
+    from sandbox import seed
 
     seed.seed(downtimes=0, now=frozen_now)
     return seed.current_org()

@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
-from downtimes_app.sandbox import faults, seed
+from sandbox import faults, seed
 
 
 @pytest.fixture

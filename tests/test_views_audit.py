@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from downtimes_app import audit, datadog, presenters
 from downtimes_app.models import AuditEntry
-from downtimes_app.sandbox import faults
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox import faults
+from sandbox.models import SandboxDowntime
 
 URL = reverse("downtimes:audit")
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from downtimes_app import store
 from downtimes_app.models import AuditEntry
-from downtimes_app.sandbox import faults
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox import faults
+from sandbox.models import SandboxDowntime
 from tests.conftest import create_body
 
 URL = reverse("downtimes:bulk_cancel")
@@ -151,7 +151,7 @@ def test_a_confirm_sent_twice_cancels_once(editor_client, qa, upstream_calls):
 def test_a_downtime_that_ended_since_the_preview_is_left_alone(editor_client, api, frozen_now):
     from datetime import timedelta
 
-    from downtimes_app.sandbox import clock
+    from sandbox import clock
 
     end = (frozen_now + timedelta(hours=1)).isoformat()
     short = api.post("/api/v2/downtime", create_body(schedule={"end": end})).json()["data"]["id"]

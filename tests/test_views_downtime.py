@@ -13,8 +13,8 @@ from django.urls import reverse
 from downtimes_app import store
 from downtimes_app.datadog.sites import find_site
 from downtimes_app.models import AuditEntry
-from downtimes_app.sandbox import faults
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox import faults
+from sandbox.models import SandboxDowntime
 from tests.conftest import NOW
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from downtimes_app.sandbox import faults
+from sandbox import faults
 
 URL = reverse("downtimes:healthz")
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from downtimes_app import datadog
 from downtimes_app.models import AuditEntry
-from downtimes_app.sandbox import faults, seed
-from downtimes_app.sandbox.models import SandboxDowntime, SandboxMonitor
+from sandbox import faults, seed
+from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests.conftest import NOW
 
 URL = reverse("downtimes:list")
@@ -399,7 +399,7 @@ def test_a_write_through_the_dashboard_invalidates_the_copy(
 
 
 def test_statuses_follow_the_clock_after_a_refresh(viewer_client, stories):
-    from downtimes_app.sandbox import clock
+    from sandbox import clock
 
     assert stories["incident"] in ids_on(viewer_client.get(URL))
     clock.set_now(NOW + timedelta(hours=1))

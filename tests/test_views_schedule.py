@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from downtimes_app import datadog
 from downtimes_app.models import AuditEntry, SubmissionToken
-from downtimes_app.sandbox import clock, faults
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox import clock, faults
+from sandbox.models import SandboxDowntime
 from tests.conftest import NOW
 from tests.html_forms import as_post, form_data
 

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from downtimes_app import __version__
 
@@ -74,7 +75,9 @@ class Config:
     base_url: str
     api_key: str
     app_key: str
-    sandbox: bool
+    # Dotted path of a requests adapter class to mount for base_url instead of real HTTP ("" for
+    # none): how the built-in sandbox is reached in-process, without the client knowing of it.
+    transport: str
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -93,7 +96,7 @@ class Config:
             base_url=settings.DATADOG_API_URL.rstrip("/"),
             api_key=settings.DATADOG_API_KEY,
             app_key=settings.DATADOG_APP_KEY,
-            sandbox=settings.DATADOG_SANDBOX,
+            transport=settings.DATADOG_TRANSPORT,
             connect_timeout=settings.DATADOG_CONNECT_TIMEOUT,
             read_timeout=settings.DATADOG_READ_TIMEOUT,
             retries=settings.DATADOG_RETRIES,
@@ -105,26 +108,24 @@ class Config:
         )
 
     def __repr__(self) -> str:  # keys stay out of tracebacks and debug output
-        return f"Config(base_url={self.base_url!r}, sandbox={self.sandbox})"
+        return f"Config(base_url={self.base_url!r}, transport={self.transport!r})"
 
 
-_sessions: dict[tuple[str, bool, int], requests.Session] = {}
+_sessions: dict[tuple[str, str, int], requests.Session] = {}
 _sessions_lock = threading.Lock()
 
 
 def _session(config: Config) -> requests.Session:
     """One pooled session per target, shared by every thread of the process."""
-    key = (config.base_url, config.sandbox, config.max_workers)
+    key = (config.base_url, config.transport, config.max_workers)
     with _sessions_lock:
         session = _sessions.get(key)
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
             session.headers["Accept"] = "application/json"
-            if config.sandbox:
-                from downtimes_app.sandbox.transport import InProcessAdapter
-
-                session.mount(config.base_url, InProcessAdapter())
+            if config.transport:
+                session.mount(config.base_url, import_string(config.transport)())
             else:
                 adapter = requests.adapters.HTTPAdapter(
                     pool_connections=4, pool_maxsize=max(10, config.max_workers)
@@ -133,6 +134,17 @@ def _session(config: Config) -> requests.Session:
                 session.mount("http://", adapter)
             _sessions[key] = session
         return session
+
+
+def _threads_allowed(config: Config) -> bool:
+    """Whether pages may be fetched on other threads; a transport may say no for now.
+
+    A transport that answers in-process from this process's database says no while this thread
+    is inside a transaction, whose rows other threads cannot see (`concurrent()` returns False).
+    """
+    adapter = _session(config).get_adapter(config.base_url)
+    concurrent = getattr(adapter, "concurrent", None)
+    return concurrent() if callable(concurrent) else True
 
 
 def _error_messages(response: requests.Response) -> tuple[str, ...]:
@@ -346,10 +358,8 @@ def list_all_downtimes(
     elif first.total > step > 0:
         offsets = range(step, first.total, step)
         workers = min(config.max_workers, len(offsets))
-        if config.sandbox:
-            from downtimes_app.sandbox.transport import concurrency_allowed
-
-            workers = workers if concurrency_allowed() else 1
+        if not _threads_allowed(config):
+            workers = 1
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="datadog-page") as pool:
                 pages.extend(pool.map(page, offsets))

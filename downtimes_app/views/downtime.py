@@ -77,9 +77,7 @@ def _api_url(request: HttpRequest) -> str:
     credentials in it, and the command is for someone's own shell and keys.
     """
     if settings.DATADOG_SANDBOX:
-        return request.build_absolute_uri(reverse("sandbox:downtimes")).removesuffix(
-            "/api/v2/downtime"
-        )
+        return request.build_absolute_uri("/" + settings.SANDBOX_URL_PREFIX).rstrip("/")
     return settings.DATADOG_SITE.api_url
 
 

@@ -41,7 +41,7 @@ def seeded(transactional_db, frozen_now):
     from django.contrib.auth.models import Group
 
     from downtimes_app.access import ROLES
-    from downtimes_app.sandbox import seed
+    from sandbox import seed
 
     # transactional_db empties every table after each test, the roles that migration 0002
     # made included; without this only the first browser test of a run could sign in.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox.models import SandboxDowntime
 
 
 def uuid_of(fragment: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from downtimes_app import store
-from downtimes_app.sandbox import seed
+from sandbox import seed
 
 
 def row_ids(page) -> list[str]:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
-from downtimes_app.sandbox.models import SandboxDowntime
+from sandbox.models import SandboxDowntime
 
 
 def newest() -> SandboxDowntime:

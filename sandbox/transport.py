@@ -25,21 +25,12 @@ from requests.structures import CaseInsensitiveDict
 
 log = logging.getLogger(__name__)
 
-SANDBOX_URLCONF = "downtimes_app.sandbox.urls"
+SANDBOX_URLCONF = "sandbox.urls"
 IN_PROCESS = "sandbox.in_process"
 
 
 class SimulatedTimeout(Exception):
     """Raised by a sandbox view in-process instead of keeping the caller waiting."""
-
-
-def concurrency_allowed() -> bool:
-    """Whether page fetches may run on other threads.
-
-    A worker thread has its own database connection and cannot see rows that the calling
-    thread has written in a transaction that is still open, so inside one we stay on this thread.
-    """
-    return not connection.in_atomic_block
 
 
 def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
@@ -85,6 +76,15 @@ def _dispatch(django_request: WSGIRequest) -> HttpResponse:
 
 
 class InProcessAdapter(BaseAdapter):
+    @staticmethod
+    def concurrent() -> bool:
+        """Whether the client may fetch pages on other threads.
+
+        A worker thread has its own database connection and cannot see rows that the calling
+        thread has written in a transaction that is still open, so inside one it stays here.
+        """
+        return not connection.in_atomic_block
+
     def send(
         self,
         request: requests.PreparedRequest,

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from downtimes_app.sandbox import seed
-from downtimes_app.sandbox.models import SandboxDowntime, SandboxMonitor
+from sandbox import seed
+from sandbox.models import SandboxDowntime, SandboxMonitor
 
 
 class Command(BaseCommand):
