@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["downtimes_app.access.ProxyUserMiddleware"] if DASHBOARD_PROXY_USER_HEADER else []),
     "django_htmx.middleware.HtmxMiddleware",
+    "downtimes_app.timekeeping.ViewerZoneMiddleware",
     "downtimes_app.access.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

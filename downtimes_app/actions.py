@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from . import audit, datadog, presenters, schedules, scope
-from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, OneTimeSchedule
+from .domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, OneTimeSchedule
 from .models import AuditEntry
 from .scope import ScopeError
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from . import datadog, store
+from .domain import Downtime
 from .models import AuditEntry
 
 T = TypeVar("T")
@@ -68,7 +69,7 @@ def perform(
     finally:
         # Even a failed write may have changed something (a timeout, say): look again.
         store.invalidate()
-    if isinstance(result, datadog.Downtime):
+    if isinstance(result, Downtime):
         downtime_id = downtime_id or result.id
     record(
         user,

@@ -18,4 +18,6 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         "anonymous_read": settings.DASHBOARD_ANONYMOUS_READ,
         "can_write": can_write(request.user) if hasattr(request, "user") else False,
         "app_version": __version__,
+        # The viewer's zone (set by ViewerZoneMiddleware); absent on pages Django renders alone.
+        "zone": request.zone.key if hasattr(request, "zone") else "UTC",
     }

@@ -17,7 +17,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from . import schedules
-from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
+from .domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
 
 ALL = "all"
 TABS = (ACTIVE, SCHEDULED, ENDED, CANCELED, ALL)

@@ -1,9 +1,8 @@
-"""Pure helpers for the schedule form: what an edit changes, where Datadog's errors belong,
-which existing downtimes already cover a draft, and whether a downtime is the one a timed-out
-create made.
+"""Pure helpers for the schedule form: where Datadog's errors belong, which existing downtimes
+already cover a draft, and whether a downtime is the one a timed-out create made.
 
-Everything here works on writable attributes (the dicts `datadog.attributes_of` returns and the
-form builds) and on records; no Django, no I/O.
+Everything here works on records and typed attributes (`Definition.attributes()`); no Django,
+no I/O.
 """
 
 from __future__ import annotations
@@ -14,77 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .datadog import ACTIVE, SCHEDULED, Downtime, attributes_of
-from .datadog.errors import MalformedResponse
-from .datadog.records import parse_time, parse_wall_time
+from .domain import ACTIVE, SCHEDULED, Downtime, OneTimeSchedule, Schedule, comparable
 from .scope import ScopeError, scope_terms
-
-# --- comparing attributes ---------------------------------------------------------------------
-
-
-def _time(value: Any, *, wall: bool = False) -> datetime | None:
-    try:
-        return parse_wall_time(value) if wall else parse_time(value)
-    except MalformedResponse:
-        return None
-
-
-def _schedule_key(schedule: Any) -> tuple:
-    schedule = schedule if isinstance(schedule, Mapping) else {}
-    if "recurrences" in schedule:
-        return (
-            "recurring",
-            schedule.get("timezone") or "UTC",
-            tuple(
-                (
-                    _time(r.get("start"), wall=True),
-                    r.get("duration"),
-                    (r.get("rrule") or "").upper(),
-                )
-                for r in schedule.get("recurrences") or ()
-            ),
-        )
-    return ("once", _time(schedule.get("start")), _time(schedule.get("end")))
-
-
-def _identifier_key(identifier: Any) -> tuple:
-    identifier = identifier if isinstance(identifier, Mapping) else {}
-    if identifier.get("monitor_id") is not None:
-        return ("monitor", int(identifier["monitor_id"]))
-    return ("tags", frozenset(identifier.get("monitor_tags") or ()))
-
-
-def comparable(name: str, value: Any) -> Any:
-    """A value that compares equal when Datadog would store the same thing.
-
-    Lists Datadog treats as sets (it reorders them), empty and missing messages, and times
-    written with or without fractions or offsets all compare by meaning, not by spelling.
-    """
-    if name == "schedule":
-        return _schedule_key(value)
-    if name == "monitor_identifier":
-        return _identifier_key(value)
-    if name in ("notify_end_states", "notify_end_types"):
-        return frozenset(value or ())
-    if name == "message":
-        return value or None
-    if name == "display_timezone":
-        return value or "UTC"
-    if name == "scope":
-        return (value or "").strip()
-    if name == "mute_first_recovery_notification":
-        return bool(value)
-    return value
-
-
-def changed_attributes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    """The attributes of `after` that differ from `before`: the body of an edit's PATCH."""
-    return {
-        name: value
-        for name, value in after.items()
-        if comparable(name, value) != comparable(name, before.get(name))
-    }
-
 
 # --- placing Datadog's error messages beside the fields they concern ---------------------------
 
@@ -199,29 +129,34 @@ def covering(
 CLOCK_SKEW = timedelta(minutes=2)
 
 
-def _same_schedule(have: Any, want: Any) -> bool:
-    have_key, want_key = _schedule_key(have), _schedule_key(want)
-    if have_key[0] != want_key[0]:
+def _same_schedule(have: Schedule, want: Schedule) -> bool:
+    """`want` as sent, `have` as stored: a start left out means "when Datadog received it"."""
+    if have.is_recurring != want.is_recurring:
         return False
-    if want_key[0] == "once":
-        # A start of null means "when Datadog received it": any start matches.
-        return (want_key[1] is None or have_key[1] == want_key[1]) and have_key[2] == want_key[2]
-    if have_key[1] != want_key[1] or len(have_key[2]) != len(want_key[2]):
+    if isinstance(want, OneTimeSchedule):
+        assert isinstance(have, OneTimeSchedule)
+        return (want.start is None or have.start == want.start) and have.end == want.end
+    if have.timezone != want.timezone or len(have.recurrences) != len(want.recurrences):
         return False
     return all(
-        (w[0] is None or h[0] == w[0]) and h[1:] == w[1:]
-        for h, w in zip(have_key[2], want_key[2], strict=True)
+        (w.start is None or h.start == w.start)
+        and (h.duration, h.rrule.upper())
+        == (
+            w.duration,
+            w.rrule.upper(),
+        )
+        for h, w in zip(have.recurrences, want.recurrences, strict=True)
     )
 
 
 def made_by(downtime: Downtime, sent: Mapping[str, Any], *, since: datetime) -> bool:
-    """Whether `downtime` is what a create that sent `sent` at `since` would have made."""
+    """Whether `downtime` is what a create that sent `sent` (typed attributes) at `since` made."""
     if downtime.created is None or downtime.created < since - CLOCK_SKEW:
         return False
-    have = attributes_of(downtime)
+    have = downtime.definition.attributes()
     for name, value in sent.items():
         if name == "schedule":
-            if not _same_schedule(have.get("schedule"), value):
+            if not _same_schedule(have["schedule"], value):
                 return False
         elif comparable(name, have.get(name)) != comparable(name, value):
             return False

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import schedules
-from .datadog import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, RecurringSchedule, Window
+from .domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, RecurringSchedule, Window
 from .scope import Chip, scope_chips
 
 HOUR = timedelta(hours=1)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil import rrule as _rrule
 
-from downtimes_app.datadog.records import (
+from .domain import (
     ACTIVE,
     CANCELED,
     ENDED,

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import datadog
-from .datadog import Downtime, OneTimeSchedule, RecurringSchedule
+from .domain import Downtime, OneTimeSchedule, RecurringSchedule
 
 
 def datadog_downtime_url(app_url: str, downtime_id: str) -> str:

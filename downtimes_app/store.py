@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import datadog
-from .datadog import Downtime
+from .domain import Downtime
 
 KEY_DATA = "downtimes:snapshot:data"
 KEY_VERSION = "downtimes:snapshot:version"

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 
-from . import planning
-from .datadog import Downtime
+from . import datadog, planning
+from .domain import Downtime
 from .models import SubmissionToken
 
 State = SubmissionToken.State
@@ -61,7 +61,11 @@ class Claim:
 
 
 def _attempt(attributes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-    return {"at": at.isoformat(), "attributes": dict(attributes)}
+    """What was sent, kept as the JSON Datadog was sent."""
+    return {
+        "at": at.isoformat(),
+        "attributes": datadog.request_body(attributes)["data"]["attributes"],
+    }
 
 
 def claim(
@@ -124,10 +128,12 @@ def earlier_result(
     attempts: Iterable[Mapping[str, Any]], downtimes: Iterable[Downtime]
 ) -> Downtime | None:
     """The downtime an earlier attempt with an unknown outcome did create, if one did."""
-    attempts = list(attempts)
+    sent = [
+        (datetime.fromisoformat(a["at"]), datadog.parse_attributes(a["attributes"]))
+        for a in attempts
+    ]
     for downtime in downtimes:
-        for attempt in attempts:
-            since = datetime.fromisoformat(attempt["at"])
-            if planning.made_by(downtime, attempt["attributes"], since=since):
+        for since, attributes in sent:
+            if planning.made_by(downtime, attributes, since=since):
                 return downtime
     return None

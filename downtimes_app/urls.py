@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, browse, bulk, downtime, schedule
+from .views import audit, browse, bulk, downtime, form_parts, schedule
 
 app_name = "downtimes"
 
@@ -12,11 +12,11 @@ urlpatterns = [
     # Fixed paths before `downtimes/<id>/`, or they would be read as downtime ids.
     path("downtimes/new/", schedule.new, name="new"),
     path("downtimes/bulk-cancel/", bulk.bulk_cancel, name="bulk_cancel"),
-    path("downtimes/form/preview/", schedule.preview, name="form_preview"),
-    path("downtimes/form/recurrence/", schedule.recurrence, name="form_recurrence"),
-    path("downtimes/form/scope/", schedule.scope_check, name="form_scope"),
-    path("downtimes/form/monitors/", schedule.monitor_search, name="form_monitors"),
-    path("downtimes/form/tags/", schedule.tag_matches, name="form_tags"),
+    path("downtimes/form/preview/", form_parts.preview_part, name="form_preview"),
+    path("downtimes/form/recurrence/", form_parts.recurrence_part, name="form_recurrence"),
+    path("downtimes/form/scope/", form_parts.scope_check, name="form_scope"),
+    path("downtimes/form/monitors/", form_parts.monitor_search, name="form_monitors"),
+    path("downtimes/form/tags/", form_parts.tag_search, name="form_tags"),
     path("downtimes/form/sent/<str:token>/", schedule.submission, name="submission"),
     path("downtimes/<str:downtime_id>/", downtime.downtime_detail, name="detail"),
     path("downtimes/<str:downtime_id>/edit/", schedule.edit, name="edit"),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from downtimes_app import schedules
-from downtimes_app.datadog.records import ACTIVE, Window
+from downtimes_app.domain import ACTIVE, Window
 from downtimes_app.scope import ScopeError, parse_scope
 
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser

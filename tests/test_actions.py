@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from downtimes_app import actions, schedules
-from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
+from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
 from downtimes_app.scope import ScopeError
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)

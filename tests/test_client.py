@@ -16,7 +16,8 @@ from responses import matchers
 
 from downtimes_app import datadog
 from downtimes_app.datadog import client
-from downtimes_app.datadog.records import OneTimeSchedule, RecurringSchedule, parse_time
+from downtimes_app.datadog.codec import parse_time
+from downtimes_app.domain import OneTimeSchedule, RecurringSchedule, Window
 from tests import payloads
 
 API = "https://api.datadoghq.com"
@@ -132,7 +133,7 @@ def test_get_downtime_parses_recurring_schedule_with_three_recurrences(dd):
     # Recurrence starts are wall time, without an offset; minutes-only starts parse too.
     assert schedule.recurrences[0].start == datetime(2042, 7, 13, 1, 2, 3)
     assert schedule.recurrences[1].start == datetime(2042, 7, 15, 1, 2)
-    assert schedule.current_downtime == datadog.Window(
+    assert schedule.current_downtime == Window(
         datetime(2042, 7, 13, 5, 2, 3, tzinfo=UTC), datetime(2042, 7, 14, 5, 2, 3, tzinfo=UTC)
     )
     assert downtime.window == schedule.current_downtime

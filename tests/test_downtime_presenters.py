@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from downtimes_app import presenters, schedules
-from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
+from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 

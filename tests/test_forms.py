@@ -11,7 +11,10 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import forms, schedules, submissions
+from downtimes_app import schedules, submissions
+from downtimes_app.domain import OneTimeSchedule
+from downtimes_app.forms import controls, prefill, values
+from downtimes_app.forms.draft import Draft
 from downtimes_app.models import SubmissionToken
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
@@ -23,11 +26,11 @@ def query(text: str) -> QueryDict:
 
 
 def from_link(text: str, viewer: str = "UTC"):
-    return forms.data_from_query(query(text), "tok", NOW, schedules.get_zone(viewer))
+    return prefill.data_from_query(query(text), "tok", NOW, schedules.get_zone(viewer))
 
 
-def draft(data) -> forms.Draft:
-    return forms.Draft(data, now=NOW)
+def draft(data) -> Draft:
+    return Draft(data, now=NOW)
 
 
 # --- links that fill the form -----------------------------------------------------------------
@@ -136,27 +139,27 @@ recurring = st.lists(
 def test_property_the_copied_link_reopens_a_form_that_sends_the_same_request(
     scope, message, zone, target, when, mute
 ):
-    values = forms.defaults("tok", NOW, schedules.get_zone(zone))
-    values.update(scope=scope, message=message, **target)
+    form = values.defaults("tok", NOW, schedules.get_zone(zone))
+    form.update(scope=scope, message=message, **target)
     if mute:
-        values["mute_first_recovery_notification"] = "on"
+        form["mute_first_recovery_notification"] = "on"
     if isinstance(when, dict):
-        values.update(when)
+        form.update(when)
     else:
-        values["schedule"] = "recurring"
-        for key in [k for k in values if k.startswith("r-")]:
-            del values[key]
+        form["schedule"] = "recurring"
+        for key in [k for k in form if k.startswith("r-")]:
+            del form[key]
         for index, (rule, duration, start) in enumerate(when):
-            values.update(
-                forms.recurrence_fields(index, datetime.fromisoformat(start), duration, rule)
+            form.update(
+                values.recurrence_fields(index, datetime.fromisoformat(start), duration, rule)
             )
-        values.update(forms.management_fields(len(when)))
-    original = draft(forms.to_data(values))
+        form.update(values.management_fields(len(when)))
+    original = draft(values.to_data(form))
     assert original.is_valid(), original.problems()
-    link = forms.share_query(original.data)
-    reopened = draft(forms.data_from_query(QueryDict(link), "other", NOW, UTC_ZONE))
+    link = prefill.share_query(original.data)
+    reopened = draft(prefill.data_from_query(QueryDict(link), "other", NOW, UTC_ZONE))
     assert reopened.is_valid(), reopened.problems()
-    assert reopened.attributes() == original.attributes()
+    assert reopened.definition() == original.definition()
     assert "tok" not in parse_qs(link).get("token", [])
 
 
@@ -164,25 +167,25 @@ def test_property_the_copied_link_reopens_a_form_that_sends_the_same_request(
 
 
 def recurrence_data(**fields):
-    values = forms.defaults("tok", NOW, UTC_ZONE)
-    values.update({"schedule": "recurring", **{f"r-0-{k}": v for k, v in fields.items()}})
-    return forms.to_data(values)
+    form = values.defaults("tok", NOW, UTC_ZONE)
+    form.update({"schedule": "recurring", **{f"r-0-{k}": v for k, v in fields.items()}})
+    return values.to_data(form)
 
 
 def test_resolve_lets_the_controls_write_the_rule_when_the_rule_was_not_touched():
     data = recurrence_data(freq="DAILY", interval="4")
-    assert forms.resolve(data)["r-0-rrule"] == "FREQ=DAILY;INTERVAL=4"
+    assert controls.resolve(data)["r-0-rrule"] == "FREQ=DAILY;INTERVAL=4"
 
 
 def test_resolve_lets_a_written_rule_set_the_controls():
-    resolved = forms.resolve(recurrence_data(rrule="FREQ=MONTHLY;BYMONTHDAY=-1", freq="DAILY"))
+    resolved = controls.resolve(recurrence_data(rrule="FREQ=MONTHLY;BYMONTHDAY=-1", freq="DAILY"))
     assert resolved["r-0-freq"] == "MONTHLY" and resolved["r-0-month_day"] == "-1"
     assert resolved["r-0-synced"] == "FREQ=MONTHLY;BYMONTHDAY=-1"
 
 
 def test_resolve_keeps_a_rule_the_controls_cannot_show_even_when_controls_are_posted():
     data = recurrence_data(rrule="FREQ=DAILY;BYHOUR=3", synced="FREQ=DAILY;BYHOUR=3", freq="WEEKLY")
-    resolved = forms.resolve(data)
+    resolved = controls.resolve(data)
     assert resolved["r-0-rrule"] == "FREQ=DAILY;BYHOUR=3"
     recurrence = draft(resolved).recurrences.forms[0]
     assert "BYHOUR" in recurrence.custom_reason
@@ -192,7 +195,7 @@ def test_resolve_fills_the_nth_weekday_from_the_first_window():
     data = recurrence_data(
         freq="MONTHLY", monthly="weekday", nth="", nth_weekday="", start="2026-11-27T22:00"
     )
-    resolved = forms.resolve(data)
+    resolved = controls.resolve(data)
     # Friday 27 November 2026 is the last Friday of its month.
     assert (resolved["r-0-nth"], resolved["r-0-nth_weekday"]) == ("-1", "FR")
     assert resolved["r-0-rrule"] == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"
@@ -206,25 +209,25 @@ def test_incomplete_controls_are_an_error_on_the_control_not_a_silent_rule():
 
 
 def test_remove_recurrence_renumbers_the_rest():
-    values = forms.defaults("tok", NOW, UTC_ZONE)
-    data = forms.to_data(values)
-    data = forms.add_recurrence(data, NOW, UTC_ZONE)
+    form = values.defaults("tok", NOW, UTC_ZONE)
+    data = values.to_data(form)
+    data = controls.add_recurrence(data, NOW, UTC_ZONE)
     data["r-1-duration"] = "7m"
-    data = forms.remove_recurrence(data, 0)
+    data = controls.remove_recurrence(data, 0)
     assert data["r-TOTAL_FORMS"] == "1" and data["r-0-duration"] == "7m"
     assert "r-1-duration" not in data
 
 
 def test_add_recurrence_stops_at_five():
-    data = forms.to_data(forms.defaults("tok", NOW, UTC_ZONE))
+    data = values.to_data(values.defaults("tok", NOW, UTC_ZONE))
     for _ in range(7):
-        data = forms.add_recurrence(data, NOW, UTC_ZONE)
+        data = controls.add_recurrence(data, NOW, UTC_ZONE)
     assert data["r-TOTAL_FORMS"] == "5"
 
 
 def test_a_one_time_day_duration_is_a_calendar_day_in_the_schedules_zone():
-    values = forms.defaults("tok", NOW, schedules.get_zone("America/New_York"))
-    values.update(
+    form = values.defaults("tok", NOW, schedules.get_zone("America/New_York"))
+    form.update(
         scope="*",
         target="all",
         start_mode="at",
@@ -232,9 +235,11 @@ def test_a_one_time_day_duration_is_a_calendar_day_in_the_schedules_zone():
         end_mode="after",
         duration="1d",
     )
-    schedule = draft(forms.to_data(values)).attributes()["schedule"]
+    schedule = draft(values.to_data(form)).definition().schedule
     # Clocks go forward overnight on 14 March: the day is 23 hours long.
-    assert schedule == {"start": "2027-03-13T17:00:00+00:00", "end": "2027-03-14T16:00:00+00:00"}
+    assert schedule == OneTimeSchedule(
+        datetime(2027, 3, 13, 17, tzinfo=UTC), datetime(2027, 3, 14, 16, tzinfo=UTC)
+    )
 
 
 # --- the one-time token -------------------------------------------------------------------------

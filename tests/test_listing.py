@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from downtimes_app import listing
-from downtimes_app.datadog import Downtime, OneTimeSchedule
+from downtimes_app.domain import Downtime, OneTimeSchedule
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

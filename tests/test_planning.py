@@ -1,4 +1,4 @@
-"""The form's pure helpers: the PATCH diff, placing Datadog's errors, overlaps, lost creates."""
+"""The form's pure helpers: what differs, placing Datadog's errors, overlaps, lost creates."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from downtimes_app import planning
-from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
+from downtimes_app.datadog import parse_attributes
+from downtimes_app.domain import (
+    Downtime,
+    OneTimeSchedule,
+    Recurrence,
+    RecurringSchedule,
+    changed,
+)
 from downtimes_app.planning import Target
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
@@ -24,7 +31,7 @@ def downtime(**fields) -> Downtime:
     return Downtime(**fields)
 
 
-# --- the PATCH diff -----------------------------------------------------------------------------
+# --- what differs (as Datadog's JSON, read back) ---------------------------------------------
 
 BEFORE = {
     "scope": "env:prod",
@@ -38,7 +45,7 @@ BEFORE = {
 }
 
 
-def test_changed_attributes_ignore_spelling_that_datadog_ignores():
+def test_changed_ignores_spelling_that_datadog_ignores():
     after = {
         **BEFORE,
         "monitor_identifier": {"monitor_tags": ["env:prod", "team:db"]},
@@ -47,24 +54,24 @@ def test_changed_attributes_ignore_spelling_that_datadog_ignores():
         "notify_end_states": ["alert", "no data", "warn"],
         "scope": " env:prod ",
     }
-    assert planning.changed_attributes(BEFORE, after) == {}
+    assert changed(parse_attributes(BEFORE), parse_attributes(after)) == {}
 
 
-def test_changed_attributes_keep_what_really_changed():
+def test_changed_keeps_what_really_changed():
     after = {
         **BEFORE,
         "schedule": {"start": BEFORE["schedule"]["start"], "end": "2026-11-17T05:00:00+00:00"},
         "notify_end_types": ["expired", "canceled"],
         "message": "Now with a runbook",
     }
-    assert set(planning.changed_attributes(BEFORE, after)) == {
+    assert set(changed(parse_attributes(BEFORE), parse_attributes(after))) == {
         "schedule",
         "notify_end_types",
         "message",
     }
 
 
-def test_changed_attributes_see_a_one_time_schedule_become_recurring():
+def test_changed_sees_a_one_time_schedule_become_recurring():
     after = {
         **BEFORE,
         "schedule": {
@@ -74,7 +81,7 @@ def test_changed_attributes_see_a_one_time_schedule_become_recurring():
             ],
         },
     }
-    assert list(planning.changed_attributes(BEFORE, after)) == ["schedule"]
+    assert list(changed(parse_attributes(BEFORE), parse_attributes(after))) == ["schedule"]
 
 
 # --- placing Datadog's messages ---------------------------------------------------------------
@@ -193,13 +200,16 @@ def test_covering_ignores_windows_that_do_not_meet_the_draft_and_the_draft_itsel
 
 
 def sent_one_time(end: str | None) -> dict:
-    return {
-        "scope": "env:prod",
-        "monitor_identifier": {"monitor_tags": ["team:db"]},
-        "display_timezone": "UTC",
-        "schedule": {"start": None, "end": end},
-        "message": "drill",
-    }
+    """What a create sent, as it is kept (Datadog's JSON), read back."""
+    return parse_attributes(
+        {
+            "scope": "env:prod",
+            "monitor_identifier": {"monitor_tags": ["team:db"]},
+            "display_timezone": "UTC",
+            "schedule": {"start": None, "end": end},
+            "message": "drill",
+        }
+    )
 
 
 def test_made_by_matches_what_was_sent_whenever_it_started():
@@ -235,13 +245,15 @@ def test_made_by_rejects_a_different_downtime(change, why):
 
 
 def test_made_by_matches_recurrences_sent_without_a_start():
-    sent = {
-        "scope": "env:prod",
-        "schedule": {
-            "timezone": "UTC",
-            "recurrences": [{"start": None, "duration": "1h", "rrule": "FREQ=DAILY"}],
-        },
-    }
+    sent = parse_attributes(
+        {
+            "scope": "env:prod",
+            "schedule": {
+                "timezone": "UTC",
+                "recurrences": [{"start": None, "duration": "1h", "rrule": "FREQ=DAILY"}],
+            },
+        }
+    )
     made = downtime(
         created=NOW,
         schedule=RecurringSchedule(

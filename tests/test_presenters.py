@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from downtimes_app import presenters, schedules
-from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
+from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 PARIS = schedules.get_zone("Europe/Paris")

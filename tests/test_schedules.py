@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from downtimes_app import schedules
-from downtimes_app.datadog.records import Window
+from downtimes_app.domain import Window
 from downtimes_app.schedules import Duration, RecurrenceSpec, ScheduleError
 
 

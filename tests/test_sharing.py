@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from downtimes_app import datadog, sharing
-from downtimes_app.datadog import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
+from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
 from sandbox.models import SandboxDowntime
 
 # The provider's documented schema for `datadog_downtime_schedule` (docs/resources/

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from downtimes_app import datadog
@@ -686,6 +687,35 @@ def test_edit_of_a_field_someone_else_changed_asks_first(editor_client, org, api
     assert again.status_code == 302
     redis.refresh_from_db()
     assert redis.message == "Alice's words"
+
+
+def test_edit_baseline_stays_on_the_server_and_a_lost_one_asks_before_saving(
+    editor_client, org, api, upstream_calls
+):
+    """The form carries only the version it showed; the attributes it was drawn from never
+    travel through the browser. Without them (the cache lost them), a downtime changed since
+    is not overwritten blindly."""
+    redis = story("Redis 7.2 upgrade")
+    url = edit_url(redis)
+    response, data = open_form(editor_client, url)
+    assert "_baseline" not in data and "Redis 7.2 upgrade for checkout" not in data.get("_seen")
+    assert data["_seen"] == redis.modified.isoformat()
+    api.patch(
+        f"/api/v2/downtime/{redis.uuid}",
+        {"data": {"type": "downtime", "attributes": {"scope": "env:prod"}}},
+    )
+    cache.clear()
+    upstream_calls.clear()
+    response = submit(editor_client, data, url=url, message="Alice's words")
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "no longer knows which of message, scope you changed" in page
+    assert not [call for call in upstream_calls if call[0] == "PATCH"]
+    # Having seen the downtime as it is now, saving again makes it what the form says.
+    again = submit(editor_client, form_data(response.content), url=url)
+    assert again.status_code == 302
+    redis.refresh_from_db()
+    assert (redis.message, redis.scope) == ("Alice's words", "env:prod AND service:checkout-redis")
 
 
 def test_edit_with_nothing_changed_sends_nothing(editor_client, org, upstream_calls):

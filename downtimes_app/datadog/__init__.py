@@ -1,4 +1,7 @@
-"""The service module: Datadog's v2 Downtime API (and the v1 monitor reads) as typed calls."""
+"""The service module: Datadog's v2 Downtime API (and the v1 monitor reads) as typed calls.
+
+Calls take and return the records of `downtimes_app.domain`; `codec` is where they become JSON.
+"""
 
 from .client import (
     cancel_downtime,
@@ -10,11 +13,11 @@ from .client import (
     list_monitor_downtimes,
     list_monitors,
     probe,
-    request_body,
     search_monitors,
     update_downtime,
     validate_keys,
 )
+from .codec import attributes_of, parse_attributes, request_body
 from .errors import (
     AuthError,
     BadRequest,
@@ -24,44 +27,15 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
-from .records import (
-    ACTIVE,
-    CANCELED,
-    ENDED,
-    SCHEDULED,
-    STATUSES,
-    Downtime,
-    DowntimeMatch,
-    Monitor,
-    OneTimeSchedule,
-    Recurrence,
-    RecurringSchedule,
-    User,
-    Window,
-    attributes_of,
-)
 
 __all__ = [
-    "ACTIVE",
-    "CANCELED",
-    "ENDED",
-    "SCHEDULED",
-    "STATUSES",
     "AuthError",
     "BadRequest",
     "DatadogError",
-    "Downtime",
-    "DowntimeMatch",
     "MalformedResponse",
-    "Monitor",
     "NotFound",
-    "OneTimeSchedule",
     "RateLimited",
-    "Recurrence",
-    "RecurringSchedule",
     "Unavailable",
-    "User",
-    "Window",
     "attributes_of",
     "cancel_downtime",
     "create_downtime",
@@ -71,6 +45,7 @@ __all__ = [
     "list_downtimes",
     "list_monitor_downtimes",
     "list_monitors",
+    "parse_attributes",
     "probe",
     "request_body",
     "search_monitors",

@@ -24,6 +24,18 @@ from django.utils.module_loading import import_string
 
 from downtimes_app import __version__
 
+from ..domain import Downtime, Monitor
+from .codec import (
+    DowntimePage,
+    MatchPage,
+    MonitorPage,
+    parse_downtime_document,
+    parse_downtime_page,
+    parse_match_page,
+    parse_monitor,
+    parse_monitor_list,
+    request_body,
+)
 from .errors import (
     AuthError,
     BadRequest,
@@ -33,38 +45,11 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
-from .records import (
-    Downtime,
-    DowntimePage,
-    MatchPage,
-    Monitor,
-    MonitorPage,
-    parse_downtime_document,
-    parse_downtime_page,
-    parse_match_page,
-    parse_monitor,
-    parse_monitor_list,
-)
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"downtime-dashboard/{__version__} (+python-requests/{requests.__version__})"
 DEFAULT_INCLUDE = ("created_by", "monitor")
-
-# Attributes Datadog accepts in a create or update body; anything else is a programming error
-# here rather than a 400 there.
-WRITABLE_ATTRIBUTES = frozenset(
-    {
-        "scope",
-        "monitor_identifier",
-        "schedule",
-        "message",
-        "display_timezone",
-        "notify_end_states",
-        "notify_end_types",
-        "mute_first_recovery_notification",
-    }
-)
 
 # Patched by tests so that the retry policy is checked without real waiting.
 _sleep = time.sleep
@@ -290,18 +275,6 @@ def _include_param(include: tuple[str, ...] | list[str] | None) -> dict[str, str
 
 def _downtime_path(downtime_id: str) -> str:
     return f"/api/v2/downtime/{quote(str(downtime_id), safe='')}"
-
-
-def _check_attributes(attributes: Mapping[str, Any]) -> None:
-    unknown = set(attributes) - WRITABLE_ATTRIBUTES
-    if unknown:
-        raise ValueError(f"not downtime attributes: {', '.join(sorted(unknown))}")
-
-
-def request_body(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON document a create or update sends: shown verbatim in the form's preview."""
-    _check_attributes(attributes)
-    return {"data": {"type": "downtime", "attributes": dict(attributes)}}
 
 
 # --- downtimes ---------------------------------------------------------------------------

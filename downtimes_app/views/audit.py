@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..models import AuditEntry
-from ..timekeeping import TZ_COOKIE, viewer_zone
 
 PER_PAGE = 50
 
@@ -51,6 +50,5 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "actions": AuditEntry.Action.choices,
             "outcomes": AuditEntry.Outcome.choices,
             "nav": "audit",
-            "zone": viewer_zone(request.GET.get("tz", ""), request.COOKIES.get(TZ_COOKIE)).key,
         },
     )

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET
 
 from .. import datadog, listing, presenters, store
 from ..models import AuditEntry
-from ..timekeeping import TZ_COOKIE, now, viewer_zone
+from ..timekeeping import now
+from .plumbing import Request, is_fragment
 
 _indexes: dict[str, listing.Index] = {}
 
@@ -31,7 +32,7 @@ def _index(snapshot: store.Snapshot | None) -> listing.Index:
     return index
 
 
-def _my_downtime_ids(request: HttpRequest) -> list[str]:
+def _my_downtime_ids(request: Request) -> list[str]:
     if not request.user.is_authenticated:
         return []
     return list(
@@ -42,12 +43,12 @@ def _my_downtime_ids(request: HttpRequest) -> list[str]:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponseRedirect:
+def home(request: Request) -> HttpResponseRedirect:
     return redirect("downtimes:list")
 
 
 @require_GET
-def downtime_list(request: HttpRequest) -> HttpResponse:
+def downtime_list(request: Request) -> HttpResponse:
     query, notices = listing.ListQuery.from_params(request.GET)
     path = reverse("downtimes:list")
     if request.GET.get("refresh"):
@@ -56,7 +57,7 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
         return redirect(query.url(path, page=query.page))
     current = store.current(force=request.headers.get("X-Refresh") == "1")
     moment = now()
-    zone = viewer_zone(query.tz, request.COOKIES.get(TZ_COOKIE))
+    zone = request.zone
     index = _index(current.snapshot)
     result = listing.run(
         index.downtimes,
@@ -89,7 +90,6 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
         "sorts": listing.SORTS,
         "kinds": listing.KINDS,
         "page_sizes": listing.PAGE_SIZES,
-        "zone": zone.key,
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         "ttl": settings.DOWNTIME_CACHE_TTL,
         "nav": "list",
@@ -97,10 +97,9 @@ def downtime_list(request: HttpRequest) -> HttpResponse:
         "glance": (glance := listing.glance(index, moment)),
         "next_up": presenters.row(glance.next_up, moment, zone) if glance.next_up else None,
     }
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
+    if is_fragment(request):
         response = render(request, "downtimes/partials/_results.html", context)
-        if htmx.trigger == "filters":
+        if request.htmx.trigger == "filters":
             # The form sends every field, empty or default; the address bar gets the clean link.
             response["HX-Push-Url"] = context["page_url"]
         return response

@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -20,15 +20,15 @@ from django.views.decorators.http import require_http_methods
 from .. import actions, presenters, store
 from ..access import editor_required
 from ..scope import ScopeError
-from ..timekeeping import TZ_COOKIE, now, viewer_zone
-from .downtime import _is_fragment
+from ..timekeeping import now
+from .plumbing import Request, is_fragment, render_page
 
 RESULTS_KEY = "bulk_cancel_results"
 # Results kept in the session for the redirect after the POST; a few are enough to go back to.
 RESULTS_KEPT = 5
 
 
-def _preview(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
+def _preview(request: Request, params: QueryDict) -> dict[str, Any]:
     current = store.current()
     snapshot = current.snapshot
     scope = params.get("scope", "").strip()
@@ -50,7 +50,7 @@ def _preview(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
         except ScopeError as error:
             scope_error = str(error)
     moment = now()
-    zone = viewer_zone(params.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
+    zone = request.zone
     return {
         "mode": mode,
         "scope": scope,
@@ -67,11 +67,11 @@ def _preview(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
     }
 
 
-def _results(request: HttpRequest, token: str) -> list[dict[str, Any]] | None:
+def _results(request: Request, token: str) -> list[dict[str, Any]] | None:
     return request.session.get(RESULTS_KEY, {}).get(token)
 
 
-def _keep_results(request: HttpRequest, outcomes: list[actions.BulkOutcome]) -> str:
+def _keep_results(request: Request, outcomes: list[actions.BulkOutcome]) -> str:
     token = secrets.token_urlsafe(8)
     kept = dict(list(request.session.get(RESULTS_KEY, {}).items())[-(RESULTS_KEPT - 1) :])
     kept[token] = [
@@ -89,8 +89,14 @@ def _summary(outcomes: list[dict[str, Any]] | list[actions.BulkOutcome]) -> str:
     return text + (f"; {failed} not canceled." if failed else ".")
 
 
+def _page(request: Request, context: dict[str, Any]) -> HttpResponse:
+    return render_page(
+        request, "downtimes/bulk_cancel.html", "downtimes/partials/_bulk.html", context
+    )
+
+
 @require_http_methods(["GET", "POST"])
-def bulk_cancel(request: HttpRequest) -> HttpResponse:
+def bulk_cancel(request: Request) -> HttpResponse:
     if request.method == "POST":
         return _bulk_cancel_post(request)
     token = request.GET.get("done", "")
@@ -104,18 +110,14 @@ def bulk_cancel(request: HttpRequest) -> HttpResponse:
             "downtimes/bulk_cancel.html",
             {"outcomes": outcomes, "summary": _summary(outcomes), "mode": "done"},
         )
-    context = _preview(request, request.GET)
-    template = "downtimes/partials/_bulk.html" if _is_fragment(request) else None
-    return render(request, template or "downtimes/bulk_cancel.html", context)
+    return _page(request, _preview(request, request.GET))
 
 
 @editor_required
-def _bulk_cancel_post(request: HttpRequest) -> HttpResponse:
+def _bulk_cancel_post(request: Request) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         # Rows posted from the list: show what would happen, change nothing.
-        context = _preview(request, request.POST)
-        template = "downtimes/partials/_bulk.html" if _is_fragment(request) else None
-        return render(request, template or "downtimes/bulk_cancel.html", context)
+        return _page(request, _preview(request, request.POST))
     ids = list(
         dict.fromkeys(
             i.strip() for i in request.POST.getlist("id") if actions.ID_PATTERN.match(i.strip())
@@ -130,7 +132,7 @@ def _bulk_cancel_post(request: HttpRequest) -> HttpResponse:
     known = [d for i in ids if snapshot and (d := snapshot.get(i)) is not None]
     unknown = [i for i in ids if not snapshot or snapshot.get(i) is None]
     outcomes = actions.cancel_many(request.user, known, unknown_ids=unknown)
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(
             request,
             "downtimes/partials/_bulk.html",

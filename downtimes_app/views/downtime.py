@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import (
@@ -20,9 +20,10 @@ from django.views.decorators.http import (
 
 from .. import actions, datadog, presenters, schedules, sharing, store
 from ..access import editor_required, link_preview
-from ..datadog import Downtime, RecurringSchedule
+from ..domain import Downtime, Monitor, RecurringSchedule
 from ..models import AuditEntry
-from ..timekeeping import TZ_COOKIE, now, viewer_zone
+from ..timekeeping import now
+from .plumbing import Request, downtime_or_error, is_fragment, render_page
 
 HISTORY_LIMIT = 50
 # A shared link is read by people in many zones: its preview speaks UTC.
@@ -30,33 +31,6 @@ UTC_ZONE = schedules.get_zone("UTC")
 # Enough names to recognise what a cancel unmutes; the rest are counted.
 CONFIRM_MONITORS = 12
 MONITORS_SHOWN = 200
-
-
-def _is_fragment(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
-
-
-def not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpResponse:
-    return render(
-        request,
-        "downtimes/not_found.html",
-        {"downtime_id": downtime_id, "reason": reason},
-        status=404,
-    )
-
-
-def unavailable(request: HttpRequest, downtime_id: str, error: Exception) -> HttpResponse:
-    return render(
-        request,
-        "downtimes/unavailable.html",
-        {"downtime_id": downtime_id, "error": error},
-        status=503,
-    )
-
-
-def _zone(request: HttpRequest):
-    return viewer_zone(request.GET.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
 
 
 def _datadog_ui(downtime: Downtime) -> dict[str, str]:
@@ -70,7 +44,7 @@ def _datadog_ui(downtime: Downtime) -> dict[str, str]:
     return links
 
 
-def _api_url(request: HttpRequest) -> str:
+def _api_url(request: Request) -> str:
     """Where a copied command should send its request: Datadog, or this dashboard's sandbox.
 
     The site's public API, not DD_API_URL: that may be an internal proxy, possibly with
@@ -105,7 +79,7 @@ def _canceled_by(entries: list[AuditEntry]) -> AuditEntry | None:
 
 
 def page_context(
-    request: HttpRequest,
+    request: Request,
     downtime: Downtime,
     *,
     failure: datadog.DatadogError | None = None,
@@ -113,23 +87,10 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the page (and the partial the actions return) shows about one downtime."""
     moment = now()
-    zone = _zone(request)
+    zone = request.zone
     row = presenters.row(downtime, moment, zone)
-    schedule = downtime.schedule
-    schedule_zone = (
-        schedule.timezone
-        if isinstance(schedule, RecurringSchedule)
-        else downtime.display_timezone or "UTC"
-    )
     entries = list(AuditEntry.objects.filter(downtime_id=downtime.id)[:HISTORY_LIMIT])
     offers = actions.offers(downtime)
-    until_default = ""
-    if offers.extend and row.end is not None:
-        until_default = (
-            f"{(row.end.at + actions.EXTENSIONS['1h'][0]).astimezone(zone):%Y-%m-%dT%H:%M}"
-        )
-    elif offers.extend:
-        until_default = f"{(moment + actions.EXTENSIONS['1h'][0]).astimezone(zone):%Y-%m-%dT%H:%M}"
 
     def at(value):
         return presenters.Moment(value, zone, moment) if value else None
@@ -142,7 +103,7 @@ def page_context(
         "zone": zone.key,
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         "windows": presenters.next_windows(downtime, moment, zone),
-        "schedule_zone": schedule_zone,
+        "schedule_zone": downtime.schedule_zone,
         "viewer_zone": zone.key,
         "recurrences": _recurrences(downtime),
         "message_html": presenters.render_message(downtime.message),
@@ -154,13 +115,26 @@ def page_context(
         "entries": entries,
         "offers": offers,
         "extensions": [(key, words) for key, (_, words) in actions.EXTENSIONS.items()],
-        "until_default": until_default,
+        "until_default": _until_default(offers, row, moment, zone) if offers.extend else "",
         "end_now_seconds": int(actions.END_NOW_MARGIN.total_seconds()),
         "unmutes": actions.unmutes(downtime),
         "ui": _datadog_ui(downtime),
         "permalink": request.build_absolute_uri(reverse("downtimes:detail", args=[downtime.id])),
         "share_title": presenters.share_title(downtime, moment),
         "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
+        **_copies(request, downtime, moment),
+    }
+
+
+def _until_default(offers: actions.Offers, row: presenters.Row, moment, zone) -> str:
+    """What "extend until" proposes: an hour past the end (or past now, for no end)."""
+    base = row.end.at if row.end is not None else moment
+    return f"{(base + actions.EXTENSIONS['1h'][0]).astimezone(zone):%Y-%m-%dT%H:%M}"
+
+
+def _copies(request: Request, downtime: Downtime, moment) -> dict[str, str]:
+    """The downtime as a curl command, a Terraform resource and JSON."""
+    return {
         "copy_curl": sharing.curl_command(downtime, _api_url(request)),
         "copy_terraform": sharing.terraform_resource(downtime),
         "copy_json": sharing.request_json(downtime),
@@ -168,42 +142,23 @@ def page_context(
     }
 
 
-def _read(
-    request: HttpRequest, downtime_id: str
-) -> tuple[Downtime, datadog.DatadogError | None] | HttpResponse:
-    """One fresh read, or the cached copy when Datadog fails; else the page that explains."""
-    try:
-        return datadog.get_downtime(downtime_id), None
-    except datadog.NotFound:
-        return not_found(request, downtime_id, "Datadog has no downtime with this id.")
-    except datadog.BadRequest:
-        return not_found(request, downtime_id, "This is not a downtime id.")
-    except datadog.DatadogError as error:
-        # Datadog just failed: show the last copy without asking it again.
-        cached = store.peek()
-        downtime = cached.get(downtime_id) if cached else None
-        if downtime is None:
-            return unavailable(request, downtime_id, error)
-        return downtime, error
-
-
 @link_preview
 @require_safe  # GET, and HEAD for link unfurlers that ask first
-def downtime_detail(request: HttpRequest, downtime_id: str) -> HttpResponse:
+def downtime_detail(request: Request, downtime_id: str) -> HttpResponse:
     """The permalink: one fresh read from Datadog, or the cached copy when Datadog fails."""
     if not request.user.is_authenticated and not settings.DASHBOARD_ANONYMOUS_READ:
         return _link_preview(request, downtime_id)
-    found = _read(request, downtime_id)
+    found = downtime_or_error(request, downtime_id)
     if isinstance(found, HttpResponse):
         return found
     downtime, failure = found
     context = page_context(request, downtime, failure=failure)
-    if _is_fragment(request):
-        return render(request, "downtimes/partials/_downtime.html", context)
-    return render(request, "downtimes/detail.html", context)
+    return render_page(
+        request, "downtimes/detail.html", "downtimes/partials/_downtime.html", context
+    )
 
 
-def _link_preview(request: HttpRequest, downtime_id: str) -> HttpResponse:
+def _link_preview(request: Request, downtime_id: str) -> HttpResponse:
     """What an unsigned visitor (a chat tool unfurling a link) sees: the preview, nothing more.
 
     It comes from the copy the dashboard already has: unsigned requests never cause a Datadog call.
@@ -231,10 +186,10 @@ def _link_preview(request: HttpRequest, downtime_id: str) -> HttpResponse:
 
 def matched_monitors(
     downtime: Downtime, limit: int
-) -> tuple[list[datadog.Monitor] | None, int, datadog.DatadogError | None]:
+) -> tuple[list[Monitor] | None, int, datadog.DatadogError | None]:
     """(monitors, how many in all, failure); None for tags `*`, which match every monitor."""
     if downtime.monitor_id is not None:
-        monitor = downtime.monitor or datadog.Monitor(
+        monitor = downtime.monitor or Monitor(
             id=downtime.monitor_id, name=f"Monitor {downtime.monitor_id}"
         )
         return [monitor], 1, None
@@ -250,9 +205,9 @@ def matched_monitors(
 
 
 @require_GET
-def downtime_monitors(request: HttpRequest, downtime_id: str) -> HttpResponse:
+def downtime_monitors(request: Request, downtime_id: str) -> HttpResponse:
     """The monitors a downtime's tags match now (loaded after the page, or as a page of its own)."""
-    found = _read(request, downtime_id)
+    found = downtime_or_error(request, downtime_id)
     if isinstance(found, HttpResponse):
         return found
     downtime, _failure = found  # the page itself already says when its copy is stale
@@ -263,11 +218,11 @@ def downtime_monitors(request: HttpRequest, downtime_id: str) -> HttpResponse:
         "total": total,
         "error": error,
         "app_url": "" if settings.DATADOG_SANDBOX else settings.DATADOG_APP_URL,
-        "row": presenters.row(downtime, now(), _zone(request)),
+        "row": presenters.row(downtime, now(), request.zone),
     }
-    if _is_fragment(request):
-        return render(request, "downtimes/partials/_monitors.html", context)
-    return render(request, "downtimes/monitors.html", context)
+    return render_page(
+        request, "downtimes/monitors.html", "downtimes/partials/_monitors.html", context
+    )
 
 
 # --- quick actions -------------------------------------------------------------------------------
@@ -288,7 +243,7 @@ def _write_failure_words(error: datadog.DatadogError) -> str:
 Action = Callable[[], tuple[Downtime, str]]
 
 
-def _act(request: HttpRequest, downtime_id: str, run: Action) -> HttpResponse:
+def _act(request: Request, downtime_id: str, run: Action) -> HttpResponse:
     """Run a quick action; answer with the updated partial (htmx) or a redirect and a flash."""
     downtime: Downtime | None = None
     try:
@@ -301,12 +256,12 @@ def _act(request: HttpRequest, downtime_id: str, run: Action) -> HttpResponse:
     except datadog.DatadogError as error:
         downtime, text, level = None, _write_failure_words(error), messages.ERROR
     detail = reverse("downtimes:detail", args=[downtime_id])
-    if not _is_fragment(request):
+    if not is_fragment(request):
         messages.add_message(request, level, text)
         return redirect(detail)
     failure = None
     if downtime is None:
-        found = _read(request, downtime_id)
+        found = downtime_or_error(request, downtime_id)
         if not isinstance(found, HttpResponse):
             downtime, failure = found
     if downtime is None:
@@ -322,11 +277,11 @@ def _act(request: HttpRequest, downtime_id: str, run: Action) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @editor_required
-def downtime_cancel(request: HttpRequest, downtime_id: str) -> HttpResponse:
+def downtime_cancel(request: Request, downtime_id: str) -> HttpResponse:
     """GET: the confirmation, naming what will be unmuted. POST: cancel (Datadog's DELETE)."""
     if request.method == "POST":
         return _act(request, downtime_id, lambda: actions.cancel(request.user, downtime_id, now()))
-    found = _read(request, downtime_id)
+    found = downtime_or_error(request, downtime_id)
     if isinstance(found, HttpResponse):
         return found
     downtime, failure = found
@@ -338,14 +293,14 @@ def downtime_cancel(request: HttpRequest, downtime_id: str) -> HttpResponse:
         "monitor_more": max(0, total - len(monitors or ())),
         "monitor_error": error,
     }
-    if _is_fragment(request):
-        return render(request, "downtimes/partials/_confirm_cancel.html", context)
-    return render(request, "downtimes/confirm_cancel.html", context)
+    return render_page(
+        request, "downtimes/confirm_cancel.html", "downtimes/partials/_confirm_cancel.html", context
+    )
 
 
 @require_POST
 @editor_required
-def downtime_end(request: HttpRequest, downtime_id: str) -> HttpResponse:
+def downtime_end(request: Request, downtime_id: str) -> HttpResponse:
     seen = request.POST.get("seen", "")
     return _act(
         request, downtime_id, lambda: actions.end_now(request.user, downtime_id, now(), seen=seen)
@@ -354,8 +309,7 @@ def downtime_end(request: HttpRequest, downtime_id: str) -> HttpResponse:
 
 @require_POST
 @editor_required
-def downtime_extend(request: HttpRequest, downtime_id: str) -> HttpResponse:
-    zone = viewer_zone(request.POST.get("tz", ""), request.COOKIES.get(TZ_COOKIE))
+def downtime_extend(request: Request, downtime_id: str) -> HttpResponse:
     return _act(
         request,
         downtime_id,
@@ -365,7 +319,7 @@ def downtime_extend(request: HttpRequest, downtime_id: str) -> HttpResponse:
             now(),
             by=request.POST.get("by", ""),
             until=request.POST.get("until", ""),
-            zone=zone,
+            zone=request.zone,
             seen=request.POST.get("seen", ""),
         ),
     )

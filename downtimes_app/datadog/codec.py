@@ -1,138 +1,39 @@
-"""Typed records parsed once from Datadog's JSON.
+"""Datadog's JSON to the domain's records and back: the one place JSON is read or written.
 
-Everything above the service module works with these frozen dataclasses, never with raw
-dictionaries. Parsing is lenient where Datadog is (nulls in most fields, unknown extra fields,
-`Z` or `+00:00`, with or without fractions of a second) and strict where a missing value would
-make the record meaningless (a downtime without an id), which raises `MalformedResponse`.
+Parsing is lenient where Datadog is (nulls in most fields, unknown extra fields, `Z` or
+`+00:00`, with or without fractions of a second) and strict where a missing value would make the
+record meaningless (a downtime without an id), which raises `MalformedResponse`. Writing turns a
+definition's typed attributes into the JSON a create or update sends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain import (
+    ATTRIBUTES,
+    Definition,
+    Downtime,
+    DowntimeMatch,
+    Monitor,
+    MonitorIdentifier,
+    OneTimeSchedule,
+    Recurrence,
+    RecurringSchedule,
+    Schedule,
+    User,
+    Window,
+)
 from .errors import MalformedResponse
-
-ACTIVE = "active"
-SCHEDULED = "scheduled"
-ENDED = "ended"
-CANCELED = "canceled"
-STATUSES = (ACTIVE, SCHEDULED, ENDED, CANCELED)
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: str
-    name: str | None = None
-    handle: str | None = None
-    email: str | None = None
-    icon: str | None = None
-    title: str | None = None
-    disabled: bool = False
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.handle or self.email or self.id
-
-
-@dataclass(frozen=True, slots=True)
-class Monitor:
-    id: int
-    name: str
-    type: str | None = None
-    overall_state: str | None = None
-    tags: tuple[str, ...] = ()
-    query: str | None = None
-    message: str | None = None
-    priority: int | None = None
-    created: datetime | None = None
-    modified: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """One concrete downtime window in UTC; `end` is None for a window that never ends."""
-
-    start: datetime
-    end: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Recurrence:
-    rrule: str
-    duration: str
-    # Wall time in the schedule's time zone, without offset, as Datadog sends it.
-    start: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OneTimeSchedule:
-    start: datetime | None
-    end: datetime | None
-
-    is_recurring = False
-
-
-@dataclass(frozen=True, slots=True)
-class RecurringSchedule:
-    timezone: str
-    recurrences: tuple[Recurrence, ...]
-    current_downtime: Window | None = None
-
-    is_recurring = True
-
-
-Schedule = OneTimeSchedule | RecurringSchedule
-
-
-@dataclass(frozen=True, slots=True)
-class Downtime:
-    id: str
-    status: str
-    scope: str
-    schedule: Schedule
-    message: str | None = None
-    display_timezone: str = "UTC"
-    monitor_id: int | None = None
-    monitor_tags: tuple[str, ...] = ()
-    notify_end_states: tuple[str, ...] = ()
-    notify_end_types: tuple[str, ...] = ()
-    mute_first_recovery_notification: bool = False
-    created: datetime | None = None
-    modified: datetime | None = None
-    canceled: datetime | None = None
-    creator_id: str | None = None
-    creator: User | None = None
-    monitor: Monitor | None = None
-
-    @property
-    def is_recurring(self) -> bool:
-        return self.schedule.is_recurring
-
-    @property
-    def window(self) -> Window | None:
-        """The ongoing window, else the next one, else the last one (Datadog's current_downtime)."""
-        if isinstance(self.schedule, RecurringSchedule):
-            return self.schedule.current_downtime
-        start = self.schedule.start or self.created
-        return Window(start, self.schedule.end) if start else None
 
 
 @dataclass(frozen=True, slots=True)
 class DowntimePage:
     downtimes: tuple[Downtime, ...]
     total: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class DowntimeMatch:
-    id: str
-    scope: str | None
-    start: datetime | None
-    end: datetime | None
-    groups: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +55,7 @@ def _wall(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def schedule_attributes(schedule: Schedule) -> dict[str, Any]:
+def schedule_json(schedule: Schedule) -> dict[str, Any]:
     if isinstance(schedule, RecurringSchedule):
         return {
             "timezone": schedule.timezone,
@@ -173,22 +74,40 @@ def schedule_attributes(schedule: Schedule) -> dict[str, Any]:
     }
 
 
-def attributes_of(downtime: Downtime) -> dict[str, Any]:
-    """The writable attributes that would recreate `downtime` (clone, copy-as, audit, diffs)."""
-    return {
-        "scope": downtime.scope,
-        "monitor_identifier": (
-            {"monitor_id": downtime.monitor_id}
-            if downtime.monitor_id is not None
-            else {"monitor_tags": list(downtime.monitor_tags)}
-        ),
-        "schedule": schedule_attributes(downtime.schedule),
-        "message": downtime.message,
-        "display_timezone": downtime.display_timezone,
-        "notify_end_states": list(downtime.notify_end_states),
-        "notify_end_types": list(downtime.notify_end_types),
-        "mute_first_recovery_notification": downtime.mute_first_recovery_notification,
-    }
+def attribute_json(value: Any) -> Any:
+    """One attribute as Datadog's JSON; a value that already is JSON passes through."""
+    if isinstance(value, OneTimeSchedule | RecurringSchedule):
+        return schedule_json(value)
+    if isinstance(value, MonitorIdentifier):
+        if value.monitor_id is not None:
+            return {"monitor_id": value.monitor_id}
+        return {"monitor_tags": list(value.monitor_tags)}
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def attributes_json(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Attributes (typed, as `Definition.attributes()` gives them, or JSON) as Datadog's JSON."""
+    return {name: attribute_json(value) for name, value in attributes.items()}
+
+
+def request_body(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON document a create or update sends: shown verbatim in the form's preview.
+
+    Only Datadog's writable attributes: anything else is a programming error here rather than
+    a 400 there.
+    """
+    unknown = set(attributes) - set(ATTRIBUTES)
+    if unknown:
+        raise ValueError(f"not downtime attributes: {', '.join(sorted(unknown))}")
+    return {"data": {"type": "downtime", "attributes": attributes_json(attributes)}}
+
+
+def attributes_of(record: Downtime | Definition) -> dict[str, Any]:
+    """Every writable attribute as JSON, enough to recreate it: copy-as, the audit trail."""
+    definition = record.definition if isinstance(record, Downtime) else record
+    return attributes_json(definition.attributes())
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -330,6 +249,28 @@ def _related_id(relationships: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+def _identifier(attrs: Mapping[str, Any]) -> MonitorIdentifier:
+    identifier = _obj(attrs.get("monitor_identifier"), "monitor_identifier")
+    return MonitorIdentifier(
+        _int(identifier.get("monitor_id")), _strings(identifier.get("monitor_tags"))
+    )
+
+
+def parse_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The writable attributes present in a JSON object, typed (what `attributes_json` wrote)."""
+    readers = {
+        "scope": lambda v: str(v or ""),
+        "monitor_identifier": lambda _v: _identifier(attrs),
+        "schedule": parse_schedule,
+        "message": lambda v: v,
+        "display_timezone": lambda v: str(v or "UTC"),
+        "notify_end_states": _strings,
+        "notify_end_types": _strings,
+        "mute_first_recovery_notification": bool,
+    }
+    return {name: readers[name](attrs[name]) for name in ATTRIBUTES if name in attrs}
+
+
 def parse_downtime(resource: Any, included: Included | None = None) -> Downtime:
     resource = _obj(resource, "downtime")
     downtime_id = resource.get("id")
@@ -337,8 +278,8 @@ def parse_downtime(resource: Any, included: Included | None = None) -> Downtime:
         raise MalformedResponse("downtime without an id")
     attrs = _obj(resource.get("attributes"), "downtime attributes")
     relationships = _obj(resource.get("relationships"), "relationships")
-    identifier = _obj(attrs.get("monitor_identifier"), "monitor_identifier")
-    monitor_id = _int(identifier.get("monitor_id"))
+    identifier = _identifier(attrs)
+    monitor_id = identifier.monitor_id
     if monitor_id is None:
         monitor_id = _int(_related_id(relationships, "monitor"))
     creator_id = _related_id(relationships, "created_by")
@@ -351,7 +292,7 @@ def parse_downtime(resource: Any, included: Included | None = None) -> Downtime:
         message=attrs.get("message"),
         display_timezone=str(attrs.get("display_timezone") or "UTC"),
         monitor_id=monitor_id,
-        monitor_tags=_strings(identifier.get("monitor_tags")),
+        monitor_tags=identifier.monitor_tags,
         notify_end_states=_strings(attrs.get("notify_end_states")),
         notify_end_types=_strings(attrs.get("notify_end_types")),
         mute_first_recovery_notification=bool(attrs.get("mute_first_recovery_notification")),
