@@ -201,61 +201,70 @@ def _request(
 ) -> Any:
     """Send one call to Datadog and return its decoded JSON (None for an empty body)."""
     config = config or Config.from_settings()
-    session = _session(config)
-    url = f"{config.base_url}{path}"
-    headers = {"DD-API-KEY": config.api_key, "DD-APPLICATION-KEY": config.app_key}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
     # Writes are never retried: a write that timed out may have been applied already.
     attempts = 1 + config.retries if method == "GET" else 1
     deadline = time.monotonic() + config.call_deadline
     if config.deadline is not None:
         deadline = min(deadline, config.deadline)
     for attempt in range(attempts):
-        started = time.monotonic()
-        remaining = deadline - started
+        remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise Unavailable(f"Datadog did not answer {method} {path} in time; gave up")
-        read_timeout = min(config.read_timeout, remaining)
-        try:
-            response = session.request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=(min(config.connect_timeout, remaining), read_timeout),
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            error: DatadogError = Unavailable(
-                f"Datadog did not answer {method} {path} within {read_timeout:g}s"
-                + ("" if method == "GET" else "; the change may or may not have been made")
-            )
-        except requests.RequestException as exc:
-            error = Unavailable(
-                f"could not reach Datadog at {urlsplit(url).netloc} ({type(exc).__name__})"
-            )
-        else:
-            log.debug(
-                "datadog %s %s -> %s in %.0fms",
-                method,
-                path,
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
-            if response.status_code < 300:
-                return _decode(response, method, path)
-            error = _error_for(response, method, path)
+        result = _attempt(method, path, params, body, config, remaining)
+        if not isinstance(result, DatadogError):
+            return result
         if attempt + 1 < attempts:
-            delay = _retry_delay(error, attempt, config)
+            delay = _retry_delay(result, attempt, config)
             # Waiting past the deadline would only fail later; fail now with the real reason.
             if delay is not None and time.monotonic() + delay < deadline:
-                log.info("datadog %s %s failed (%s); retrying in %.2fs", method, path, error, delay)
+                log.info(
+                    "datadog %s %s failed (%s); retrying in %.2fs", method, path, result, delay
+                )
                 _sleep(delay)
                 continue
-        raise error
+        raise result
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempt(
+    method: str,
+    path: str,
+    params: Mapping[str, Any] | None,
+    body: Mapping[str, Any] | None,
+    config: Config,
+    remaining: float,
+) -> Any:
+    """One try: the decoded JSON, or the error it ended in (returned, not raised)."""
+    url = f"{config.base_url}{path}"
+    headers = {"DD-API-KEY": config.api_key, "DD-APPLICATION-KEY": config.app_key}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    read_timeout = min(config.read_timeout, remaining)
+    started = time.monotonic()
+    try:
+        response = _session(config).request(
+            method,
+            url,
+            params=params,
+            json=body,
+            headers=headers,
+            timeout=(min(config.connect_timeout, remaining), read_timeout),
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        return Unavailable(
+            f"Datadog did not answer {method} {path} within {read_timeout:g}s"
+            + ("" if method == "GET" else "; the change may or may not have been made")
+        )
+    except requests.RequestException as exc:
+        return Unavailable(
+            f"could not reach Datadog at {urlsplit(url).netloc} ({type(exc).__name__})"
+        )
+    elapsed = (time.monotonic() - started) * 1000
+    log.debug("datadog %s %s -> %s in %.0fms", method, path, response.status_code, elapsed)
+    if response.status_code < 300:
+        return _decode(response, method, path)
+    return _error_for(response, method, path)
 
 
 def _decode(response: requests.Response, method: str, path: str) -> Any:
