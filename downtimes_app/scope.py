@@ -12,6 +12,7 @@ parentheses; no `OR` joining terms at the top level (alternatives for one key go
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_DEPTH = 2
@@ -58,7 +59,8 @@ Node = Term | KeyGroup | Everything | BoolOp
 _TOKEN = re.compile(r'\s+|\(|\)|"(?:[^"\\]|\\.)*"?|[^\s()"]+(?:"(?:[^"\\]|\\.)*"?)?')
 
 
-def _tokens(text: str) -> list[str]:
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """The scope's tokens, each with where it stands in the text (start, end)."""
     tokens = []
     position = 0
     while position < len(text):
@@ -66,17 +68,21 @@ def _tokens(text: str) -> list[str]:
         if not match:  # pragma: no cover - the pattern matches every character class
             raise ScopeError(f"cannot read the scope at {text[position:]!r}")
         token = match.group(0)
-        position = match.end()
         if token.strip():
-            tokens.append(token)
+            tokens.append((token, match.start(), match.end()))
+        position = match.end()
     return tokens
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens = _tokens(text)
+        located = _tokens(text)
+        self.tokens = [token for token, _, _ in located]
+        self.places = [(start, end) for _, start, end in located]
         self.index = 0
         self.depth = 0
+        # Where each top-level AND-joined part stands in the text: (start, end) character offsets.
+        self.parts: list[tuple[int, int]] = []
 
     def peek(self) -> str | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -109,17 +115,25 @@ class _Parser:
         return items[0] if len(items) == 1 else BoolOp("OR", tuple(items))
 
     def conjunction(self) -> Node:
-        items = [self.unary()]
+        items = [self.part()]
         while True:
             token = self.peek()
             if token == "AND":
                 self.take()
-                items.append(self.unary())
+                items.append(self.part())
             elif token is not None and token not in (")", "OR"):
-                items.append(self.unary())  # whitespace means AND, as in Datadog search
+                items.append(self.part())  # whitespace means AND, as in Datadog search
             else:
                 break
         return items[0] if len(items) == 1 else BoolOp("AND", tuple(items))
+
+    def part(self) -> Node:
+        """One AND-joined part; at the top level, where its text stands is kept."""
+        first = self.index
+        node = self.unary()
+        if self.depth == 0 and self.index > first:
+            self.parts.append((self.places[first][0], self.places[self.index - 1][1]))
+        return node
 
     def unary(self) -> Node:
         token = self.peek()
@@ -247,17 +261,22 @@ def _term(token: str) -> Node:
     return Term(key, _check_value(key, value))
 
 
-def parse_scope(text: str) -> Node:
+def _parse(text: str) -> tuple[Node, _Parser]:
     text = (text or "").strip()
     if not text:
         raise ScopeError(
             "the scope is empty: use * for everything, or terms such as env:prod",
             datadog="Scope must not be empty",
         )
-    node = _Parser(text).parse()
+    parser = _Parser(text)
+    node = parser.parse()
     if isinstance(node, BoolOp) and any(isinstance(i, Everything) for i in node.items):
         raise ScopeError("* already means everything; use it alone or not at all")
-    return node
+    return node, parser
+
+
+def parse_scope(text: str) -> Node:
+    return _parse(text)[0]
 
 
 def check_scope(text: str) -> str | None:
@@ -274,33 +293,30 @@ def check_scope(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Chip:
-    """A readable piece of a scope: `env: prod | staging`, `not host: web-1`, or raw text."""
+    """One AND-joined part of a scope, in Datadog's own text (`env:(prod OR staging)`), so what
+    is copied from a chip pastes back into Datadog unchanged."""
 
     label: str
-    negated: bool = False
+    negated: bool = False  # a part that leaves groups out (`-host:web-1`, `NOT (...)`)
+    hint: str = ""
 
 
 def scope_chips(text: str) -> tuple[Chip, ...]:
     """Chips for the AND-joined parts of a scope; one raw chip where it cannot be split."""
+    text = (text or "").strip()
     try:
-        node = parse_scope(text)
+        node, parser = _parse(text)
     except ScopeError:
-        return (Chip(text.strip() or "(empty)"),)
+        return (Chip(text or "(empty)"),)
+    if isinstance(node, Everything):
+        return (Chip("*", hint="every group"),)
     # A negated group is one thing to read: splitting it would show its terms as muted.
     split = isinstance(node, BoolOp) and node.op == "AND" and not node.negated
     items = node.items if split else (node,)
-    return tuple(_chip(item) for item in items)
-
-
-def _chip(node: Node) -> Chip:
-    if isinstance(node, Everything):
-        return Chip("everything (*)")
-    if isinstance(node, Term):
-        return Chip(f"{node.key}:{node.value}", node.negated)
-    if isinstance(node, KeyGroup):
-        joiner = " | " if node.op == "OR" else " & "
-        return Chip(f"{node.key}:{joiner.join(node.values)}", node.negated)
-    return Chip(render(node), False)
+    return tuple(
+        Chip(text[start:end], getattr(item, "negated", False))
+        for item, (start, end) in zip(items, parser.parts, strict=True)
+    )
 
 
 def canonical(node: Node) -> Node:
@@ -339,3 +355,42 @@ def render(node: Node) -> str:
         for i in node.items
     )
     return f"{prefix}({inner})" if node.negated else inner
+
+
+# --- which groups a scope mutes ------------------------------------------------------------------
+
+
+def _value_pattern(value: str) -> re.Pattern[str]:
+    """A scope value as a pattern: `*` is any run of characters; nothing else is special."""
+    value = value.strip('"')
+    return re.compile("^" + ".*".join(re.escape(part) for part in value.split("*")) + "$", re.I)
+
+
+def _has(tags: frozenset[tuple[str, str]], key: str, value: str) -> bool:
+    pattern = _value_pattern(value)
+    return any(k == key.lower() and pattern.match(v) for k, v in tags)
+
+
+def _holds(node: Node, tags: frozenset[tuple[str, str]]) -> bool:
+    if isinstance(node, Everything):
+        return True
+    if isinstance(node, Term):
+        found = _has(tags, node.key, node.value)
+    elif isinstance(node, KeyGroup):
+        hits = [_has(tags, node.key, value) for value in node.values]
+        found = any(hits) if node.op == "OR" else all(hits)
+    else:
+        results = [_holds(item, tags) for item in node.items]
+        found = any(results) if node.op == "OR" else all(results)
+    return found != node.negated
+
+
+def matches(scope: str, tags: Iterable[str]) -> bool:
+    """Whether a monitor group carrying `tags` (`key:value` strings) is in the scope.
+
+    Raises ScopeError for a scope Datadog would refuse.
+    """
+    pairs = frozenset(
+        (key.lower(), value) for key, sep, value in (t.partition(":") for t in tags) if sep
+    )
+    return _holds(parse_scope(scope), pairs)

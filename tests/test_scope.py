@@ -11,6 +11,7 @@ from downtimes_app.scope import (
     ScopeError,
     Term,
     check_scope,
+    matches,
     parse_scope,
     render,
     scope_chips,
@@ -90,24 +91,58 @@ def test_render_is_canonical_for_equivalent_spellings():
     assert render(parse_scope("NOT host:a")) == "-host:a"
 
 
-def test_chips_split_top_level_terms():
-    chips = scope_chips("env:(staging OR prod) AND -host:db-1 AND (a:b OR c:d)")
+def test_chips_split_top_level_terms_and_keep_datadogs_own_text():
+    chips = scope_chips("env:(staging OR prod) AND -host:db-1   AND (a:b OR c:d)")
     assert [(c.label, c.negated) for c in chips] == [
-        ("env:staging | prod", False),
-        ("host:db-1", True),
-        ("a:b OR c:d", False),
+        ("env:(staging OR prod)", False),
+        ("-host:db-1", True),
+        ("(a:b OR c:d)", False),
     ]
+
+
+def test_chips_joined_by_spaces_keep_each_parts_text():
+    assert [c.label for c in scope_chips("env:prod  NOT host:a")] == ["env:prod", "NOT host:a"]
 
 
 def test_chips_of_an_invalid_scope_show_it_raw():
     assert [c.label for c in scope_chips("web01")] == ["web01"]
-    assert [c.label for c in scope_chips("*")] == ["everything (*)"]
+    assert [(c.label, c.hint) for c in scope_chips(" * ")] == [("*", "every group")]
 
 
 def test_chips_of_a_negated_group_keep_the_negation():
-    assert [c.label for c in scope_chips("-(env:prod AND service:db)")] == [
-        "-(env:prod AND service:db)"
+    assert [(c.label, c.negated) for c in scope_chips("-(env:prod AND service:db)")] == [
+        ("-(env:prod AND service:db)", True)
     ]
     assert [c.label for c in scope_chips("NOT (env:prod service:db)")] == [
-        "-(env:prod AND service:db)"
+        "NOT (env:prod service:db)"
     ]
+
+
+GROUP = ("host:web-3", "env:prod", "service:payments-api", "region:us-east-1")
+
+
+@pytest.mark.parametrize(
+    ("scope", "muted"),
+    [
+        ("*", True),
+        ("env:prod", True),
+        ("env:staging", False),
+        ("env:(staging OR prod)", True),
+        ("env:(staging AND prod)", False),
+        ("host:web-*", True),
+        ("host:WEB-3", True),
+        ("-host:web-3", False),
+        ("env:prod AND -service:payments-*", False),
+        ("region:us-* service:payments-api", True),
+        ("NOT (env:prod AND host:web-3)", False),
+        ('service:"payments-api"', True),
+        ("team:payments", False),
+    ],
+)
+def test_matches_says_whether_a_group_is_in_the_scope(scope, muted):
+    assert matches(scope, GROUP) is muted
+
+
+def test_matches_refuses_a_scope_datadog_refuses():
+    with pytest.raises(ScopeError):
+        matches("env:prod OR env:dev", GROUP)

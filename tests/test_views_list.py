@@ -298,7 +298,9 @@ def test_rows_show_monitor_schedule_window_creator_and_badges(viewer_client, sto
     patching = row("patching")
     assert "Every Tue and Thu, 02:00\u201305:00 America/New_York" in patching
     assert "starts tomorrow 07:00" in patching
-    assert 'class="chip chip-not">not service:payments-db' in patching
+    # Scopes read as Datadog writes them, so they can be copied back into Datadog.
+    assert 'class="chip chip-not">-service:payments-db' in patching
+    assert 'class="chip">region:(us-east-1 OR eu-west-1)</span>' in row("upgrade")
     assert "starts tomorrow 02:00" in row("tomorrow")
     assert "canceled 9h ago" in row("canceled")
 
