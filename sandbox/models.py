@@ -36,6 +36,10 @@ class SandboxMonitor(models.Model):
     message = models.TextField(blank=True, default="")
     tags = models.JSONField(default=list)
     overall_state = models.CharField(max_length=20, default="OK")
+    # What the monitor evaluates separately, from its query's `by {...}`: each group's name
+    # (`host:web-3`), the tags a downtime's scope is matched against, and its state. Empty
+    # means one group, `*`, carrying the query's own tags.
+    groups = models.JSONField(default=list, blank=True)
     priority = models.IntegerField(null=True, blank=True)
     creator = models.ForeignKey(SandboxUser, null=True, on_delete=models.SET_NULL)
     created = models.DateTimeField()

@@ -85,7 +85,7 @@ def serialize_monitor(monitor: SandboxMonitor) -> dict[str, Any]:
 def serialize_search_result(monitor: SandboxMonitor) -> dict[str, Any]:
     return {
         "status": monitor.overall_state,
-        "scopes": _scopes(monitor.query),
+        "scopes": query_tags(monitor.query),
         "classification": CLASSIFICATIONS.get(monitor.type, "custom"),
         "creator": _creator(monitor.creator, with_email=False),
         "metrics": [],
@@ -104,8 +104,9 @@ def serialize_search_result(monitor: SandboxMonitor) -> dict[str, Any]:
     }
 
 
-def _scopes(query: str) -> list[str]:
-    match = re.search(r"\{([^}]*)\}", query)
+def query_tags(query: str) -> list[str]:
+    """The tags a monitor's query filters on: `{service:db,env:prod}` -> both."""
+    match = re.search(r"\{([^}]*)\}", query or "")
     if not match:
         return []
     return [s.strip() for s in match.group(1).split(",") if s.strip() and s.strip() != "*"]
@@ -129,7 +130,7 @@ def list_monitors(params: Any) -> list[dict[str, Any]]:
         for m in SandboxMonitor.objects.select_related("creator")
         if name in m.name.lower()
         and _tags_match(m, monitor_tags)
-        and all(tag in _scopes(m.query) for tag in scope_tags)
+        and all(tag in query_tags(m.query) for tag in scope_tags)
     ]
     if "page" in params:
         page = query_int(params, "page", 0)

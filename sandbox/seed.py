@@ -8,6 +8,7 @@ run for weeks with no end); `extra` more are generated for volume and benchmarks
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from downtimes_app import schedules
 
 from . import clock
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
-from .resources import DEFAULT_NOTIFY_END_STATES, DEFAULT_NOTIFY_END_TYPES, iso, wall
+from .stories import downtime, one_time, recurring, story_downtimes
 
 USERS = [
     # (name, handle, title); a null name, a service account and the key owner are deliberate.
@@ -143,6 +144,8 @@ def _monitors(rng: random.Random, users: list[SandboxUser], now: datetime) -> li
                         "n": rng.choice([250, 500, 800, 1200]),
                         "p": rng.choice([2, 5, 85, 90]),
                     }
+                    region = rng.choice(REGIONS)
+                    state = rng.choice(STATES) if env == "prod" else "OK"
                     monitors.append(
                         SandboxMonitor(
                             id=next_id,
@@ -154,14 +157,17 @@ def _monitors(rng: random.Random, users: list[SandboxUser], now: datetime) -> li
                                 f"team:{team}",
                                 f"service:{svc}",
                                 f"env:{env}",
-                                f"region:{rng.choice(REGIONS)}",
+                                f"region:{region}",
                             ]
                             + (
                                 ["tier:1"]
                                 if env == "prod" and team in ("payments", "identity", "checkout")
                                 else []
                             ),
-                            overall_state=rng.choice(STATES) if env == "prod" else "OK",
+                            overall_state=state,
+                            groups=monitor_groups(
+                                next_id, query.format(**values), [svc, env, region], state
+                            ),
                             priority=rng.choice([1, 2, 3, None]) if env == "prod" else None,
                             creator=rng.choice(users),
                             created=now - timedelta(days=rng.randint(30, 700)),
@@ -173,186 +179,76 @@ def _monitors(rng: random.Random, users: list[SandboxUser], now: datetime) -> li
     return monitors
 
 
-def _round(moment: datetime, minutes: int = 5) -> datetime:
-    return moment.replace(second=0, microsecond=0) - timedelta(minutes=moment.minute % minutes)
+_BY = re.compile(r'by \{([^}]*)\}|\.by\("([^"]*)"\)')
 
 
-def _one_time(start: datetime, end: datetime | None) -> dict:
-    return {"start": iso(start), "end": iso(end)}
+def monitor_groups(monitor_id: int, query: str, where: list[str], state: str) -> list[dict]:
+    """The groups a monitor's `by {...}` makes: two to four hosts of its service (and a disk
+    each, for `by {host,device}`), tagged with what the query filters on. When the monitor is
+    alerting, one of them is the group that alerts."""
+    svc, env, region = where
+    found = _BY.search(query)
+    if not found:
+        return []
+    keys = [k.strip() for k in (found.group(1) or found.group(2)).split(",")]
+    rng = random.Random(monitor_id)  # its own: the rest of the seed stays as it was
+    tags = [f"service:{svc}", f"env:{env}", f"region:{region}"]
+    groups = []
+    for n in range(1, rng.randint(2, 4) + 1):
+        values = {"host": f"{svc}-{n}", "device": "/dev/nvme0n1"}
+        name_tags = [f"{key}:{values.get(key, key)}" for key in keys]
+        groups.append({"name": ",".join(name_tags), "tags": name_tags + tags, "status": "OK"})
+    groups[rng.randrange(len(groups))]["status"] = state
+    return groups
 
 
-def _recurring(zone: str, *recurrences: tuple[datetime, str, str]) -> dict:
-    return {
-        "timezone": zone,
-        "recurrences": [
-            {"start": wall(start), "duration": duration, "rrule": rule}
-            for start, duration, rule in recurrences
-        ],
-    }
+ZONES = (
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
 
 
-def _by_name(monitors: list[SandboxMonitor], fragment: str) -> SandboxMonitor:
-    return next(m for m in monitors if fragment in m.name)
+def _generated_target(org: Org, rng: random.Random, team: str, svc: str, env: str) -> dict:
+    if rng.random() < 0.4:
+        monitors = [mon for mon in org.monitors if f"service:{svc}" in mon.tags] or org.monitors
+        return {"monitor_id": rng.choice(monitors).id}
+    tags = [[f"team:{team}"], [f"service:{svc}"], [f"team:{team}", f"env:{env}"], ["*"]]
+    return {"monitor_tags": rng.choice(tags)}
 
 
-def _story_downtimes(org: Org, now: datetime) -> Iterator[SandboxDowntime]:
-    """The hand-written downtimes, one for each situation the dashboard must show well."""
-    u = {user.handle.split("@")[0]: user for user in org.users}
-    m = org.monitors
-    hour = timedelta(hours=1)
-    day = timedelta(days=1)
-    local = lambda zone, moment: schedules.to_local(moment, schedules.get_zone(zone))  # noqa: E731
-    stories = [
-        # Incident mute on one monitor, ending within the hour.
-        dict(
-            scope="env:prod AND service:payments-db",
-            monitor_id=_by_name(m, "[prod] payments-db").id,
-            schedule=_one_time(now - 70 * timedelta(minutes=1), now + 35 * timedelta(minutes=1)),
-            message="Failover drill on payments-db. Ping @slack-payments-oncall if alerts look real.",
-            created_by=u["marcus.oyelaran"],
-            created=now - 75 * timedelta(minutes=1),
-        ),
-        # Forgotten mute: no end, running for weeks.
-        dict(
-            scope="host:legacy-batch-01",
-            monitor_tags=["team:data-platform"],
-            schedule=_one_time(now - 23 * day, None),
-            message="Decommissioning legacy-batch-01; will remove once the host is gone.",
-            created_by=u["dana.k"],
-            created=now - 23 * day,
-        ),
-        # Active, by tags across a team, scoped with a value group.
-        dict(
-            scope="env:prod AND region:(us-east-1 OR eu-west-1)",
-            monitor_tags=["team:search", "tier:1"],
-            schedule=_one_time(now - 2 * hour, now + 6 * hour),
-            message="Elasticsearch 8 rolling upgrade. Runbook: https://wiki.example.com/runbooks/es-upgrade @amara.chukwu@example.com",
-            created_by=u["amara.chukwu"],
-            created=now - 3 * hour,
-        ),
-        # Scheduled for tomorrow night.
-        dict(
-            scope="env:prod AND service:checkout-redis",
-            monitor_tags=["service:checkout-redis"],
-            schedule=_one_time(
-                _round(now + day).replace(hour=2, minute=0),
-                _round(now + day).replace(hour=4, minute=0),
-            ),
-            message="Redis 7.2 upgrade for checkout. @slack-checkout-oncall",
-            created_by=u["priya.raman"],
-            created=now - 5 * hour,
-        ),
-        # Scheduled next week, one monitor.
-        dict(
-            scope="*",
-            monitor_id=_by_name(m, "[prod] auth-api").id,
-            schedule=_one_time(_round(now + 6 * day), _round(now + 6 * day) + 3 * hour),
-            message="Identity provider certificate rotation.",
-            created_by=u["kenji.watanabe"],
-            created=now - day,
-        ),
-        # Ended yesterday.
-        dict(
-            scope="env:staging",
-            monitor_tags=["*"],
-            schedule=_one_time(now - day - 4 * hour, now - day),
-            message="Staging rebuilt from scratch.",
-            created_by=u["terraform-ci"],
-            created=now - 2 * day,
-        ),
-        # Canceled this morning.
-        dict(
-            scope="env:prod AND service:kafka",
-            monitor_tags=["service:kafka"],
-            schedule=_one_time(now + 2 * hour, now + 5 * hour),
-            message="Broker disk replacement (postponed, vendor delayed the parts).",
-            created_by=u["sofia.lindqvist"],
-            created=now - 30 * hour,
-            canceled=now - 9 * hour,
-        ),
-        # Weekly patch window, Tuesdays and Thursdays 02:00-05:00 New York time.
-        dict(
-            scope="env:prod AND -service:payments-db",
-            monitor_tags=["team:sre"],
-            schedule=_recurring(
-                "America/New_York",
-                (
-                    local("America/New_York", now - 60 * day).replace(hour=2, minute=0, second=0),
-                    "3h",
-                    "FREQ=WEEKLY;BYDAY=TU,TH",
-                ),
-            ),
-            display_timezone="America/New_York",
-            message="Weekly OS patch window. Hosts reboot in waves; see https://wiki.example.com/patching",
-            created_by=u["priya.raman"],
-            created=now - 61 * day,
-        ),
-        # Nightly batch, every day 01:00-03:00 Berlin time.
-        dict(
-            scope="service:nightly-etl",
-            monitor_tags=["service:nightly-etl"],
-            schedule=_recurring(
-                "Europe/Berlin",
-                (
-                    local("Europe/Berlin", now - 30 * day).replace(hour=1, minute=0, second=0),
-                    "2h",
-                    "FREQ=DAILY",
-                ),
-            ),
-            display_timezone="Europe/Berlin",
-            message="Nightly ETL saturates the warehouse; latency alerts are expected.",
-            created_by=u["kenji.watanabe"],
-            created=now - 31 * day,
-        ),
-        # Monthly maintenance on the third Wednesday, plus a quarterly DR test.
-        dict(
-            scope="env:prod",
-            monitor_tags=["team:payments"],
-            schedule=_recurring(
-                "UTC",
-                (
-                    local("UTC", now - 90 * day).replace(hour=22, minute=0, second=0),
-                    "4h",
-                    "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3",
-                ),
-                (
-                    local("UTC", now - 90 * day).replace(hour=9, minute=0, second=0),
-                    "1d",
-                    "FREQ=MONTHLY;INTERVAL=3;BYDAY=-1FR",
-                ),
-            ),
-            message="Payments maintenance window (third Wednesday) and quarterly DR test (last Friday).",
-            created_by=u["marcus.oyelaran"],
-            created=now - 91 * day,
-        ),
-        # A recurring schedule that has run its course.
-        dict(
-            scope="env:staging AND service:search-indexer",
-            monitor_tags=["service:search-indexer"],
-            schedule=_recurring(
-                "Asia/Tokyo",
-                (
-                    local("Asia/Tokyo", now - 40 * day).replace(hour=3, minute=0, second=0),
-                    "1h",
-                    "FREQ=DAILY;COUNT=10",
-                ),
-            ),
-            display_timezone="Asia/Tokyo",
-            message="Reindex after the schema change.",
-            created_by=u["amara.chukwu"],
-            created=now - 41 * day,
-        ),
-    ]
-    for story in stories:
-        yield _downtime(**story)
+def _generated_message(org: Org, rng: random.Random, team: str, svc: str) -> str | None:
+    message = rng.choice(MESSAGES)
+    if not message:
+        return message
+    number = rng.randint(1000, 9999)
+    return message.format(svc=svc, team=team, n=number, owner=rng.choice(org.users).handle)
 
 
-def _downtime(**fields) -> SandboxDowntime:
-    fields.setdefault("notify_end_states", list(DEFAULT_NOTIFY_END_STATES))
-    fields.setdefault("notify_end_types", list(DEFAULT_NOTIFY_END_TYPES))
-    fields.setdefault("display_timezone", "UTC")
-    fields.setdefault("modified", fields["created"])
-    return SandboxDowntime(**fields)
+def _generated_schedule(rng: random.Random, recurs: bool, created: datetime) -> tuple[dict, str]:
+    """A schedule and its zone: a recurrence from around its creation, or a one-time window."""
+    if recurs:
+        zone = rng.choice(ZONES)
+        start = schedules.to_local(created, schedules.get_zone(zone))
+        start = start.replace(minute=0, second=0, microsecond=0)
+        days = rng.choice(["MO", "TU", "WE", "TH", "FR", "SA,SU", "TU,TH"])
+        rule = rng.choice(
+            [
+                "FREQ=DAILY",
+                f"FREQ=WEEKLY;BYDAY={days}",
+                "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3",
+                f"FREQ=MONTHLY;BYMONTHDAY={rng.randint(1, 28)}",
+                f"FREQ=DAILY;COUNT={rng.randint(3, 20)}",
+            ]
+        )
+        return recurring(zone, (start, rng.choice(["30m", "1h", "2h", "3h", "4h"]), rule)), zone
+    later = rng.choice([0, 0, 30, 60 * 12, 60 * 24 * rng.randint(1, 30)])
+    start = created + timedelta(minutes=later)
+    length = None if rng.random() < 0.1 else rng.choice([30, 60, 120, 240, 480, 1440])
+    return one_time(start, start + timedelta(minutes=length) if length else None), "UTC"
 
 
 def _generated_downtimes(
@@ -360,15 +256,7 @@ def _generated_downtimes(
 ) -> Iterator[SandboxDowntime]:
     """Volume: plausible downtimes spread over the last two months and the next one."""
     services = [(team, svc) for team, svcs in TEAMS.items() for svc in svcs]
-    zones = [
-        "UTC",
-        "America/New_York",
-        "Europe/London",
-        "Europe/Berlin",
-        "Asia/Tokyo",
-        "Australia/Sydney",
-    ]
-    for index in range(count):
+    for _ in range(count):
         team, svc = rng.choice(services)
         env = rng.choice(ENVS)
         created = now - timedelta(minutes=rng.randint(10, 60 * 24 * 60))
@@ -382,59 +270,19 @@ def _generated_downtimes(
                 "*",
             ]
         )
-        if rng.random() < 0.4:
-            monitor = rng.choice(
-                [mon for mon in org.monitors if f"service:{svc}" in mon.tags] or org.monitors
-            )
-            identifier = {"monitor_id": monitor.id}
-        else:
-            identifier = {
-                "monitor_tags": rng.choice(
-                    [[f"team:{team}"], [f"service:{svc}"], [f"team:{team}", f"env:{env}"], ["*"]]
-                )
-            }
-        message = rng.choice(MESSAGES)
-        if message:
-            message = message.format(
-                svc=svc, team=team, n=rng.randint(1000, 9999), owner=rng.choice(org.users).handle
-            )
+        target = _generated_target(org, rng, team, svc, env)
+        message = _generated_message(org, rng, team, svc)
         roll = rng.random()
+        schedule, zone = _generated_schedule(rng, roll < 0.3, created)
         canceled = None
-        if roll < 0.3:
-            zone = rng.choice(zones)
-            start = schedules.to_local(created, schedules.get_zone(zone)).replace(
-                minute=0, second=0, microsecond=0
-            )
-            rule = rng.choice(
-                [
-                    "FREQ=DAILY",
-                    f"FREQ=WEEKLY;BYDAY={rng.choice(['MO', 'TU', 'WE', 'TH', 'FR', 'SA,SU', 'TU,TH'])}",
-                    "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3",
-                    f"FREQ=MONTHLY;BYMONTHDAY={rng.randint(1, 28)}",
-                    f"FREQ=DAILY;COUNT={rng.randint(3, 20)}",
-                ]
-            )
-            schedule = _recurring(zone, (start, rng.choice(["30m", "1h", "2h", "3h", "4h"]), rule))
-            display_timezone = zone
-        else:
-            start = created + timedelta(
-                minutes=rng.choice([0, 0, 30, 60 * 12, 60 * 24 * rng.randint(1, 30)])
-            )
-            end = (
-                None
-                if rng.random() < 0.1
-                else start + timedelta(minutes=rng.choice([30, 60, 120, 240, 480, 1440]))
-            )
-            schedule = _one_time(start, end)
-            display_timezone = "UTC"
         if roll > 0.95 and created > now - timedelta(days=2):
             canceled = created + (now - created) * rng.random()
-        yield _downtime(
+        yield downtime(
             scope=scope,
-            monitor_id=identifier.get("monitor_id"),
-            monitor_tags=identifier.get("monitor_tags"),
+            monitor_id=target.get("monitor_id"),
+            monitor_tags=target.get("monitor_tags"),
             schedule=schedule,
-            display_timezone=display_timezone,
+            display_timezone=zone,
             message=message,
             mute_first_recovery_notification=rng.random() < 0.2,
             created_by=rng.choice(org.users),
@@ -442,7 +290,6 @@ def _generated_downtimes(
             modified=created,
             canceled=canceled,
         )
-        del index
 
 
 def seed(*, downtimes: int = 60, seed_value: int = 7, now: datetime | None = None) -> int:
@@ -452,7 +299,7 @@ def seed(*, downtimes: int = 60, seed_value: int = 7, now: datetime | None = Non
     with transaction.atomic():
         users, key_owner = _users(now)
         org = Org(users=users, monitors=_monitors(rng, users, now), key_owner=key_owner)
-        stories = list(_story_downtimes(org, now))
+        stories = list(story_downtimes(org.users, org.monitors, now))
         extra = max(0, downtimes - len(stories))
         # Generated ones are older on average; keep creation order as list order.
         rows = sorted(

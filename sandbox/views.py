@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
-from . import clock, faults, monitors, resources
+from . import clock, faults, matching, monitors, resources, writes
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
 from .resources import ApiError, bad_request
 from .transport import IN_PROCESS, SimulatedTimeout
@@ -197,9 +197,9 @@ def _find(downtime_id: str, *, not_found: str = "Downtime not found") -> Sandbox
 def downtimes(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     if request.method == "POST":
-        attributes = resources.request_attributes(_json_body(request))
+        attributes = writes.request_attributes(_json_body(request))
         with transaction.atomic():
-            downtime = resources.create(attributes, now, _key_owner())
+            downtime = writes.create(attributes, now, _key_owner())
         return JsonResponse(resources.document(downtime, now, resources.WRITE_INCLUDE))
     include = resources.parse_include(request.GET.get("include"))
     offset, limit = _page_params(request)
@@ -222,15 +222,15 @@ def downtime(request: HttpRequest, downtime_id: str) -> HttpResponse:
     now = clock.now()
     if request.method == "DELETE":
         found = _find(downtime_id, not_found=f"Downtime {downtime_id} not found")
-        resources.cancel(found, now)
+        writes.cancel(found, now)
         # Datadog's 204 carries an empty HTML body.
         return HttpResponse(status=204, content_type="text/html; charset=utf-8")
     include = resources.parse_include(request.GET.get("include"))
     found = _find(downtime_id)
     if request.method == "PATCH":
-        attributes = resources.request_attributes(_json_body(request), downtime_id=str(found.uuid))
+        attributes = writes.request_attributes(_json_body(request), downtime_id=str(found.uuid))
         with transaction.atomic():
-            resources.update(found, attributes, now)
+            writes.update(found, attributes, now)
         return JsonResponse(resources.document(found, now, resources.WRITE_INCLUDE))
     return JsonResponse(resources.document(found, now, include))
 
@@ -244,19 +244,19 @@ def downtime_matches(request: HttpRequest, monitor_id: str) -> HttpResponse:
     if monitor is None:
         raise ApiError(404, f"Monitor with id {monitor_id} not found")
     offset, limit = _page_params(request)
-    found = resources.matches(monitor, now)
+    found = matching.matches(monitor, now)
     data = [
         {
             "type": "downtime_match",
-            "id": str(d.uuid),
+            "id": str(match.downtime.uuid),
             "attributes": {
-                "groups": ["*"],
-                "scope": d.scope,
-                "start": resources.iso(window.start),
-                "end": resources.iso(window.end),
+                "groups": match.groups,
+                "scope": match.downtime.scope,
+                "start": resources.iso(match.window.start),
+                "end": resources.iso(match.window.end),
             },
         }
-        for d, window in found[offset : offset + limit]
+        for match in found[offset : offset + limit]
     ]
     return JsonResponse({"data": data, "meta": {"page": {"total_filtered_count": len(found)}}})
 

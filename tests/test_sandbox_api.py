@@ -156,15 +156,18 @@ def test_recurrence_without_start_starts_now_in_its_zone(api, org):
     assert attributes["status"] == "active"
 
 
-def test_recurring_display_timezone_defaults_to_the_schedule_zone(api, org):
-    body = create(
-        api,
-        schedule={
-            "timezone": "Europe/Berlin",
-            "recurrences": [{"duration": "1h", "rrule": "FREQ=DAILY"}],
-        },
-    )
-    assert body["data"]["attributes"]["display_timezone"] == "Europe/Berlin"
+def test_display_and_schedule_zones_each_default_to_utc_as_the_reference_says(api, org):
+    daily = [{"duration": "1h", "rrule": "FREQ=DAILY"}]
+    both = create(api, schedule={"recurrences": daily})["data"]["attributes"]
+    assert (both["display_timezone"], both["schedule"]["timezone"]) == ("UTC", "UTC")
+    # Neither copies the other, so a zone given for one only is a mismatch Datadog refuses.
+    for attributes in (
+        {"schedule": {"timezone": "Europe/Berlin", "recurrences": daily}},
+        {"display_timezone": "Europe/Berlin", "schedule": {"recurrences": daily}},
+    ):
+        response = api.post("/api/v2/downtime", create_body(**attributes))
+        assert response.status_code == 400
+        assert response.json() == {"errors": ["timezone must match display_timezone"]}
 
 
 @pytest.mark.parametrize(
@@ -534,14 +537,11 @@ def test_patch_can_extend_an_active_window_but_not_move_its_start(api, org):
     )["data"]
     path = f"/api/v2/downtime/{created['id']}"
     later = iso(NOW + timedelta(hours=4))
-    response = api.patch(
-        path, {"data": {"type": "downtime", "attributes": {"schedule": {"end": later}}}}
-    )
+    body = {"type": "downtime", "id": created["id"]}
+    response = api.patch(path, {"data": {**body, "attributes": {"schedule": {"end": later}}}})
     assert response.status_code == 200
     assert response.json()["data"]["attributes"]["schedule"]["end"] == later
-    moved = api.patch(
-        path, {"data": {"type": "downtime", "attributes": {"schedule": {"start": iso(NOW)}}}}
-    )
+    moved = api.patch(path, {"data": {**body, "attributes": {"schedule": {"start": iso(NOW)}}}})
     assert moved.status_code == 400
     assert "Cannot change the start of a downtime that is in progress" in moved.json()["errors"][0]
 
@@ -553,6 +553,7 @@ def test_patch_switches_one_time_to_recurring(api, org):
         {
             "data": {
                 "type": "downtime",
+                "id": created["id"],
                 "attributes": {
                     "schedule": {
                         "timezone": "UTC",
@@ -569,12 +570,38 @@ def test_patch_switches_one_time_to_recurring(api, org):
     assert schedule["current_downtime"]["start"] == "2026-11-16T09:30:00+00:00"
 
 
+@pytest.mark.parametrize("schedule", [None, {}])
+def test_patch_with_an_empty_schedule_is_400_and_changes_nothing(api, org, schedule):
+    created = create(
+        api, schedule={"start": iso(NOW + timedelta(hours=1)), "end": iso(NOW + timedelta(hours=2))}
+    )["data"]
+    response = api.patch(
+        f"/api/v2/downtime/{created['id']}",
+        {"data": {"type": "downtime", "id": created["id"], "attributes": {"schedule": schedule}}},
+    )
+    assert response.status_code == 400
+    assert "leave it out to keep the current one" in response.json()["errors"][0]
+    again = api.get(f"/api/v2/downtime/{created['id']}").json()["data"]["attributes"]
+    assert again["schedule"] == created["attributes"]["schedule"]
+    assert again["status"] == "scheduled"
+
+
+def test_patch_without_data_id_is_400(api, org):
+    created = create(api)["data"]
+    response = api.patch(
+        f"/api/v2/downtime/{created['id']}",
+        {"data": {"type": "downtime", "attributes": {"message": "m"}}},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"errors": ["data.id is required"]}
+
+
 def test_patch_canceled_downtime_is_refused(api, org):
     created = create(api)["data"]
     api.delete(f"/api/v2/downtime/{created['id']}")
     response = api.patch(
         f"/api/v2/downtime/{created['id']}",
-        {"data": {"type": "downtime", "attributes": {"message": "m"}}},
+        {"data": {"type": "downtime", "id": created["id"], "attributes": {"message": "m"}}},
     )
     assert response.status_code == 400
     assert "canceled" in response.json()["errors"][0]
@@ -620,12 +647,14 @@ def test_canceled_downtimes_are_forgotten_after_two_days(api, org):
 
 
 def test_downtime_matches_lists_active_downtimes_by_id_and_by_tags(api, org):
-    monitor = next(m for m in SandboxMonitor.objects.all() if "team:checkout" in m.tags)
-    by_id = create(api, monitor_identifier={"monitor_id": monitor.id})["data"]["id"]
+    monitor = next(
+        m for m in SandboxMonitor.objects.all() if "team:checkout" in m.tags and len(m.groups) > 1
+    )
     env_tag = next(t for t in monitor.tags if t.startswith("env:"))
-    by_tags = create(api, monitor_identifier={"monitor_tags": ["team:checkout", env_tag]})["data"][
-        "id"
-    ]
+    by_id = create(api, scope=env_tag, monitor_identifier={"monitor_id": monitor.id})
+    by_tags = create(
+        api, scope="*", monitor_identifier={"monitor_tags": ["team:checkout", env_tag]}
+    )
     create(api, monitor_identifier={"monitor_tags": ["team:nobody"]})
     future = create(
         api,
@@ -633,18 +662,36 @@ def test_downtime_matches_lists_active_downtimes_by_id_and_by_tags(api, org):
         schedule={"start": iso(NOW + timedelta(days=1))},
     )["data"]["id"]
     body = api.get(f"/api/v2/monitor/{monitor.id}/downtime_matches").json()
-    ids = {m["id"] for m in body["data"]}
-    assert {by_id, by_tags} <= ids
-    assert future not in ids
-    match = next(m for m in body["data"] if m["id"] == by_id)
+    found = {m["id"]: m["attributes"] for m in body["data"]}
+    assert {by_id["data"]["id"], by_tags["data"]["id"]} <= set(found)
+    assert future not in found
+    match = next(m for m in body["data"] if m["id"] == by_id["data"]["id"])
     assert match["type"] == "downtime_match"
     assert match["attributes"] == {
-        "groups": ["*"],
-        "scope": "env:prod",
+        "groups": [g["name"] for g in monitor.groups],
+        "scope": env_tag,
         "start": iso(NOW),
         "end": None,
     }
+    assert found[by_tags["data"]["id"]]["groups"] == ["*"]
     assert body["meta"]["page"]["total_filtered_count"] == len(body["data"])
+
+
+def test_downtime_matches_reports_the_groups_the_scope_matches_and_only_those(api, org):
+    monitor = next(m for m in SandboxMonitor.objects.all() if len(m.groups) > 2)
+    one, other = monitor.groups[0], monitor.groups[1]
+    host = next(t for t in one["tags"] if t.startswith("host:"))
+    identifier = {"monitor_id": monitor.id}
+    one_host = create(api, scope=host, monitor_identifier=identifier)["data"]["id"]
+    not_that = create(api, scope=f"-{host}", monitor_identifier=identifier)["data"]["id"]
+    nowhere = create(api, scope="host:no-such-host", monitor_identifier=identifier)["data"]["id"]
+    found = {
+        m["id"]: m["attributes"]["groups"]
+        for m in api.get(f"/api/v2/monitor/{monitor.id}/downtime_matches").json()["data"]
+    }
+    assert found[one_host] == [one["name"]]
+    assert other["name"] in found[not_that] and one["name"] not in found[not_that]
+    assert nowhere not in found
 
 
 def test_downtime_matches_unknown_monitor_is_404(api):

@@ -653,7 +653,13 @@ def test_edit_keeps_a_change_someone_else_made_meanwhile(editor_client, org, api
     later = (datetime.fromisoformat(redis.schedule["end"]) + timedelta(hours=4)).isoformat()
     bob = api.patch(
         f"/api/v2/downtime/{redis.uuid}",
-        {"data": {"type": "downtime", "attributes": {"schedule": {"end": later}}}},
+        {
+            "data": {
+                "type": "downtime",
+                "id": str(redis.uuid),
+                "attributes": {"schedule": {"end": later}},
+            }
+        },
     )
     assert bob.status_code == 200
     response = submit(editor_client, data, url=url, message="Moved to the new runbook")
@@ -671,7 +677,13 @@ def test_edit_of_a_field_someone_else_changed_asks_first(editor_client, org, api
     _, data = open_form(editor_client, url)
     api.patch(
         f"/api/v2/downtime/{redis.uuid}",
-        {"data": {"type": "downtime", "attributes": {"message": "Bob's words"}}},
+        {
+            "data": {
+                "type": "downtime",
+                "id": str(redis.uuid),
+                "attributes": {"message": "Bob's words"},
+            }
+        },
     )
     upstream_calls.clear()
     response = submit(editor_client, data, url=url, message="Alice's words")
@@ -702,7 +714,7 @@ def test_edit_baseline_stays_on_the_server_and_a_lost_one_asks_before_saving(
     assert data["_seen"] == redis.modified.isoformat()
     api.patch(
         f"/api/v2/downtime/{redis.uuid}",
-        {"data": {"type": "downtime", "attributes": {"scope": "env:prod"}}},
+        {"data": {"type": "downtime", "id": str(redis.uuid), "attributes": {"scope": "env:prod"}}},
     )
     cache.clear()
     upstream_calls.clear()
