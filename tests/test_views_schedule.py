@@ -113,6 +113,27 @@ def test_create_one_time_by_tags_starting_now_for_a_quick_duration(editor_client
     }
 
 
+def test_a_window_from_now_lasts_exactly_its_duration_however_late_datadog_receives_it(
+    editor_client, org, monkeypatch
+):
+    """The form sends its own "now" as the start: a start left to Datadog would be the moment
+    it receives the request, a little after the end was worked out from the form's clock."""
+    real = datadog.create_downtime
+
+    def arrives_later(**kwargs):
+        clock.advance(timedelta(seconds=3, microseconds=250_000))
+        return real(**kwargs)
+
+    monkeypatch.setattr(datadog, "create_downtime", arrives_later)
+    _, data = open_form(editor_client)
+    downtime = landed_on_new_downtime(
+        submit(editor_client, data, scope="env:prod", target="all", duration="2h")
+    )
+    start = datetime.fromisoformat(downtime.schedule["start"])
+    end = datetime.fromisoformat(downtime.schedule["end"])
+    assert (start, end - start) == (NOW, timedelta(hours=2))
+
+
 def test_create_for_every_monitor_with_no_end(editor_client, org):
     _, data = open_form(editor_client)
     downtime = landed_on_new_downtime(
