@@ -165,16 +165,9 @@ class Downtime:
 
     @property
     def definition(self) -> Definition:
-        return Definition(
-            scope=self.scope,
-            monitor_identifier=MonitorIdentifier(self.monitor_id, self.monitor_tags),
-            schedule=self.schedule,
-            message=self.message,
-            display_timezone=self.display_timezone,
-            notify_end_states=self.notify_end_states,
-            notify_end_types=self.notify_end_types,
-            mute_first_recovery_notification=self.mute_first_recovery_notification,
-        )
+        identifier = MonitorIdentifier(self.monitor_id, self.monitor_tags)
+        same = {name: getattr(self, name) for name in ATTRIBUTES if name != "monitor_identifier"}
+        return Definition(monitor_identifier=identifier, **same)
 
     @classmethod
     def of(cls, definition: Definition, **more: Any) -> Downtime:

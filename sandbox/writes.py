@@ -114,25 +114,24 @@ def _check_choices(value: Any, field: str, choices: tuple[str, ...]) -> list[str
     return list(dict.fromkeys(value))
 
 
-def _utc_time(value: Any, field: str) -> datetime:
+def _iso_time(value: Any, field: str, kind: str) -> datetime:
     if not isinstance(value, str):
-        raise bad_request(f"{field} must be an ISO-8601 date-time string")
+        raise bad_request(f"{field} must be an ISO-8601 date-time string{kind}")
     try:
-        moment = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value)
     except ValueError:
         raise bad_request(f"{field} is not a valid ISO-8601 date-time: {value}") from None
+
+
+def _utc_time(value: Any, field: str) -> datetime:
+    moment = _iso_time(value, field, "")
     if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
         raise bad_request(f"{field} must include a UTC offset of zero, e.g. {value[:19]}+00:00")
     return moment.astimezone(UTC)
 
 
 def _wall_time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
-        raise bad_request(f"{field} must be an ISO-8601 date-time string without offset")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise bad_request(f"{field} is not a valid ISO-8601 date-time: {value}") from None
+    moment = _iso_time(value, field, " without offset")
     if moment.tzinfo is not None:
         raise bad_request(f"{field} must not include a UTC offset")
     return moment.replace(microsecond=0)

@@ -73,3 +73,33 @@ def test_settings_are_the_one_place_that_names_the_sandbox():
             if isinstance(node, ast.Constant) and str(node.value).startswith("sandbox."):
                 naming.append(str(path.relative_to(ROOT)))
     assert set(naming) == {"dashboard/settings.py"}
+
+
+def test_the_domain_records_import_nothing_of_the_project_or_django():
+    imported = {m for _, m in imported_modules(ROOT / "downtimes_app/domain.py")}
+    assert not {m for m in imported if m.split(".")[0] in ("downtimes_app", "django", "sandbox")}
+
+
+def test_views_never_read_or_write_datadogs_json():
+    """JSON is read and written in `datadog/codec.py` only; views get records."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files("downtimes_app/views")
+        for _, module in imported_modules(path)
+        if module.startswith(("downtimes_app.datadog.codec", "requests", "json"))
+    ]
+    assert offenders == []
+
+
+def test_no_source_file_grows_past_a_page_and_no_function_past_a_screen():
+    long_files, long_functions = [], []
+    for path in python_files(*SOURCE):
+        text = path.read_text()
+        if text.count("\n") > MAX_FILE_LINES:
+            long_files.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_FUNCTION_LINES:
+                    long_functions.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert (long_files, long_functions) == ([], [])

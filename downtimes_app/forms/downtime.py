@@ -6,7 +6,7 @@ included, as a record) by `draft.Draft`; nothing here builds a request or saves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,6 +53,14 @@ class WallTimeField(forms.Field):
             return parse_wall(str(value))
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+def _checked(check: Callable[[str], Any], value: str) -> Any:
+    """`check(value)`, its ScheduleError as the field's error (its message says how to fix it)."""
+    try:
+        return check(value)
+    except schedules.ScheduleError as exc:
+        raise forms.ValidationError(str(exc)) from None
 
 
 # --- one recurrence -----------------------------------------------------------------------------
@@ -109,17 +117,11 @@ class RecurrenceForm(forms.Form):
                 pass
 
     def clean_duration(self) -> str:
-        try:
-            return str(schedules.parse_duration(self.cleaned_data["duration"]))
-        except schedules.ScheduleError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        return str(_checked(schedules.parse_duration, self.cleaned_data["duration"]))
 
     def clean_rrule(self) -> str:
         rule = self.cleaned_data["rrule"].strip()
-        try:
-            schedules.check_rrule(rule)
-        except schedules.ScheduleError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        _checked(schedules.check_rrule, rule)
         return rule
 
     def clean(self) -> dict[str, Any]:
@@ -273,10 +275,7 @@ class DowntimeForm(forms.Form):
 
     def clean_timezone(self) -> str:
         name = self.cleaned_data["timezone"].strip()
-        try:
-            schedules.get_zone(name)
-        except schedules.ScheduleError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        _checked(schedules.get_zone, name)
         return name
 
     def clean_monitor_tags(self) -> list[str]:

@@ -45,21 +45,13 @@ def render_page(
 
 
 def not_found(request: HttpRequest, downtime_id: str, reason: str) -> HttpResponse:
-    return render(
-        request,
-        "downtimes/not_found.html",
-        {"downtime_id": downtime_id, "reason": reason},
-        status=404,
-    )
+    context = {"downtime_id": downtime_id, "reason": reason}
+    return render(request, "downtimes/not_found.html", context, status=404)
 
 
 def unavailable(request: HttpRequest, downtime_id: str, error: Exception) -> HttpResponse:
-    return render(
-        request,
-        "downtimes/unavailable.html",
-        {"downtime_id": downtime_id, "error": error},
-        status=503,
-    )
+    context = {"downtime_id": downtime_id, "error": error}
+    return render(request, "downtimes/unavailable.html", context, status=503)
 
 
 Found = tuple[Downtime, datadog.DatadogError | None]
