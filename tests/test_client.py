@@ -282,6 +282,79 @@ def test_list_all_downtimes_fetches_later_pages_concurrently(dd, settings):
     assert active["peak"] > 1
 
 
+def _numbered_pages(total: int, size: int, failures: dict[int, list[tuple[int, dict, str]]]):
+    """A callback serving `total` downtimes `size` a page; `failures[offset]` answers first."""
+    calls: dict[int, int] = {}
+
+    def page(request):
+        offset = int(request.params.get("page[offset]", 0))
+        calls[offset] = calls.get(offset, 0) + 1
+        if failures.get(offset):
+            return failures[offset].pop(0)
+        items = [payloads.numbered_downtime(i) for i in range(offset, min(offset + size, total))]
+        headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "50"}
+        return 200, headers, json.dumps(payloads.list_page(items, total))
+
+    return page, calls
+
+
+def test_one_failing_page_of_the_whole_set_is_retried_alone(dd):
+    bad = [
+        (503, {}, "<html>down</html>"),
+        (429, {"X-RateLimit-Reset": "2"}, json.dumps({"errors": ["Too many requests"]})),
+        (200, {}, '{"data": [{"type": "downt'),  # cut short
+        (500, {}, json.dumps({"errors": ["Internal Server Error"]})),
+    ]
+    page, calls = _numbered_pages(10, 2, {4: bad})
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=page)
+    downtimes = datadog.list_all_downtimes(deadline_seconds=30)
+    assert [d.scope for d in downtimes] == [f"host:h{i}" for i in range(10)]
+    assert calls == {0: 1, 2: 1, 4: 5, 6: 1, 8: 1}
+    assert 2.0 in dd.sleeps  # the 429 was waited out for its reset, inside the deadline
+
+
+def test_a_page_that_never_answers_fails_the_load_with_its_real_reason(dd, settings):
+    settings.DATADOG_BACKOFF = 0.01
+    page, _ = _numbered_pages(6, 2, {2: [(500, {}, '{"errors": ["boom"]}')] * 50})
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=page)
+    with pytest.raises(datadog.Unavailable, match=r"answered 500\): boom"):
+        datadog.list_all_downtimes(deadline_seconds=1)
+
+
+def test_pages_at_once_follow_what_the_rate_limit_has_left(dd, settings):
+    import threading
+    import time
+
+    settings.DATADOG_MAX_WORKERS = 16
+    active = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+
+    def page(request):
+        offset = int(request.params.get("page[offset]", 0))
+        with lock:
+            active["now"] += 1
+            active["peak"] = max(active["peak"], active["now"])
+        time.sleep(0.02)
+        with lock:
+            active["now"] -= 1
+        items = [payloads.numbered_downtime(i) for i in range(offset, min(offset + 2, 40))]
+        headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "3"}
+        return 200, headers, json.dumps(payloads.list_page(items, 40))
+
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=page)
+    assert len(datadog.list_all_downtimes()) == 40
+    assert 1 < active["peak"] <= 3
+
+
+def test_a_timeout_says_how_long_it_waited_not_how_long_it_could_have(dd, settings):
+    settings.DATADOG_RETRIES = 0
+    dd.get(f"{API}/api/v2/downtime/x", body=requests.ConnectTimeout("refused at once"))
+    with pytest.raises(datadog.Unavailable) as caught:
+        datadog.get_downtime("x")
+    assert "in time (waited 0.0s)" in str(caught.value)
+    assert "within" not in str(caught.value)
+
+
 # --- writes --------------------------------------------------------------------------------
 
 

@@ -70,8 +70,14 @@ def test_injected_429_is_retried_in_process(org, no_sleep, settings):
 def test_injected_faults_surface_as_the_service_errors(org, no_sleep):
     with faults.inject(sequence=["500", "502", "503"]), pytest.raises(datadog.Unavailable):
         datadog.list_downtimes()
-    with faults.inject(sequence=["malformed"]), pytest.raises(datadog.MalformedResponse):
+    with faults.inject(sequence=["malformed"] * 3), pytest.raises(datadog.MalformedResponse):
         datadog.list_downtimes()
+
+
+def test_a_body_that_cannot_be_read_is_read_again(org, no_sleep):
+    with faults.inject(sequence=["malformed", "ok"]):
+        assert datadog.list_downtimes().downtimes
+    assert len(no_sleep) == 1
 
 
 def test_injected_timeout_raises_after_the_read_timeout(org, no_sleep, settings):

@@ -7,13 +7,10 @@ from .client import (
     cancel_downtime,
     create_downtime,
     get_downtime,
-    get_monitor,
     list_all_downtimes,
     list_downtimes,
-    list_monitor_downtimes,
-    list_monitors,
     probe,
-    search_monitors,
+    threads_allowed,
     update_downtime,
     validate_keys,
 )
@@ -27,6 +24,7 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
+from .monitors import get_monitor, list_monitor_downtimes, list_monitors, search_monitors
 
 __all__ = [
     "AuthError",
@@ -49,6 +47,7 @@ __all__ = [
     "probe",
     "request_body",
     "search_monitors",
+    "threads_allowed",
     "update_downtime",
     "validate_keys",
 ]

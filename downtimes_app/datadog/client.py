@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -24,26 +24,19 @@ from django.utils.module_loading import import_string
 
 from downtimes_app import __version__
 
-from ..domain import Downtime, Monitor
+from ..domain import Downtime
 from .codec import (
     DowntimePage,
-    MatchPage,
-    MonitorPage,
     parse_downtime_document,
     parse_downtime_page,
-    parse_match_page,
-    parse_monitor,
-    parse_monitor_list,
     request_body,
 )
 from .errors import (
-    AuthError,
-    BadRequest,
     DatadogError,
     MalformedResponse,
-    NotFound,
     RateLimited,
     Unavailable,
+    error_for,
 )
 
 log = logging.getLogger(__name__)
@@ -53,6 +46,10 @@ DEFAULT_INCLUDE = ("created_by", "monitor")
 
 # Patched by tests so that the retry policy is checked without real waiting.
 _sleep = time.sleep
+# The longest pause between two tries of a read, whatever the number of tries before.
+MAX_BACKOFF = 4.0
+# How often one page of the whole set is tried before its deadline ends the load anyway.
+PAGE_RETRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,63 +118,40 @@ def _session(config: Config) -> requests.Session:
         return session
 
 
-def _threads_allowed(config: Config) -> bool:
+def threads_allowed(config: Config | None = None) -> bool:
     """Whether pages may be fetched on other threads; a transport may say no for now.
 
     A transport that answers in-process from this process's database says no while this thread
     is inside a transaction, whose rows other threads cannot see (`concurrent()` returns False).
     """
+    config = config or Config.from_settings()
     adapter = _session(config).get_adapter(config.base_url)
     concurrent = getattr(adapter, "concurrent", None)
     return concurrent() if callable(concurrent) else True
 
 
-def _error_messages(response: requests.Response) -> tuple[str, ...]:
-    try:
-        body = response.json()
-    except ValueError:
-        return ()
-    errors = body.get("errors") if isinstance(body, Mapping) else None
-    messages = []
-    for item in errors or ():
-        if isinstance(item, Mapping):  # JSON:API error objects, seen on some v2 endpoints
-            text = item.get("detail") or item.get("title")
-            if text:
-                messages.append(str(text))
-        elif item:
-            messages.append(str(item))
-    return tuple(messages)
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """What Datadog's X-RateLimit-* headers said about the calls left in the current period."""
 
+    limit: int | None
+    remaining: int | None
+    reset: float | None  # seconds until the period starts again
 
-def _header_seconds(response: requests.Response, name: str) -> float | None:
-    try:
-        return float(response.headers[name])
-    except (KeyError, ValueError):
-        return None
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
+        def number(name: str) -> float | None:
+            try:
+                return float(headers[name])
+            except (KeyError, ValueError):
+                return None
 
-
-def _error_for(response: requests.Response, method: str, path: str) -> DatadogError:
-    status = response.status_code
-    errors = _error_messages(response)
-    where = f"{method} {path} answered {status}"
-    detail = f": {'; '.join(errors)}" if errors else ""
-    if status == 400 or status == 422 or status == 409:
-        return BadRequest(f"Datadog rejected the request{detail}", errors=errors)
-    if status in (401, 403):
-        return AuthError(
-            f"Datadog refused the API or application key ({where}){detail}", errors=errors
+        limit, remaining = number("X-RateLimit-Limit"), number("X-RateLimit-Remaining")
+        return cls(
+            int(limit) if limit is not None else None,
+            int(remaining) if remaining is not None else None,
+            number("X-RateLimit-Reset"),
         )
-    if status == 404:
-        return NotFound(f"Datadog has no such object ({where}){detail}", errors=errors)
-    if status == 429:
-        reset = _header_seconds(response, "X-RateLimit-Reset")
-        when = f"; the limit resets in {reset:g}s" if reset is not None else ""
-        return RateLimited(
-            f"Datadog is rate-limiting requests ({where}){when}", errors=errors, reset=reset
-        )
-    if status >= 500:
-        return Unavailable(f"Datadog is unavailable ({where}){detail}", errors=errors)
-    return BadRequest(f"Datadog could not handle the request ({where}){detail}", errors=errors)
 
 
 def _retry_delay(error: DatadogError, attempt: int, config: Config) -> float | None:
@@ -185,9 +159,11 @@ def _retry_delay(error: DatadogError, attempt: int, config: Config) -> float | N
     if isinstance(error, RateLimited) and error.reset is not None:
         # Datadog tells us when the window resets; wait for it only if that is soon.
         return error.reset if error.reset <= config.rate_limit_wait_cap else None
-    if isinstance(error, RateLimited | Unavailable):
-        # Exponential backoff with jitter so that parallel page fetches do not retry in step.
-        return config.backoff * (2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
+    if isinstance(error, RateLimited | Unavailable | MalformedResponse):
+        # Exponential backoff with jitter so that parallel page fetches do not retry in step;
+        # capped, so that a long run of retries keeps trying within its deadline.
+        delay = min(config.backoff * (2**attempt), MAX_BACKOFF)
+        return delay * (0.5 + random.random() / 2)  # noqa: S311
     return None
 
 
@@ -198,19 +174,27 @@ def _request(
     params: Mapping[str, Any] | None = None,
     body: Mapping[str, Any] | None = None,
     config: Config | None = None,
+    parse: Callable[[Any], Any] | None = None,
+    on_limits: Callable[[RateLimit], None] | None = None,
 ) -> Any:
-    """Send one call to Datadog and return its decoded JSON (None for an empty body)."""
+    """Send one call to Datadog and return its decoded JSON (None for an empty body).
+
+    `parse` reads the JSON inside the attempt, so that a read whose body cannot be read is
+    retried like any other failed read; `on_limits` hears the rate-limit headers of the answer.
+    """
     config = config or Config.from_settings()
     # Writes are never retried: a write that timed out may have been applied already.
     attempts = 1 + config.retries if method == "GET" else 1
-    deadline = time.monotonic() + config.call_deadline
+    started = time.monotonic()
+    deadline = started + config.call_deadline
     if config.deadline is not None:
         deadline = min(deadline, config.deadline)
+    result: Any = None
     for attempt in range(attempts):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise Unavailable(f"Datadog did not answer {method} {path} in time; gave up")
-        result = _attempt(method, path, params, body, config, remaining)
+            break
+        result = _attempt(method, path, params, body, config, remaining, parse, on_limits)
         if not isinstance(result, DatadogError):
             return result
         if attempt + 1 < attempts:
@@ -223,7 +207,12 @@ def _request(
                 _sleep(delay)
                 continue
         raise result
-    raise AssertionError("unreachable")  # pragma: no cover
+    if isinstance(result, DatadogError):
+        raise result  # the last real reason, not "timed out"
+    waited = time.monotonic() - started
+    raise Unavailable(
+        f"Datadog did not answer {method} {path} in time; gave up after {waited:.1f}s"
+    )
 
 
 def _attempt(
@@ -233,13 +222,14 @@ def _attempt(
     body: Mapping[str, Any] | None,
     config: Config,
     remaining: float,
+    parse: Callable[[Any], Any] | None,
+    on_limits: Callable[[RateLimit], None] | None,
 ) -> Any:
-    """One try: the decoded JSON, or the error it ended in (returned, not raised)."""
+    """One try: what `parse` read of the answer, or the error it ended in (returned, not raised)."""
     url = f"{config.base_url}{path}"
     headers = {"DD-API-KEY": config.api_key, "DD-APPLICATION-KEY": config.app_key}
     if body is not None:
         headers["Content-Type"] = "application/json"
-    read_timeout = min(config.read_timeout, remaining)
     started = time.monotonic()
     try:
         response = _session(config).request(
@@ -248,12 +238,13 @@ def _attempt(
             params=params,
             json=body,
             headers=headers,
-            timeout=(min(config.connect_timeout, remaining), read_timeout),
+            timeout=(min(config.connect_timeout, remaining), min(config.read_timeout, remaining)),
             allow_redirects=False,
         )
     except requests.Timeout:
+        waited = time.monotonic() - started
         return Unavailable(
-            f"Datadog did not answer {method} {path} within {read_timeout:g}s"
+            f"Datadog did not answer {method} {path} in time (waited {waited:.1f}s)"
             + ("" if method == "GET" else "; the change may or may not have been made")
         )
     except requests.RequestException as exc:
@@ -262,9 +253,16 @@ def _attempt(
         )
     elapsed = (time.monotonic() - started) * 1000
     log.debug("datadog %s %s -> %s in %.0fms", method, path, response.status_code, elapsed)
-    if response.status_code < 300:
-        return _decode(response, method, path)
-    return _error_for(response, method, path)
+    if response.status_code >= 300:
+        return error_for(response, method, path)
+    try:
+        found = _decode(response, method, path)
+        found = parse(found) if parse is not None else found
+    except MalformedResponse as error:
+        return error
+    if on_limits is not None:
+        on_limits(RateLimit.from_headers(response.headers))
+    return found
 
 
 def _decode(response: requests.Response, method: str, path: str) -> Any:
@@ -296,6 +294,7 @@ def list_downtimes(
     offset: int = 0,
     limit: int | None = None,
     config: Config | None = None,
+    on_limits: Callable[[RateLimit], None] | None = None,
 ) -> DowntimePage:
     """One page of `GET /api/v2/downtime`."""
     params: dict[str, Any] = _include_param(include)
@@ -305,7 +304,26 @@ def list_downtimes(
         params["page[offset]"] = offset
     if limit is not None:
         params["page[limit]"] = limit
-    return parse_downtime_page(_request("GET", "/api/v2/downtime", params=params, config=config))
+    return _request(
+        "GET",
+        "/api/v2/downtime",
+        params=params,
+        config=config,
+        parse=parse_downtime_page,
+        on_limits=on_limits,
+    )
+
+
+def _page_workers(config: Config, pages: int, limits: RateLimit | None) -> int:
+    """How many pages to ask for at once: no more than the rate limit has left for now.
+
+    Pages past what is left wait for the period to reset (a 429's X-RateLimit-Reset), each on
+    its own, so asking for more at once would only turn calls into 429s.
+    """
+    workers = min(config.max_workers, pages)
+    if limits is not None and limits.remaining is not None:
+        workers = min(workers, max(1, limits.remaining))
+    return workers if threads_allowed(config) else 1
 
 
 def list_all_downtimes(
@@ -317,16 +335,31 @@ def list_all_downtimes(
 ) -> tuple[Downtime, ...]:
     """The whole set: the first page gives the total, the rest are fetched concurrently.
 
-    `deadline_seconds` bounds the whole load, every page and retry included.
+    `deadline_seconds` bounds the whole load, every page and retry included. Within it, each
+    page that fails (a 429, a 5xx, a timeout, a body that cannot be read) is retried on its own,
+    so one bad page does not cost the others; only a page that never answers fails the load.
     """
     config = config or Config.from_settings()
     if deadline_seconds is not None:
-        config = dataclasses.replace(config, deadline=time.monotonic() + deadline_seconds)
+        config = dataclasses.replace(
+            config,
+            deadline=time.monotonic() + deadline_seconds,
+            # Inside a deadline, keep trying a page, and wait out any rate limit that fits.
+            retries=max(config.retries, PAGE_RETRIES),
+            rate_limit_wait_cap=max(config.rate_limit_wait_cap, deadline_seconds),
+            call_deadline=max(config.call_deadline, deadline_seconds),
+        )
     size = config.page_size
+    limits: list[RateLimit] = []
 
     def page(offset: int) -> DowntimePage:
         return list_downtimes(
-            current_only=current_only, include=include, offset=offset, limit=size, config=config
+            current_only=current_only,
+            include=include,
+            offset=offset,
+            limit=size,
+            config=config,
+            on_limits=limits.append,
         )
 
     first = page(0)
@@ -339,9 +372,7 @@ def list_all_downtimes(
             pages.append(page(len(pages) * step))
     elif first.total > step > 0:
         offsets = range(step, first.total, step)
-        workers = min(config.max_workers, len(offsets))
-        if not _threads_allowed(config):
-            workers = 1
+        workers = _page_workers(config, len(offsets), limits[0] if limits else None)
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="datadog-page") as pool:
                 pages.extend(pool.map(page, offsets))
@@ -361,10 +392,13 @@ def get_downtime(
     include: tuple[str, ...] | None = DEFAULT_INCLUDE,
     config: Config | None = None,
 ) -> Downtime:
-    document = _request(
-        "GET", _downtime_path(downtime_id), params=_include_param(include), config=config
+    return _request(
+        "GET",
+        _downtime_path(downtime_id),
+        params=_include_param(include),
+        config=config,
+        parse=parse_downtime_document,
     )
-    return parse_downtime_document(document)
 
 
 def create_downtime(
@@ -405,68 +439,6 @@ def update_downtime(
 
 def cancel_downtime(downtime_id: str, *, config: Config | None = None) -> None:
     _request("DELETE", _downtime_path(downtime_id), config=config)
-
-
-def list_monitor_downtimes(
-    monitor_id: int,
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-    config: Config | None = None,
-) -> MatchPage:
-    """`GET /api/v2/monitor/{id}/downtime_matches`: the active downtimes muting a monitor."""
-    params: dict[str, Any] = {}
-    if offset:
-        params["page[offset]"] = offset
-    if limit is not None:
-        params["page[limit]"] = limit
-    document = _request(
-        "GET", f"/api/v2/monitor/{int(monitor_id)}/downtime_matches", params=params, config=config
-    )
-    return parse_match_page(document)
-
-
-# --- monitors (v1: the selector needs search by name and by tags) -------------------------
-
-
-def search_monitors(
-    *,
-    query: str = "",
-    page: int = 0,
-    per_page: int = 30,
-    config: Config | None = None,
-) -> MonitorPage:
-    """`GET /api/v1/monitor/search`: Datadog's monitor search syntax, e.g. `db tag:team:db`."""
-    params = {"query": query, "page": page, "per_page": per_page}
-    document = _request("GET", "/api/v1/monitor/search", params=params, config=config)
-    return parse_monitor_list(document)
-
-
-def list_monitors(
-    *,
-    name: str | None = None,
-    monitor_tags: tuple[str, ...] = (),
-    page: int | None = None,
-    page_size: int | None = None,
-    config: Config | None = None,
-) -> MonitorPage:
-    """`GET /api/v1/monitor` filtered by name substring and monitor tags (all must match)."""
-    params: dict[str, Any] = {}
-    if name:
-        params["name"] = name
-    if monitor_tags:
-        params["monitor_tags"] = ",".join(monitor_tags)
-    if page is not None:
-        params["page"] = page
-        params["page_size"] = page_size or 100
-    return parse_monitor_list(_request("GET", "/api/v1/monitor", params=params, config=config))
-
-
-def get_monitor(monitor_id: int, *, config: Config | None = None) -> Monitor:
-    document = _request("GET", f"/api/v1/monitor/{int(monitor_id)}", config=config)
-    if not isinstance(document, Mapping):
-        raise MalformedResponse("the monitor response is not a JSON object")
-    return parse_monitor(document)
 
 
 def probe(*, seconds: float = 3.0, config: Config | None = None) -> None:

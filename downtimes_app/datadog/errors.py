@@ -7,6 +7,10 @@ they are built from the status, the path and Datadog's own error strings only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import requests
+
 
 class DatadogError(Exception):
     """Datadog (or the sandbox) could not do what was asked."""
@@ -69,3 +73,54 @@ class MalformedResponse(DatadogError):
     """Datadog answered, but not with the JSON:API document we expected."""
 
     summary = "Datadog sent a response that could not be read"
+
+
+# --- from an HTTP answer to one of these -------------------------------------------------
+
+
+def _error_messages(response: requests.Response) -> tuple[str, ...]:
+    try:
+        body = response.json()
+    except ValueError:
+        return ()
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    messages = []
+    for item in errors or ():
+        if isinstance(item, Mapping):  # JSON:API error objects, seen on some v2 endpoints
+            text = item.get("detail") or item.get("title")
+            if text:
+                messages.append(str(text))
+        elif item:
+            messages.append(str(item))
+    return tuple(messages)
+
+
+def header_seconds(response: requests.Response, name: str) -> float | None:
+    try:
+        return float(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def error_for(response: requests.Response, method: str, path: str) -> DatadogError:
+    status = response.status_code
+    errors = _error_messages(response)
+    where = f"{method} {path} answered {status}"
+    detail = f": {'; '.join(errors)}" if errors else ""
+    if status == 400 or status == 422 or status == 409:
+        return BadRequest(f"Datadog rejected the request{detail}", errors=errors)
+    if status in (401, 403):
+        return AuthError(
+            f"Datadog refused the API or application key ({where}){detail}", errors=errors
+        )
+    if status == 404:
+        return NotFound(f"Datadog has no such object ({where}){detail}", errors=errors)
+    if status == 429:
+        reset = header_seconds(response, "X-RateLimit-Reset")
+        when = f"; the limit resets in {reset:g}s" if reset is not None else ""
+        return RateLimited(
+            f"Datadog is rate-limiting requests ({where}){when}", errors=errors, reset=reset
+        )
+    if status >= 500:
+        return Unavailable(f"Datadog is unavailable ({where}){detail}", errors=errors)
+    return BadRequest(f"Datadog could not handle the request ({where}){detail}", errors=errors)
