@@ -86,9 +86,12 @@ DATADOG_MAX_WORKERS = 8
 DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))
 # After a failed refresh, wait this long before asking Datadog again.
 DOWNTIME_FAILURE_PAUSE = 10
-DOWNTIME_REFRESH_LOCK_SECONDS = 60
 # A refresh of the whole set gives up after this many seconds and the page shows the last copy.
 DOWNTIME_REFRESH_DEADLINE = env.number("DOWNTIME_REFRESH_DEADLINE", 8, minimum=1)
+# One refresh at a time everywhere; a worker that dies mid-refresh holds it this long at most.
+DOWNTIME_REFRESH_LOCK_SECONDS = int(DOWNTIME_REFRESH_DEADLINE) + 10
+# The Refresh button reloads the set at most once in this many seconds, across everyone.
+DOWNTIME_FORCED_REFRESH_INTERVAL = env.number("DOWNTIME_FORCED_REFRESH_INTERVAL", 10)
 
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -201,11 +204,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 _redis_url = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+# One cache for every worker and instance: the copy of the downtime set, its refresh lock and the
+# journal of writes must be shared, or each worker would fetch and show its own. Without Redis it
+# is a table in the database (created by `migrate`); Redis is faster under load.
+CACHE_TABLE = "dashboard_cache"
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
         if _redis_url
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # The copy and its journal must never be culled to make room.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
     )
 }
 

@@ -285,24 +285,29 @@ def _canceled_copy(current: Downtime, now: datetime) -> Downtime:
     return dataclasses.replace(current, status=CANCELED, canceled=now, modified=now)
 
 
+def _cancel_then_read(current: Downtime, now: datetime) -> Downtime:
+    """Datadog's DELETE answers 204 and nothing more: read what it left, or infer it."""
+    datadog.cancel_downtime(current.id)
+    try:
+        return datadog.get_downtime(current.id)
+    except datadog.DatadogError:
+        return _canceled_copy(current, now)
+
+
 def cancel(user: User, downtime_id: str, now: datetime) -> tuple[Downtime, str]:
     current = fresh(downtime_id)
     if current.status == CANCELED:
         raise Refused("It was already canceled; nothing was sent.", current)
     if current.status == ENDED:
         raise Refused("It has already ended, so canceling would unmute nothing.", current)
-    audit.perform(
+    updated = audit.perform(
         user,
         AuditEntry.Action.CANCEL,
-        lambda: datadog.cancel_downtime(downtime_id),
+        lambda: _cancel_then_read(current, now),
         downtime_id=downtime_id,
         summary=f"Canceled; unmuted {unmutes(current)}",
         before=datadog.attributes_of(current),
     )
-    try:
-        updated = datadog.get_downtime(downtime_id)
-    except datadog.DatadogError:
-        updated = _canceled_copy(current, now)
     return updated, f"Canceled. It no longer mutes {unmutes(current)}."
 
 
@@ -395,26 +400,39 @@ def label(downtime: Downtime) -> str:
     return f"{presenters.target(downtime)[1]} \u00b7 {downtime.scope or '*'}"
 
 
+def _bulk_call(downtime_id: str, downtime: Downtime | None, now: datetime):
+    """The DELETE, answering with the canceled copy when the copy knew the downtime."""
+
+    def call() -> Downtime | None:
+        datadog.cancel_downtime(downtime_id)
+        return _canceled_copy(downtime, now) if downtime is not None else None
+
+    return call
+
+
 def cancel_many(
     user: User,
     downtimes: Sequence[Downtime],
     *,
+    now: datetime,
     unknown_ids: Sequence[str] = (),
 ) -> list[BulkOutcome]:
     """Cancel each one (v2 DELETE, one by one, each audited); report each outcome.
 
     `before` comes from the cached copy the preview showed: a fresh read of each would double
-    the calls during an incident, when rate limits bite. Ids the copy no longer holds are still
-    sent; Datadog's answer says whether they exist.
+    the calls during an incident, when rate limits bite, and its windows say (by the clock) which
+    have ended since. Ids the copy does not hold are still sent; Datadog's answer says whether
+    they exist.
     """
     outcomes: list[BulkOutcome] = []
     targets: list[tuple[str, Downtime | None]] = []
     for downtime in downtimes:
-        if downtime.status in CANCELABLE:
+        status = presenters.live_status(downtime, now)
+        if status in CANCELABLE:
             targets.append((downtime.id, downtime))
         else:
             # It ended or was canceled since the preview (or this confirm was sent twice).
-            reason = f"Not sent: it has {downtime.status} already."
+            reason = f"Not sent: it has {status} already."
             outcomes.append(BulkOutcome(downtime.id, label(downtime), False, reason))
     targets += [(downtime_id, None) for downtime_id in unknown_ids]
     stopped: datadog.DatadogError | None = None
@@ -428,7 +446,7 @@ def cancel_many(
             audit.perform(
                 user,
                 AuditEntry.Action.BULK_CANCEL,
-                lambda downtime_id=downtime_id: datadog.cancel_downtime(downtime_id),
+                _bulk_call(downtime_id, downtime, now),
                 downtime_id=downtime_id,
                 summary=summary,
                 before=datadog.attributes_of(downtime) if downtime else None,

@@ -1,7 +1,9 @@
-"""Every write through the dashboard goes through `perform`: do it, record it, refresh the list.
+"""Every write through the dashboard goes through `perform`: do it, record it, show it.
 
 One place decides what a write leaves behind: an audit entry (who, when, what, before and after,
-the outcome, Datadog's words on failure) and an invalidated list cache.
+the outcome, Datadog's words on failure), and the downtime as Datadog answered, laid over the
+shared copy of the set so that every page shows it at once (a failed write, whose outcome may
+be unknown, asks for a refresh instead).
 """
 
 from __future__ import annotations
@@ -58,18 +60,21 @@ def perform(
     before: Mapping[str, Any] | None = None,
     after: Callable[[T], Mapping[str, Any] | None] | None = None,
 ) -> T:
-    """Run one write against Datadog and leave its trace, whether it worked or not."""
+    """Run one write against Datadog and leave its trace, whether it worked or not.
+
+    A call that returns a downtime (Datadog's answer) puts it in the shared copy.
+    """
     try:
         result = call()
     except datadog.DatadogError as error:
+        # Even a failed write may have changed something (a timeout, say): look again.
+        store.mark_stale()
         record(
             user, action, downtime_id=downtime_id, summary=summary, before=before, error=str(error)
         )
         raise
-    finally:
-        # Even a failed write may have changed something (a timeout, say): look again.
-        store.invalidate()
     if isinstance(result, Downtime):
+        store.record_write(result)
         downtime_id = downtime_id or result.id
     record(
         user,

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 
-from . import audit, datadog, submissions
-from .domain import CANCELED, Definition, Downtime, comparable
+from . import audit, datadog, store, submissions
+from .domain import CANCELED, Definition, Downtime, OneTimeSchedule, comparable
 from .models import AuditEntry
+from .timekeeping import now
 
 User = AbstractBaseUser | AnonymousUser
 BASELINE_SECONDS = 12 * 60 * 60
@@ -191,10 +193,35 @@ def save_downtime(
     return outcome
 
 
+def _downtimes_since(attempts: tuple[Mapping[str, Any], ...]) -> tuple[Downtime, ...]:
+    """Downtimes Datadog listed after the earlier attempts, as few calls as that takes.
+
+    The shared copy when it was fetched since (no call at all); the active ones only, when
+    every attempt was a window that would be muting now; else a copy refreshed now.
+    """
+    since = max(datetime.fromisoformat(a["at"]) for a in attempts)
+    copy = store.peek()
+    if copy is not None and copy.fetched_at > since:
+        return copy.downtimes
+    sent = [datadog.parse_attributes(a["attributes"]) for a in attempts]
+    if all(_active_now(s.get("schedule"), since) for s in sent):
+        deadline = settings.DOWNTIME_REFRESH_DEADLINE
+        return datadog.list_all_downtimes(current_only=True, deadline_seconds=deadline)
+    return store.fetched_since(since).downtimes
+
+
+def _active_now(schedule: Any, since: datetime) -> bool:
+    """A one-time window that began when it was sent (or earlier) and has not ended."""
+    if not isinstance(schedule, OneTimeSchedule):
+        return schedule is None  # no schedule: it starts when Datadog receives it, no end
+    started = schedule.start is None or schedule.start <= since
+    return started and (schedule.end is None or schedule.end > now())
+
+
 def _earlier_result(claim: submissions.Claim) -> Saved | Failed | None:
     """After an unknown outcome: the downtime it made, None if none, or why we cannot tell."""
     try:
-        downtimes = datadog.list_all_downtimes()
+        downtimes = _downtimes_since(claim.unsure)
     except datadog.DatadogError as error:
         message = (
             "An earlier attempt to save this form timed out, and Datadog cannot be asked "

@@ -20,6 +20,18 @@ os.environ["SECURE_COOKIES"] = "false"
 
 from dashboard.settings import *  # noqa: E402, F403
 
+# Each test starts from an empty cache (tests/conftest.py), which a process-local cache makes
+# cheap and free of database access; with REDIS_URL set (as in CI's second run) the suite runs on
+# Redis instead. The database cache, the default without Redis, is tested across processes in
+# tests/test_store_processes.py.
+if not os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
+
 # Fail fast instead of waiting: timeouts and retries are exercised, not endured.
 DATADOG_READ_TIMEOUT = 0.5
 DATADOG_BACKOFF = 0.01

@@ -1,8 +1,12 @@
-"""The cached downtime set: one refresh at a time, stale data on failure, cheap warm reads."""
+"""The shared copy of the downtime set: no request waits for a refresh once a copy exists, one
+refresh at a time, writes laid over every copy at once, stale data on failure."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -11,9 +15,12 @@ from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
 from sandbox import faults, seed
 
+SECOND = timedelta(seconds=1)
+
 
 @pytest.fixture
 def list_calls(monkeypatch):
+    """The thread each load of the whole set ran on, in order."""
     calls = []
     original = datadog.list_all_downtimes
 
@@ -23,6 +30,21 @@ def list_calls(monkeypatch):
 
     monkeypatch.setattr(datadog, "list_all_downtimes", counting)
     return calls
+
+
+def wait_until(check, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting")
+
+
+def another_worker() -> None:
+    """As if the next call came from another process sharing the cache: nothing in memory."""
+    store._local.forget()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,6 +65,33 @@ def test_many_concurrent_cold_readers_cause_one_refresh(frozen_now, list_calls):
     assert len({r.snapshot.version for r in results}) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_expired_copy_is_served_without_a_fetch_in_the_request(frozen_now, list_calls):
+    seed.seed(downtimes=30, now=frozen_now)
+    first = store.current()
+    cache.delete(store.KEY_FRESH)  # what the time to live does when it runs out
+    with faults.inject(latency_ms=300):
+        served = store.current()
+        assert served.snapshot is first.snapshot  # at once, the copy it had
+        assert list_calls.count("MainThread") == 1  # the request itself fetched nothing new
+        renewed = wait_until(lambda: store.current().snapshot.version != first.snapshot.version)
+    assert list_calls == ["MainThread", "downtime-refresh"]
+    assert renewed
+    assert store.current().snapshot.fetched_at >= first.snapshot.fetched_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_at_a_time_however_many_find_the_copy_expired(frozen_now, list_calls):
+    seed.seed(downtimes=30, now=frozen_now)
+    store.current()
+    cache.delete(store.KEY_FRESH)
+    with faults.inject(latency_ms=200):
+        for _ in range(20):
+            store.current()
+        wait_until(lambda: cache.get(store.KEY_LOCK) is None and cache.get(store.KEY_FRESH))
+    assert list_calls == ["MainThread", "downtime-refresh"]
+
+
 def test_fresh_copy_is_served_without_refetching(org, list_calls):
     first = store.current()
     second = store.current()
@@ -50,25 +99,110 @@ def test_fresh_copy_is_served_without_refetching(org, list_calls):
     assert second.snapshot is first.snapshot  # the process keeps the copy it last read
 
 
-def test_another_process_reads_the_shared_copy_by_version(org, list_calls, monkeypatch):
+def test_another_process_reads_the_shared_copy_by_version(org, list_calls):
     first = store.current()
-    monkeypatch.setattr(store, "_local", None)  # as if a second instance shares the cache
+    another_worker()
     second = store.current()
     assert len(list_calls) == 1
     assert second.snapshot.version == first.snapshot.version
     assert second.snapshot.downtimes == first.snapshot.downtimes
 
 
-def test_force_refreshes(org, list_calls):
+def test_the_shared_copy_is_stored_compressed(org):
     store.current()
-    store.current(force=True)
+    stored = cache.get(store.KEY_DATA)
+    assert isinstance(stored, bytes)
+    assert store._unpack(stored).version == cache.get(store.KEY_VERSION)
+
+
+def test_a_write_shows_in_every_worker_without_a_list_call(org, list_calls):
+    snapshot = store.current().snapshot
+    target = snapshot.downtimes[0]
+    changed = dataclasses.replace(target, message="changed", modified=target.modified)
+    store.record_write(changed)
+    assert store.current().snapshot.get(target.id).message == "changed"  # this worker
+    another_worker()
+    assert store.current().snapshot.get(target.id).message == "changed"  # and any other
+    assert len(list_calls) == 1
+
+
+def test_a_downtime_made_since_the_copy_joins_it_last(org):
+    snapshot = store.current().snapshot
+    made = dataclasses.replace(snapshot.downtimes[0], id="new-one", message="new")
+    store.record_write(made)
+    view = store.current().snapshot
+    assert view.downtimes[-1] == made and len(view.downtimes) == len(snapshot.downtimes) + 1
+
+
+def test_a_refresh_begun_before_a_write_does_not_undo_it(org, monkeypatch):
+    snapshot = store.current().snapshot
+    target = snapshot.downtimes[0]
+    original = datadog.list_all_downtimes
+
+    def write_lands_meanwhile(**kwargs):
+        found = original(**kwargs)  # read before the write below
+        store.record_write(dataclasses.replace(target, message="written meanwhile"))
+        return found
+
+    monkeypatch.setattr(datadog, "list_all_downtimes", write_lands_meanwhile)
+    cache.delete(store.KEY_FRESH)
+    refreshed = store.current().snapshot
+    assert refreshed.get(target.id).message == "written meanwhile"
+    another_worker()
+    assert store.current().snapshot.get(target.id).message == "written meanwhile"
+
+
+def test_a_newer_copy_in_the_base_wins_over_an_older_write(org):
+    snapshot = store.current().snapshot
+    target = snapshot.downtimes[0]
+    older = dataclasses.replace(target, message="older", modified=target.modified - SECOND)
+    store.record_write(older)
+    assert store.current().snapshot.get(target.id).message == target.message
+
+
+def test_writers_racing_for_the_journal_both_land(org):
+    snapshot = store.current().snapshot
+    a, b = snapshot.downtimes[0], snapshot.downtimes[1]
+    cache.set(store.KEY_JOURNAL_HEAD, 0, None)
+    store.record_write(dataclasses.replace(a, message="a"))
+    cache.set(store.KEY_JOURNAL_HEAD, 0, None)  # as if the second writer read the head first
+    store.record_write(dataclasses.replace(b, message="b"))
+    another_worker()
+    view = store.current().snapshot
+    assert (view.get(a.id).message, view.get(b.id).message) == ("a", "b")
+
+
+def test_a_forced_refresh_reloads_once_an_interval(org, list_calls, settings):
+    store.current()
+    forced = store.current(force=True)
+    again = store.current(force=True)
     assert len(list_calls) == 2
+    assert forced.forced_wait == 0
+    assert 0 < again.forced_wait <= settings.DOWNTIME_FORCED_REFRESH_INTERVAL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_forced_refreshes_from_many_sessions_reloads_once(frozen_now, list_calls):
+    seed.seed(downtimes=30, now=frozen_now)
+    store.current()
+    results: list[store.Current] = []
+    with faults.inject(latency_ms=50):
+        threads = [
+            threading.Thread(target=lambda: results.append(store.current(force=True)))
+            for _ in range(12)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(list_calls) == 2  # the first copy, and one forced reload
+    assert sum(1 for r in results if r.forced_wait) == 11
 
 
 def test_failure_keeps_last_good_data_and_pauses_retries(org, list_calls, monkeypatch):
     monkeypatch.setattr(service, "_sleep", lambda s: None)
     good = store.current()
-    store.invalidate()
+    store.mark_stale()
     with faults.inject(rates={"503": 1.0}):
         failed = store.current()
         again = store.current()
@@ -82,6 +216,16 @@ def test_failure_keeps_last_good_data_and_pauses_retries(org, list_calls, monkey
     assert recovered.snapshot.version != good.snapshot.version
 
 
+def test_no_copy_and_a_recent_failure_does_not_ask_again_at_once(org, list_calls, monkeypatch):
+    monkeypatch.setattr(service, "_sleep", lambda s: None)
+    with faults.inject(rates={"503": 1.0}):
+        first = store.current()
+        second = store.current()
+    assert first.snapshot is None and second.snapshot is None
+    assert second.failure is not None
+    assert len(list_calls) == 1
+
+
 def test_rate_limit_pause_follows_the_reset(org, settings, monkeypatch):
     captured = {}
     original = cache.set
@@ -92,6 +236,7 @@ def test_rate_limit_pause_follows_the_reset(org, settings, monkeypatch):
 
     monkeypatch.setattr(service, "_sleep", lambda s: None)
     settings.DATADOG_RATE_LIMIT_WAIT_CAP = 0
+    settings.DOWNTIME_REFRESH_DEADLINE = 0.5  # shorter than any reset the sandbox announces
     monkeypatch.setattr(cache, "set", spy)
     with faults.inject(rates={"429": 1.0}):
         result = store.current()
@@ -99,7 +244,7 @@ def test_rate_limit_pause_follows_the_reset(org, settings, monkeypatch):
     assert captured[store.KEY_FRESH] >= settings.DOWNTIME_FAILURE_PAUSE
 
 
-def test_reader_without_data_waits_for_the_refresh_in_progress(org, list_calls, monkeypatch):
+def test_reader_without_data_waits_for_the_refresh_in_progress(org, list_calls):
     cache.add(store.KEY_LOCK, "someone-else", 30)
 
     def finish_elsewhere():
@@ -121,26 +266,17 @@ def test_snapshot_looks_up_by_id(org):
     assert snapshot.get("nope") is None
 
 
-def test_a_write_during_a_refresh_is_not_hidden_by_it(org, monkeypatch):
-    """The copy a refresh read before a write must not be marked fresh after it."""
-    original = datadog.list_all_downtimes
-
-    def write_lands_meanwhile(**kwargs):
-        found = original(**kwargs)
-        store.invalidate()  # a write through the dashboard, while the pages were in flight
-        return found
-
-    monkeypatch.setattr(datadog, "list_all_downtimes", write_lands_meanwhile)
-    store.current()
-    assert cache.get(store.KEY_FRESH) is None
-    monkeypatch.setattr(datadog, "list_all_downtimes", original)
-    store.current()
-    assert cache.get(store.KEY_FRESH) is True
-
-
 def test_peek_never_fetches(org, list_calls):
     assert store.peek() is None
     store.current()
-    store.invalidate()
+    store.mark_stale()
     assert store.peek() is not None
     assert len(list_calls) == 1
+
+
+def test_fetched_since_uses_the_copy_when_it_is_new_enough(org, list_calls, frozen_now):
+    store.current()
+    assert store.fetched_since(frozen_now - SECOND) is not None
+    assert len(list_calls) == 1
+    store.fetched_since(frozen_now)  # not fetched after it: one refresh
+    assert len(list_calls) == 2

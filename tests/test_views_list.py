@@ -320,7 +320,13 @@ def test_warm_page_views_make_no_upstream_call(viewer_client, stories, upstream_
     assert upstream_calls == []
 
 
-def test_refresh_button_fetches_again(viewer_client, stories, upstream_calls):
+def test_refresh_button_fetches_again_at_most_once_an_interval(
+    viewer_client, stories, upstream_calls
+):
+    from django.core.cache import cache
+
+    from downtimes_app import store
+
     viewer_client.get(URL)
     upstream_calls.clear()
     viewer_client.get(URL, headers={"HX-Request": "true", "X-Refresh": "1"})
@@ -329,6 +335,10 @@ def test_refresh_button_fetches_again(viewer_client, stories, upstream_calls):
     response = viewer_client.get(URL, {"status": "ended", "refresh": "1"})
     assert response.status_code == 302
     assert response["Location"] == f"{URL}?status=ended"
+    assert upstream_calls == []  # a second reload so soon is not made...
+    assert "Refresh works again in" in viewer_client.get(response["Location"]).content.decode()
+    cache.delete(store.KEY_FORCED)  # ...until the interval is over
+    viewer_client.get(URL, {"refresh": "1"})
     assert upstream_calls
 
 
@@ -381,23 +391,17 @@ def test_rate_limited_with_no_data_yet_is_a_page_not_an_error(
     assert "rate-limiting" in response.content.decode()
 
 
-def test_a_write_through_the_dashboard_invalidates_the_copy(
+def test_a_write_through_the_dashboard_shows_at_once_without_a_list_call(
     viewer_client, stories, upstream_calls, editor
 ):
-    from downtimes_app import audit
+    from downtimes_app import actions
 
     viewer_client.get(URL)
-    audit.perform(
-        editor,
-        "cancel",
-        lambda: datadog.cancel_downtime(stories["incident"]),
-        downtime_id=stories["incident"],
-        summary="Canceled",
-    )
+    actions.cancel(editor, stories["incident"], NOW)
     upstream_calls.clear()
-    response = viewer_client.get(URL)
-    assert upstream_calls
-    assert stories["incident"] not in ids_on(response)
+    assert stories["incident"] not in ids_on(viewer_client.get(URL))
+    assert stories["incident"] in ids_on(viewer_client.get(URL, {"status": "canceled"}))
+    assert ("GET", "/api/v2/downtime") not in upstream_calls
 
 
 def test_statuses_follow_the_clock_after_a_refresh(viewer_client, stories):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -53,7 +54,9 @@ def downtime_list(request: Request) -> HttpResponse:
     path = reverse("downtimes:list")
     if request.GET.get("refresh"):
         # Without JavaScript the refresh button is a link; refresh, then show the clean URL.
-        store.current(force=True)
+        forced = store.current(force=True)
+        if forced.forced_wait:
+            messages.info(request, _refresh_wait_words(forced.forced_wait))
         return redirect(query.url(path, page=query.page))
     current = store.current(force=request.headers.get("X-Refresh") == "1")
     moment = now()
@@ -93,6 +96,7 @@ def downtime_list(request: Request) -> HttpResponse:
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         "ttl": settings.DOWNTIME_CACHE_TTL,
         "nav": "list",
+        "refresh_wait": _refresh_wait_words(current.forced_wait) if current.forced_wait else "",
         "tab_label": listing.TAB_LABELS[query.status],
         "glance": (glance := listing.glance(index, moment)),
         "next_up": presenters.row(glance.next_up, moment, zone) if glance.next_up else None,
@@ -104,6 +108,13 @@ def downtime_list(request: Request) -> HttpResponse:
             response["HX-Push-Url"] = context["page_url"]
         return response
     return render(request, "downtimes/list.html", context)
+
+
+def _refresh_wait_words(seconds: float) -> str:
+    return (
+        "The list was refreshed from Datadog moments ago, so it was not reloaded again; "
+        f"Refresh works again in {max(1, round(seconds))} s."
+    )
 
 
 HEALTH_CACHE_SECONDS = 60

@@ -126,12 +126,12 @@ def _bulk_cancel_post(request: Request) -> HttpResponse:
     if not ids:
         messages.error(request, "Nothing was chosen, so nothing was canceled.")
         return redirect("downtimes:bulk_cancel")
-    # A fresh copy: a downtime that ended or was canceled since the preview is left alone, and a
-    # confirm sent twice finds them canceled the second time.
-    snapshot = store.current(force=True).snapshot
+    # The copy, with the dashboard's own writes laid over it: a confirm sent twice finds them
+    # canceled the second time, and one that ended since the preview is left alone.
+    snapshot = store.current().snapshot
     known = [d for i in ids if snapshot and (d := snapshot.get(i)) is not None]
     unknown = [i for i in ids if not snapshot or snapshot.get(i) is None]
-    outcomes = actions.cancel_many(request.user, known, unknown_ids=unknown)
+    outcomes = actions.cancel_many(request.user, known, now=now(), unknown_ids=unknown)
     if is_fragment(request):
         return render(
             request,

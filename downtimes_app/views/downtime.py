@@ -161,9 +161,10 @@ def downtime_detail(request: Request, downtime_id: str) -> HttpResponse:
 def _link_preview(request: Request, downtime_id: str) -> HttpResponse:
     """What an unsigned visitor (a chat tool unfurling a link) sees: the preview, nothing more.
 
-    It comes from the copy the dashboard already has: unsigned requests never cause a Datadog call.
+    It comes from the copy of the whole set, refreshed on its normal schedule: an unsigned request
+    never causes a call of its own (right after a restart it waits for the first copy).
     """
-    snapshot = store.peek()
+    snapshot = store.current().snapshot
     downtime = snapshot.get(downtime_id) if snapshot else None
     login = redirect_to_login(request.get_full_path())
     if downtime is None:
