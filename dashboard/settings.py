@@ -80,7 +80,7 @@ DATADOG_RETRIES = 2
 DATADOG_BACKOFF = 0.5
 DATADOG_RATE_LIMIT_WAIT_CAP = 5.0
 DATADOG_PAGE_SIZE = 100
-DATADOG_MAX_WORKERS = 8
+DATADOG_MAX_WORKERS = 16
 
 # The whole downtime set is cached this many seconds; pages, tabs and searches read the copy.
 DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))

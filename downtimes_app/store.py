@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -118,6 +119,7 @@ class _Local:
         self.base: Snapshot | None = None
         self.view: Snapshot | None = None
         self.loading = False  # a newer shared base is being read on another thread
+        self.sharing: str | None = None  # the version of a base fetched here, not yet shared
 
     def publish(self, base: Snapshot) -> None:
         with self.lock:
@@ -156,9 +158,8 @@ def _load_in_background(version: str) -> None:
         finally:
             with _local.lock:
                 _local.loading = False
-            connections.close_all()  # this thread's own, if the cache is the database
 
-    threading.Thread(target=load, name="downtime-copy-load", daemon=True).start()
+    _in_background("downtime-copy-load", load)
 
 
 def _base() -> Snapshot | None:
@@ -168,13 +169,13 @@ def _base() -> Snapshot | None:
     one with none reads it now.
     """
     version = cache.get(KEY_VERSION)
+    with _local.lock:
+        base = _local.base
+        if base is not None and base.version in (version, _local.sharing):
+            return base
     if version is None:
         _local.forget()  # the shared cache is the one truth: no copy there, none here
         return None
-    with _local.lock:
-        base = _local.base
-    if base is not None and base.version == version:
-        return base
     if base is not None and datadog.threads_allowed():
         with _local.lock:
             start, _local.loading = not _local.loading, True
@@ -257,19 +258,24 @@ def _journal_head() -> int:
     return entries[-1].seq if entries else head
 
 
-def _refresh() -> Snapshot:
+def _fetch() -> Snapshot:
+    """A new base from Datadog, shown by this process's pages at once."""
     started = now()
     journal = _journal_head()
     downtimes = datadog.list_all_downtimes(deadline_seconds=settings.DOWNTIME_REFRESH_DEADLINE)
     snapshot = Snapshot(downtimes, started, uuid.uuid4().hex, journal)
-    # This process first (its pages need not wait for the cache), then everyone: the data
-    # before the version that points at it.
+    with _local.lock:
+        _local.sharing = snapshot.version
     _local.publish(snapshot)
+    return snapshot
+
+
+def _share(snapshot: Snapshot) -> None:
+    """The base for every other process: the data before the version that points at it."""
     cache.set(KEY_DATA, _pack(snapshot), KEEP_SECONDS)
     cache.set(KEY_VERSION, snapshot.version, KEEP_SECONDS)
     cache.set(KEY_FRESH, True, settings.DOWNTIME_CACHE_TTL)
     cache.delete(KEY_FAILURE)
-    return snapshot
 
 
 def _record_failure(error: datadog.DatadogError) -> Failure:
@@ -283,16 +289,53 @@ def _record_failure(error: datadog.DatadogError) -> Failure:
     return failure
 
 
-def _refresh_holding(token: str) -> Snapshot | Failure:
-    """Refresh while holding the lock taken with `token`; release it whatever happens."""
+def _release(token: str) -> None:
+    if cache.get(KEY_LOCK) == token:
+        cache.delete(KEY_LOCK)
+
+
+def _refresh_holding(token: str, *, share_behind: bool = False) -> Snapshot | Failure:
+    """Refresh while holding the lock taken with `token`, and release it once shared.
+
+    With `share_behind`, a waiting request goes on with the new base as soon as this process has
+    it; storing it for everyone else (pickling thousands of records) goes on behind it, lock held.
+    """
     try:
-        return _refresh()
+        snapshot = _fetch()
     except datadog.DatadogError as error:
         log.warning("refreshing the downtime set failed: %s", error)
+        _release(token)
         return _record_failure(error)
+    except BaseException:
+        _release(token)
+        raise
+    if share_behind and datadog.threads_allowed():
+        _in_background("downtime-share", lambda: _share_then_release(snapshot, token), finish=True)
+    else:
+        _share_then_release(snapshot, token)
+    return snapshot
+
+
+def _share_then_release(snapshot: Snapshot, token: str) -> None:
+    try:
+        _share(snapshot)
     finally:
-        if cache.get(KEY_LOCK) == token:
-            cache.delete(KEY_LOCK)
+        with _local.lock:
+            if _local.sharing == snapshot.version:
+                _local.sharing = None
+        _release(token)
+
+
+def _in_background(name: str, work: Callable[[], object], *, finish: bool = False) -> None:
+    """`work` on another thread; with `finish`, the process waits for it before it exits."""
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()  # this thread's own (the database cache, a sandbox)
+
+    threading.Thread(target=run, name=name, daemon=not finish).start()
 
 
 def _take_lock() -> str | None:
@@ -312,14 +355,7 @@ def _refresh_in_background() -> None:
     if not datadog.threads_allowed():
         _refresh_holding(token)
         return
-
-    def run() -> None:
-        try:
-            _refresh_holding(token)
-        finally:
-            connections.close_all()  # this thread's own, opened by an in-process sandbox
-
-    threading.Thread(target=run, name="downtime-refresh", daemon=True).start()
+    _in_background("downtime-refresh", lambda: _refresh_holding(token))
 
 
 def _wait_unlocked() -> None:
@@ -336,7 +372,7 @@ def _refresh_now(view: Snapshot | None) -> Current:
     for _ in range(2):
         token = _take_lock()
         if token is not None:
-            result = _refresh_holding(token)
+            result = _refresh_holding(token, share_behind=True)
             fresh = _view()
             return Current(fresh, result if isinstance(result, Failure) else None)
         _wait_unlocked()

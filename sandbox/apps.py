@@ -15,7 +15,12 @@ class SandboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import faults
+        from django.db.models.signals import post_save
+
+        from . import faults, resources
+        from .models import SandboxDowntime
 
         # A typo in SANDBOX_FAULTS stops start-up with one sentence, not the first request.
         faults.parse_rates(settings.SANDBOX_FAULTS)
+        # A saved downtime's remembered answers go, whatever saved it.
+        post_save.connect(resources.forget_saved, sender=SandboxDowntime)

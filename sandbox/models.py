@@ -69,7 +69,8 @@ class SandboxDowntime(models.Model):
     created_by = models.ForeignKey(SandboxUser, null=True, on_delete=models.SET_NULL)
     created = models.DateTimeField()
     modified = models.DateTimeField()
-    canceled = models.DateTimeField(null=True, blank=True)
+    # Indexed: every list counts the downtimes not canceled too long ago to show.
+    canceled = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["id"]

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
+
 from downtimes_app import schedules
 from downtimes_app.domain import Window
 
@@ -83,55 +85,84 @@ def recurrence_specs(schedule: Mapping[str, Any]) -> list[schedules.RecurrenceSp
     ]
 
 
-class _WindowMemo:
-    """Current windows of recurring downtimes, kept until the moment they can next change.
+class _Memo:
+    """Answers that stay right until a known moment, so that they are worked out once.
 
-    Evaluating an RRULE walks it from its start; a list of thousands of recurring downtimes
-    would do that for each on every page. A window stays current until it ends (or, if it is
-    upcoming, until it starts), so the answer is reused until then.
+    Evaluating an RRULE walks it from its start, and a page of a list serializes a hundred
+    downtimes; both depend on "now" only through the downtime's window, which stays current until
+    it ends (or, if it is upcoming, until it starts). Keys carry `modified` and `canceled`, so an
+    edit or a cancel is a new key.
     """
 
-    def __init__(self, size: int = 50_000) -> None:
+    def __init__(self, size: int = 100_000) -> None:
         self.size = size
-        self.entries: dict[tuple, tuple[Window | None, datetime | None, datetime]] = {}
+        self.entries: dict[tuple, tuple[Any, datetime | None, datetime | None]] = {}
         self.lock = threading.Lock()
 
-    def get(self, downtime: SandboxDowntime, now: datetime) -> Window | None:
-        key = (downtime.uuid, downtime.modified, downtime.canceled)
+    def get(self, key: tuple, now: datetime) -> Any:
         with self.lock:
             entry = self.entries.get(key)
-        if entry is not None:
-            window, valid_from, valid_until = entry
-            if (valid_from is None or now >= valid_from) and (
-                valid_until is None or now < valid_until
-            ):
-                return window
+        if entry is None:
+            return None
+        value, valid_from, valid_until = entry
+        if (valid_from is None or now >= valid_from) and (valid_until is None or now < valid_until):
+            return value
+        return None
+
+    def put(
+        self, key: tuple, value: Any, validity: tuple[datetime | None, datetime | None]
+    ) -> None:
+        with self.lock:
+            if len(self.entries) >= self.size:
+                self.entries.clear()
+            self.entries[key] = (value, *validity)
+
+
+def _validity(
+    window: Window | None, now: datetime, canceled: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """From when until when `window` stays the current one (and the status with it)."""
+    if canceled is not None or window is None:
+        return None, None
+    if window.start > now:
+        return None, window.start
+    if window.end is not None and window.end > now:
+        return window.start, window.end
+    return window.end, None  # the last window has passed: nothing changes until an edit
+
+
+_windows = _Memo()
+_resources = _Memo()
+
+
+def _memo_key(downtime: SandboxDowntime, *more: Any) -> tuple:
+    return (downtime.uuid, downtime.modified, downtime.canceled, *more)
+
+
+def forget_saved(sender: type, instance: SandboxDowntime, **kwargs: Any) -> None:
+    """After a save: its old answers go (a frozen test clock can leave `modified` unchanged)."""
+    for memo in (_windows, _resources):
+        with memo.lock:
+            for key in [k for k in memo.entries if k[0] == instance.uuid]:
+                del memo.entries[key]
+
+
+def _recurring_window(downtime: SandboxDowntime, now: datetime) -> Window | None:
+    key = _memo_key(downtime)
+    window = _windows.get(key, now)
+    if window is None:
         schedule = downtime.schedule
         window = schedules.current_window(
             recurrence_specs(schedule), schedule["timezone"], now, downtime.canceled
         )
-        if downtime.canceled is not None or window is None:
-            valid_from, valid_until = None, None
-        elif window.start > now:
-            valid_from, valid_until = None, window.start
-        elif window.end is not None and window.end > now:
-            valid_from, valid_until = window.start, window.end
-        else:  # the last window has passed: nothing will change until the downtime is edited
-            valid_from, valid_until = window.end, None
-        with self.lock:
-            if len(self.entries) >= self.size:
-                self.entries.clear()
-            self.entries[key] = (window, valid_from, valid_until)
-        return window
-
-
-_memo = _WindowMemo()
+        _windows.put(key, window, _validity(window, now, downtime.canceled))
+    return window
 
 
 def current_window(downtime: SandboxDowntime, now: datetime) -> Window | None:
     schedule = downtime.schedule
     if "recurrences" in schedule:
-        return _memo.get(downtime, now)
+        return _recurring_window(downtime, now)
     start = datetime.fromisoformat(schedule["start"])
     end = datetime.fromisoformat(schedule["end"]) if schedule.get("end") else None
     return Window(start, end)
@@ -186,7 +217,23 @@ def serialize_schedule(downtime: SandboxDowntime, now: datetime) -> dict[str, An
 def serialize_downtime(
     downtime: SandboxDowntime, now: datetime, included: Included | None = None
 ) -> dict[str, Any]:
-    """One downtime resource; `relationships` only when the caller asked for related data."""
+    """One downtime resource; `relationships` only when the caller asked for related data.
+
+    Callers only encode it: the same dict is served again until the downtime's window moves on.
+    """
+    if included is not None:
+        included.add(downtime.created_by_id, downtime.monitor_id)
+    key = _memo_key(downtime, included is not None)
+    resource = _resources.get(key, now)
+    if resource is None:
+        resource = _resource(downtime, now, with_relationships=included is not None)
+        _resources.put(
+            key, resource, _validity(current_window(downtime, now), now, downtime.canceled)
+        )
+    return resource
+
+
+def _resource(downtime: SandboxDowntime, now: datetime, *, with_relationships: bool) -> dict:
     attributes = {
         "canceled": iso(downtime.canceled),
         "created": iso(downtime.created),
@@ -210,24 +257,14 @@ def serialize_downtime(
         "id": str(downtime.uuid),
         "attributes": attributes,
     }
-    if included is None:
+    if not with_relationships:
         return resource
-    included.add(downtime)
+    creator, monitor = downtime.created_by_id, downtime.monitor_id
     resource["relationships"] = {
-        "created_by": {
-            "data": (
-                {"type": "users", "id": str(downtime.created_by_id)}
-                if downtime.created_by_id
-                else None
-            )
-        },
+        "created_by": {"data": {"type": "users", "id": str(creator)} if creator else None},
         # Recorded responses say "monitor" (the API reference says "monitors").
         "monitor": {
-            "data": (
-                {"type": "monitor", "id": str(downtime.monitor_id)}
-                if downtime.monitor_id is not None
-                else None
-            )
+            "data": {"type": "monitor", "id": str(monitor)} if monitor is not None else None
         },
     }
     return resource
@@ -241,11 +278,11 @@ class Included:
         self.user_ids: dict[str, None] = {}
         self.monitor_ids: dict[int, None] = {}
 
-    def add(self, downtime: SandboxDowntime) -> None:
-        if "created_by" in self.paths and downtime.created_by_id:
-            self.user_ids.setdefault(str(downtime.created_by_id), None)
-        if "monitor" in self.paths and downtime.monitor_id is not None:
-            self.monitor_ids.setdefault(downtime.monitor_id, None)
+    def add(self, creator_id: Any, monitor_id: int | None) -> None:
+        if "created_by" in self.paths and creator_id:
+            self.user_ids.setdefault(str(creator_id), None)
+        if "monitor" in self.paths and monitor_id is not None:
+            self.monitor_ids.setdefault(monitor_id, None)
 
     def resources(self) -> list[dict[str, Any]]:
         users = {str(k): v for k, v in SandboxUser.objects.in_bulk(list(self.user_ids)).items()}
@@ -288,14 +325,36 @@ def document(
     return body
 
 
+def _page(rows: QuerySet, now: datetime, included: Included | None) -> list[dict[str, Any]]:
+    """A page's resources: those served before from the memo, only the others read whole."""
+    columns = ("uuid", "modified", "canceled", "created_by_id", "monitor_id")
+    page: list[Any] = []
+    missing: dict[Any, int] = {}
+    for key, modified, canceled, creator, monitor in rows.values_list(*columns):
+        if included is not None:
+            included.add(creator, monitor)
+        resource = _resources.get((key, modified, canceled, included is not None), now)
+        if resource is None:
+            missing[key] = len(page)
+        page.append(resource)
+    for downtime in SandboxDowntime.objects.filter(uuid__in=list(missing)):
+        page[missing[downtime.uuid]] = serialize_downtime(downtime, now, included)
+    return page
+
+
 def list_document(
-    downtimes: Iterable[SandboxDowntime],
+    downtimes: Iterable[SandboxDowntime] | QuerySet,
     total: int,
     now: datetime,
     include: Iterable[str] | None,
 ) -> dict[str, Any]:
+    """A page of the list: model instances, or a sliced query whose rows are read as needed."""
     included = Included(include) if include is not None else None
-    body: dict[str, Any] = {"data": [serialize_downtime(d, now, included) for d in downtimes]}
+    if isinstance(downtimes, QuerySet):
+        data = _page(downtimes, now, included)
+    else:
+        data = [serialize_downtime(d, now, included) for d in downtimes]
+    body: dict[str, Any] = {"data": data}
     if included is not None:
         body["included"] = included.resources()
     body["meta"] = {"page": {"total_filtered_count": total}}

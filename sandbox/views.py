@@ -213,7 +213,7 @@ def downtimes(request: HttpRequest) -> HttpResponse:
             resources.list_document(active[offset : offset + limit], len(active), now, include)
         )
     total = rows.count()
-    page = list(rows[offset : offset + limit]) if limit else []
+    page = rows[offset : offset + limit] if limit else rows.none()
     return JsonResponse(resources.list_document(page, total, now, include))
 
 

@@ -42,6 +42,11 @@ def wait_until(check, seconds: float = 10.0):
     raise AssertionError("timed out waiting")
 
 
+def settled() -> None:
+    """Wait until the copy a cold load fetched is stored for everyone (that goes on behind)."""
+    wait_until(lambda: cache.get(store.KEY_LOCK) is None and cache.get(store.KEY_VERSION))
+
+
 def another_worker() -> None:
     """As if the next call came from another process sharing the cache: nothing in memory."""
     store._local.forget()
@@ -69,6 +74,7 @@ def test_many_concurrent_cold_readers_cause_one_refresh(frozen_now, list_calls):
 def test_an_expired_copy_is_served_without_a_fetch_in_the_request(frozen_now, list_calls):
     seed.seed(downtimes=30, now=frozen_now)
     first = store.current()
+    settled()
     cache.delete(store.KEY_FRESH)  # what the time to live does when it runs out
     with faults.inject(latency_ms=300):
         served = store.current()
@@ -84,6 +90,7 @@ def test_an_expired_copy_is_served_without_a_fetch_in_the_request(frozen_now, li
 def test_one_refresh_at_a_time_however_many_find_the_copy_expired(frozen_now, list_calls):
     seed.seed(downtimes=30, now=frozen_now)
     store.current()
+    settled()
     cache.delete(store.KEY_FRESH)
     with faults.inject(latency_ms=200):
         for _ in range(20):
@@ -185,6 +192,7 @@ def test_a_forced_refresh_reloads_once_an_interval(org, list_calls, settings):
 def test_a_burst_of_forced_refreshes_from_many_sessions_reloads_once(frozen_now, list_calls):
     seed.seed(downtimes=30, now=frozen_now)
     store.current()
+    settled()
     results: list[store.Current] = []
     with faults.inject(latency_ms=50):
         threads = [
