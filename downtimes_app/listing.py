@@ -170,6 +170,32 @@ class Index:
         # Recent searches, so paging through one does not scan the whole set again.
         self._searches: dict[tuple, list[int]] = {}
 
+    def patched(self, downtimes: Sequence[Downtime]) -> Index:
+        """The index of `downtimes`: these, with a few replaced in place or added at the end (the
+        dashboard's own writes laid over the copy). Only those are worked out again."""
+        old = self.downtimes
+        if len(downtimes) < len(old):
+            return Index(downtimes)
+        changed = [i for i in range(len(old)) if downtimes[i] is not old[i]]
+        changed += range(len(old), len(downtimes))
+        if len(changed) > max(64, len(downtimes) // 10):
+            return Index(downtimes)
+        index = Index(())
+        index.downtimes = downtimes
+        grow = [None] * (len(downtimes) - len(old))
+        index.statuses = [*self.statuses, *grow]
+        index._texts = [*self._texts, *grow] if self._texts is not None else None
+        index._keys = {name: [*keys, *grow] for name, keys in self._keys.items()}
+        for i in changed:
+            downtime = downtimes[i]
+            index.statuses[i] = downtime.status
+            if index._texts is not None:
+                index._texts[i] = haystack(downtime)
+            for name, keys in index._keys.items():
+                keys[i] = _sort_key(name)(downtime)
+        index.counts = Counter(index.statuses)
+        return index
+
     @property
     def texts(self) -> list[str]:
         if self._texts is None:

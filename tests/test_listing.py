@@ -33,3 +33,22 @@ def test_glance_counts_only_what_ends_within_the_next_hour():
     glance = listing.glance(index, NOW)
     assert (glance.active, glance.ending_soon, glance.without_end) == (5, 2, 1)
     assert glance.next_up is None
+
+
+def test_a_patched_index_answers_as_a_new_one_would():
+    import dataclasses
+
+    before = tuple(active(timedelta(minutes=m)) for m in (5, 50, 500, 5000))
+    index = listing.Index(before)
+    query, _ = listing.ListQuery.from_params({"status": "all", "q": "written"})
+    listing.run(before, query, index=index)  # the old index has texts and orders worked out
+    ended = dataclasses.replace(before[1], status="ended", message="written")
+    made = dataclasses.replace(before[0], id="new", message="written too")
+    after = (before[0], ended, *before[2:], made)
+    patched, fresh = index.patched(after), listing.Index(after)
+    for params in ({}, {"status": "ended"}, {"status": "all", "q": "written"}, {"sort": "-end"}):
+        query, _ = listing.ListQuery.from_params(params)
+        got = listing.run(after, query, index=patched)
+        want = listing.run(after, query, index=fresh)
+        assert (got.rows, got.counts) == (want.rows, want.counts), params
+    assert listing.glance(patched, NOW) == listing.glance(fresh, NOW)

@@ -22,12 +22,19 @@ _indexes: dict[str, listing.Index] = {}
 
 
 def _index(snapshot: store.Snapshot | None) -> listing.Index:
-    """The list's per-snapshot work, done once per process per snapshot version."""
+    """The list's per-snapshot work, done once per process per version of the copy.
+
+    A version that only lays the dashboard's own writes over the last one patches its index.
+    """
     if snapshot is None:
         return listing.Index(())
     index = _indexes.get(snapshot.version)
     if index is None:
-        index = listing.Index(snapshot.downtimes)
+        base = snapshot.version.split(".")[0]
+        related = [i for v, i in _indexes.items() if v.split(".")[0] == base]
+        index = (
+            related[0].patched(snapshot.downtimes) if related else listing.Index(snapshot.downtimes)
+        )
         _indexes.clear()
         _indexes[snapshot.version] = index
     return index
