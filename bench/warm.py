@@ -1,0 +1,73 @@
+"""Warm list pages, rendered in this process (Django's test client) on the in-process sandbox.
+
+A page at 100 downtimes against one at 10,000, a new search each time, and the upstream calls
+of views that should make none. Django must be set up (`__main__` does it).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+PAGE_REQUESTS = 40
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _time_pages(client, urls: list[str], *, fresh: bool = False) -> float:
+    samples = []
+    for round_number in range(PAGE_REQUESTS):
+        for url in urls:
+            if fresh:
+                url = f"{url}-{round_number}"  # a search not seen before
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+    return _median_ms(samples)
+
+
+def warm_page(count: int) -> tuple[float, float, int, int]:
+    """Median ms of warm list views and of new searches at `count` downtimes, and upstream calls."""
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    from downtimes_app.datadog import client as service
+
+    call_command("seed_sandbox", "--reset", "--downtimes", str(count), verbosity=0)
+    cache.clear()
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    browser = Client()
+    browser.force_login(user)
+    calls: list[str] = []
+    original = service._request
+
+    def counting(method, path, **kwargs):
+        calls.append(path)
+        return original(method, path, **kwargs)
+
+    service._request = counting
+    try:
+        browser.get("/downtimes/?status=all")  # cold: fetches the set
+        calls.clear()
+        browser.get("/downtimes/?status=all")
+        view_calls = len(calls)
+        for url in (
+            "/downtimes/?status=ended",
+            "/downtimes/?status=all&q=payments",
+            "/downtimes/?status=all&page=2",
+        ):
+            browser.get(url)
+        change_calls = len(calls) - view_calls
+        pages = _time_pages(browser, ["/downtimes/", "/downtimes/?status=all&page=3"])
+        # A new search each time: the first view of a search scans the whole set.
+        searches = _time_pages(
+            browser, [f"/downtimes/?status=all&q=svc{n}" for n in range(3)], fresh=True
+        )
+    finally:
+        service._request = original
+    return pages, searches, view_calls, change_calls
