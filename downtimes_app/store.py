@@ -162,13 +162,35 @@ def _load_in_background(version: str) -> None:
     _in_background("downtime-copy-load", load)
 
 
-def _base() -> Snapshot | None:
-    """This process's base, brought up to the shared one's version.
+@dataclass(frozen=True)
+class _Glance:
+    """The shared cache's small keys read together, with the journal entries just past this
+    process's view: a warm page makes one round trip to the cache."""
+
+    version: str | None
+    fresh: bool
+    failure: Failure | None
+    head: int
+    after: int  # `found` holds the journal keys just after this one, where they exist
+    found: dict[str, object]
+
+
+def _glance() -> _Glance:
+    with _local.lock:
+        seen = _local.view or _local.base
+    after = seen.journal if seen is not None else 0
+    journal = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
+    found = cache.get_many([KEY_VERSION, KEY_FRESH, KEY_FAILURE, KEY_JOURNAL_HEAD, *journal])
+    version, fresh, failure = (found.get(key) for key in (KEY_VERSION, KEY_FRESH, KEY_FAILURE))
+    return _Glance(version, bool(fresh), failure, found.get(KEY_JOURNAL_HEAD) or 0, after, found)
+
+
+def _base(version: str | None) -> Snapshot | None:
+    """This process's base, brought up to the shared one's `version`.
 
     A process that has a base keeps serving it while it reads the newer one on another thread;
     one with none reads it now.
     """
-    version = cache.get(KEY_VERSION)
     with _local.lock:
         base = _local.base
         if base is not None and base.version in (version, _local.sharing):
@@ -189,11 +211,15 @@ def _base() -> Snapshot | None:
         return _local.base
 
 
-def _entries(after: int) -> list[Written]:
+def _entries(after: int, glance: _Glance | None = None) -> list[Written]:
     """Journal entries after `after`, in order, up to the first one missing."""
-    head = max(cache.get(KEY_JOURNAL_HEAD) or 0, after)
+    head = glance.head if glance is not None else cache.get(KEY_JOURNAL_HEAD) or 0
+    head = max(head, after)
     keys = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, head + 1 + JOURNAL_PROBE)]
-    found = cache.get_many(keys)
+    if glance is not None and glance.after == after and head == after:
+        found = glance.found  # it read these very keys
+    else:
+        found = cache.get_many(keys)
     entries = []
     for key in keys:
         if key not in found:
@@ -224,14 +250,15 @@ def _overlay(snapshot: Snapshot, entries: list[Written], base_version: str) -> S
     )
 
 
-def _view() -> Snapshot | None:
+def _view(glance: _Glance | None = None) -> Snapshot | None:
     """What a page shows: the base with every journal entry since its fetch laid over it."""
-    base = _base()
+    glance = glance or _glance()
+    base = _base(glance.version)
     if base is None:
         return None
     with _local.lock:
         view = _local.view if _local.base is base and _local.view is not None else base
-    newer = _entries(view.journal)
+    newer = _entries(view.journal, glance)
     if not newer:
         return view
     view = _overlay(view, newer, base.version)
@@ -244,8 +271,8 @@ def _view() -> Snapshot | None:
 # --- refreshing ----------------------------------------------------------------------------------
 
 
-def _failure(snapshot: Snapshot | None) -> Failure | None:
-    failure: Failure | None = cache.get(KEY_FAILURE)
+def _failure(snapshot: Snapshot | None, glance: _Glance | None = None) -> Failure | None:
+    failure: Failure | None = glance.failure if glance else cache.get(KEY_FAILURE)
     if failure is None or (snapshot is not None and failure.at < snapshot.fetched_at):
         return None
     return failure
@@ -253,8 +280,7 @@ def _failure(snapshot: Snapshot | None) -> Failure | None:
 
 def _journal_head() -> int:
     """The last journal entry written so far."""
-    head = cache.get(KEY_JOURNAL_HEAD) or 0
-    entries = _entries(head)
+    entries = _entries(head := cache.get(KEY_JOURNAL_HEAD) or 0)
     return entries[-1].seq if entries else head
 
 
@@ -272,8 +298,7 @@ def _fetch() -> Snapshot:
 
 def _share(snapshot: Snapshot) -> None:
     """The base for every other process: the data before the version that points at it."""
-    cache.set(KEY_DATA, _pack(snapshot), KEEP_SECONDS)
-    cache.set(KEY_VERSION, snapshot.version, KEEP_SECONDS)
+    cache.set_many({KEY_DATA: _pack(snapshot), KEY_VERSION: snapshot.version}, KEEP_SECONDS)
     cache.set(KEY_FRESH, True, settings.DOWNTIME_CACHE_TTL)
     cache.delete(KEY_FAILURE)
 
@@ -381,7 +406,8 @@ def _refresh_now(view: Snapshot | None) -> Current:
             return Current(fresh, _failure(fresh))
         if _failure(fresh) is not None:
             return Current(fresh, _failure(fresh))
-    return Current(_view(), _failure(_view()))
+    last = _view()
+    return Current(last, _failure(last))
 
 
 # --- what pages and writes use -------------------------------------------------------------------
@@ -389,14 +415,16 @@ def _refresh_now(view: Snapshot | None) -> Current:
 
 def current(*, force: bool = False) -> Current:
     """The downtime set for a page: the copy at once (refreshed behind it when old)."""
-    view = _view()
+    glance = _glance()
+    view = _view(glance)
     if force:
         return _forced(view)
     if view is None:
         return _first_copy()
-    if not cache.get(KEY_FRESH):
-        _refresh_in_background()
-        view = _view()  # where it ran here, what it made
+    if glance.fresh:
+        return Current(view, _failure(view, glance))
+    _refresh_in_background()
+    view = _view()  # where it ran here, what it made
     return Current(view, _failure(view))
 
 
