@@ -129,9 +129,9 @@ def after_a_write(stack: Stack) -> dict:
 
 def _crowd(stack: Stack, browsers: int, editors: int, seconds: float) -> people.Record:
     record = people.Record()
-    until = time.time() + seconds
     sessions = [stack.session(f"viewer-{n}") for n in range(browsers)]
     sessions += [stack.session(f"editor-{n}") for n in range(editors)]
+    until = time.time() + seconds  # after signing in: hashing passwords is not browsing
     threads = [
         threading.Thread(target=people.browse, args=(stack.url, s, record, until, n))
         for n, s in enumerate(sessions[:browsers])

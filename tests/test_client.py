@@ -321,6 +321,28 @@ def test_a_page_that_never_answers_fails_the_load_with_its_real_reason(dd, setti
         datadog.list_all_downtimes(deadline_seconds=1)
 
 
+def test_reading_the_whole_set_pauses_the_cycle_collector_and_always_resumes_it(dd, settings):
+    import gc
+
+    settings.DATADOG_BACKOFF = 0.01
+    collecting = []
+    page, _ = _numbered_pages(4, 2, {})
+
+    def watched(request):
+        collecting.append(gc.isenabled())
+        return page(request)
+
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=watched)
+    assert len(datadog.list_all_downtimes()) == 4
+    assert collecting == [False, False] and gc.isenabled()
+    failing, _ = _numbered_pages(4, 2, {2: [(500, {}, '{"errors": ["boom"]}')] * 50})
+    dd.remove(responses.GET, f"{API}/api/v2/downtime")
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=failing)
+    with pytest.raises(datadog.Unavailable):
+        datadog.list_all_downtimes(deadline_seconds=0.5)
+    assert gc.isenabled()
+
+
 def test_pages_at_once_follow_what_the_rate_limit_has_left(dd, settings):
     import threading
     import time

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
-from sandbox import faults, seed
+from sandbox import clock, faults, seed
 
 SECOND = timedelta(seconds=1)
 
@@ -49,7 +49,7 @@ def settled() -> None:
 
 def another_worker() -> None:
     """As if the next call came from another process sharing the cache: nothing in memory."""
-    store._local.forget()
+    store.shared.local.forget()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,15 +75,54 @@ def test_an_expired_copy_is_served_without_a_fetch_in_the_request(frozen_now, li
     seed.seed(downtimes=30, now=frozen_now)
     first = store.current()
     settled()
+    clock.set_now(frozen_now + SECOND)
     cache.delete(store.KEY_FRESH)  # what the time to live does when it runs out
     with faults.inject(latency_ms=300):
         served = store.current()
         assert served.snapshot is first.snapshot  # at once, the copy it had
         assert list_calls.count("MainThread") == 1  # the request itself fetched nothing new
-        renewed = wait_until(lambda: store.current().snapshot.version != first.snapshot.version)
+        renewed = wait_until(
+            lambda: store.current().snapshot.fetched_at > first.snapshot.fetched_at
+        )
     assert list_calls == ["MainThread", "downtime-refresh"]
     assert renewed
-    assert store.current().snapshot.fetched_at >= first.snapshot.fetched_at
+
+
+def test_a_refresh_that_finds_nothing_changed_stores_only_when_it_looked(
+    org, frozen_now, monkeypatch
+):
+    first = store.current().snapshot
+    other = store.shared.Local()  # a worker that read this base earlier
+    other.publish(first)
+    clock.set_now(frozen_now + SECOND)
+    cache.delete(store.KEY_FRESH)
+    refreshed = store.current().snapshot
+    assert refreshed.version == first.version  # the list's indexes for it stay good
+    assert refreshed.fetched_at == frozen_now + SECOND
+    reads = []
+    original = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *a, **kw: reads.append(key) or original(key, *a, **kw)
+    )
+    monkeypatch.setattr(store.shared, "local", other)
+    seen_there = store.current().snapshot
+    assert seen_there.fetched_at == frozen_now + SECOND  # as fresh there as here
+    assert seen_there.downtimes is first.downtimes
+    assert store.shared.KEY_DATA not in reads  # without reading the set again
+
+
+def test_a_refresh_that_finds_a_change_makes_a_new_version_for_everyone(org, list_calls):
+    first = store.current().snapshot
+    made = datadog.create_downtime(
+        attributes={"scope": "env:behind", "monitor_identifier": {"monitor_tags": ["team:x"]}}
+    )  # behind the dashboard's back: no journal entry
+    cache.delete(store.KEY_FRESH)
+    refreshed = store.current().snapshot
+    assert refreshed.version != first.version
+    assert refreshed.get(made.id) is not None
+    another_worker()
+    assert store.current().snapshot.version == refreshed.version
+    assert len(list_calls) == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,9 +156,9 @@ def test_another_process_reads_the_shared_copy_by_version(org, list_calls):
 
 def test_the_shared_copy_is_stored_compressed(org):
     store.current()
-    stored = cache.get(store.KEY_DATA)
+    stored = cache.get(store.shared.KEY_DATA)
     assert isinstance(stored, bytes)
-    assert store._unpack(stored).version == cache.get(store.KEY_VERSION)
+    assert store.shared.unpack(stored).version == cache.get(store.KEY_VERSION)
 
 
 def test_a_write_shows_in_every_worker_without_a_list_call(org, list_calls):
@@ -207,7 +246,7 @@ def test_a_burst_of_forced_refreshes_from_many_sessions_reloads_once(frozen_now,
     assert sum(1 for r in results if r.forced_wait) == 11
 
 
-def test_failure_keeps_last_good_data_and_pauses_retries(org, list_calls, monkeypatch):
+def test_failure_keeps_last_good_data_and_pauses_retries(org, frozen_now, list_calls, monkeypatch):
     monkeypatch.setattr(service, "_sleep", lambda s: None)
     good = store.current()
     store.mark_stale()
@@ -219,9 +258,11 @@ def test_failure_keeps_last_good_data_and_pauses_retries(org, list_calls, monkey
     assert again.stale  # still the old copy, still saying so
     assert len(list_calls) == 2  # the failure held off an immediate second attempt
     cache.delete(store.KEY_FRESH)  # the pause is over
+    clock.set_now(frozen_now + SECOND)
     recovered = store.current()
     assert not recovered.stale
-    assert recovered.snapshot.version != good.snapshot.version
+    assert recovered.snapshot.fetched_at > good.snapshot.fetched_at
+    assert len(list_calls) == 3
 
 
 def test_no_copy_and_a_recent_failure_does_not_ask_again_at_once(org, list_calls, monkeypatch):

@@ -8,12 +8,14 @@ one of the errors in `errors.py`. Operations are named after Datadog's own.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -326,6 +328,21 @@ def _page_workers(config: Config, pages: int, limits: RateLimit | None) -> int:
     return workers if threads_allowed(config) else 1
 
 
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Reading a whole set makes hundreds of thousands of dicts, lists and records, none of them
+    in a cycle; meanwhile the cycle collector would walk the whole heap again and again, which
+    doubles the time it takes. Plain reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_cycle_collection_paused()
 def list_all_downtimes(
     *,
     current_only: bool = False,
