@@ -97,6 +97,10 @@ class Config:
 
 _sessions: dict[tuple[str, str, int], requests.Session] = {}
 _sessions_lock = threading.Lock()
+# One answer read at a time in a process. Reading JSON is CPU work under the GIL: sixteen page
+# threads reading at once gain nothing, and a page being served would queue behind all of them
+# for every slice of the GIL it needs. Waiting on this lock costs the GIL nothing.
+_reading = threading.Lock()
 
 
 def _session(config: Config) -> requests.Session:
@@ -258,8 +262,9 @@ def _attempt(
     if response.status_code >= 300:
         return error_for(response, method, path)
     try:
-        found = _decode(response, method, path)
-        found = parse(found) if parse is not None else found
+        with _reading:
+            found = _decode(response, method, path)
+            found = parse(found) if parse is not None else found
     except MalformedResponse as error:
         return error
     if on_limits is not None:
