@@ -75,7 +75,7 @@ DATADOG_CONNECT_TIMEOUT = env.number("DD_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 DATADOG_READ_TIMEOUT = env.number("DD_READ_TIMEOUT", 10, minimum=0.1)
 # One call, retries included, gives up after this many seconds, so a page answers well inside a
 # worker's timeout (gunicorn's default is 30 s) even while Datadog hangs.
-DATADOG_CALL_DEADLINE = env.number("DD_CALL_DEADLINE", 12, minimum=1)
+DATADOG_CALL_DEADLINE = env.number("DD_CALL_DEADLINE", 8, minimum=1)
 DATADOG_RETRIES = 2
 DATADOG_BACKOFF = 0.5
 DATADOG_RATE_LIMIT_WAIT_CAP = 5.0
@@ -86,10 +86,14 @@ DATADOG_MAX_WORKERS = 16
 DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))
 # After a failed refresh, wait this long before asking Datadog again.
 DOWNTIME_FAILURE_PAUSE = 10
-# A refresh of the whole set gives up after this many seconds and the page shows the last copy.
+# A person waits at most this many seconds for a new copy of the whole set (the first page, the
+# Refresh button); past it the page shows what there is and the refresh goes on behind it.
 DOWNTIME_REFRESH_DEADLINE = env.number("DOWNTIME_REFRESH_DEADLINE", 8, minimum=1)
+# A refresh behind the pages may take this long, every page and retry included: long enough to
+# wait out a rate limit's reset or a page that hangs once, so one bad page rarely costs a refresh.
+DOWNTIME_REFRESH_BEHIND_DEADLINE = max(30.0, DOWNTIME_REFRESH_DEADLINE)
 # One refresh at a time everywhere; a worker that dies mid-refresh holds it this long at most.
-DOWNTIME_REFRESH_LOCK_SECONDS = int(DOWNTIME_REFRESH_DEADLINE) + 10
+DOWNTIME_REFRESH_LOCK_SECONDS = int(DOWNTIME_REFRESH_BEHIND_DEADLINE) + 10
 # The Refresh button reloads the set at most once in this many seconds, across everyone.
 DOWNTIME_FORCED_REFRESH_INTERVAL = env.number("DOWNTIME_FORCED_REFRESH_INTERVAL", 10)
 

@@ -80,11 +80,10 @@ def test_an_expired_copy_is_served_without_a_fetch_in_the_request(frozen_now, li
     with faults.inject(latency_ms=300):
         served = store.current()
         assert served.snapshot is first.snapshot  # at once, the copy it had
-        assert list_calls.count("MainThread") == 1  # the request itself fetched nothing new
         renewed = wait_until(
             lambda: store.current().snapshot.fetched_at > first.snapshot.fetched_at
         )
-    assert list_calls == ["MainThread", "downtime-refresh"]
+    assert list_calls == ["downtime-refresh", "downtime-refresh"]  # never on the request's own
     assert renewed
 
 
@@ -135,7 +134,7 @@ def test_one_refresh_at_a_time_however_many_find_the_copy_expired(frozen_now, li
         for _ in range(20):
             store.current()
         wait_until(lambda: cache.get(store.KEY_LOCK) is None and cache.get(store.KEY_FRESH))
-    assert list_calls == ["MainThread", "downtime-refresh"]
+    assert list_calls == ["downtime-refresh", "downtime-refresh"]
 
 
 def test_fresh_copy_is_served_without_refetching(org, list_calls):
@@ -329,3 +328,51 @@ def test_fetched_since_uses_the_copy_when_it_is_new_enough(org, list_calls, froz
     assert len(list_calls) == 1
     store.fetched_since(frozen_now)  # not fetched after it: one refresh
     assert len(list_calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_waits_at_most_the_deadline_and_the_refresh_goes_on_behind(
+    frozen_now, list_calls, settings
+):
+    seed.seed(downtimes=30, now=frozen_now)
+    settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+    with faults.inject(latency_ms=400):
+        started = time.monotonic()
+        first = store.current()
+        waited = time.monotonic() - started
+        assert first.snapshot is None and first.loading and not first.stale
+        assert waited < 0.4  # the page did not wait for Datadog's answer
+        arrived = wait_until(lambda: store.current().snapshot)
+    assert len(arrived.downtimes) == 30
+    assert list_calls == ["downtime-refresh"]  # the same refresh, finished behind the page
+
+
+def test_a_refresh_behind_the_pages_may_wait_out_what_a_person_would_not(
+    org, monkeypatch, settings
+):
+    deadlines = []
+    original = datadog.list_all_downtimes
+
+    def spy(**kwargs):
+        deadlines.append(kwargs["deadline_seconds"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(datadog, "list_all_downtimes", spy)
+    store.current()
+    assert deadlines == [settings.DOWNTIME_REFRESH_BEHIND_DEADLINE]
+    assert settings.DOWNTIME_REFRESH_BEHIND_DEADLINE >= 30 > settings.DOWNTIME_REFRESH_DEADLINE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetched_since_waits_out_a_refresh_begun_too_early_then_has_its_own(frozen_now, list_calls):
+    seed.seed(downtimes=30, now=frozen_now)
+    store.current()
+    settled()
+    cache.delete(store.KEY_FRESH)
+    with faults.inject(latency_ms=200):
+        store.current()  # a refresh starts behind the page, before the moment below
+        wait_until(lambda: len(list_calls) == 2)  # it has begun
+        clock.set_now(frozen_now + SECOND)
+        copy = store.fetched_since(frozen_now + SECOND / 2)
+    assert copy.fetched_at == frozen_now + SECOND
+    assert list_calls == ["downtime-refresh"] * 3

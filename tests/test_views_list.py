@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from downtimes_app import datadog
 from downtimes_app.models import AuditEntry
 from sandbox import faults, seed
 from sandbox.models import SandboxDowntime, SandboxMonitor
-from tests.conftest import NOW
+from tests.conftest import NOW, STORIES
 
 URL = reverse("downtimes:list")
 
@@ -411,3 +412,22 @@ def test_statuses_follow_the_clock_after_a_refresh(viewer_client, stories):
     clock.set_now(NOW + timedelta(hours=1))
     response = viewer_client.get(URL, headers={"X-Refresh": "1", "HX-Request": "true"})
     assert stories["incident"] not in ids_on(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_page_slower_than_the_deadline_says_it_is_loading_and_fills_in(
+    frozen_now, settings, viewer_client
+):
+    seed.seed(downtimes=0, now=frozen_now)
+    settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+    with faults.inject(latency_ms=500):
+        waiting = viewer_client.get(reverse("downtimes:list"))
+        assert "Loading the downtimes from Datadog" in waiting.content.decode()
+        assert 'hx-trigger="every 2s' in waiting.content.decode()  # it asks again soon
+        filled = None
+        for _ in range(100):
+            filled = viewer_client.get(reverse("downtimes:list"), HTTP_HX_REQUEST="true")
+            if "Loading the downtimes" not in filled.content.decode():
+                break
+            time.sleep(0.05)
+    assert STORIES["incident"] in filled.content.decode()

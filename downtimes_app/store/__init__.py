@@ -33,8 +33,7 @@ from django.core.cache import cache
 
 from .. import datadog
 from ..domain import Downtime
-from . import shared
-from .refresh import refresh_holding, refresh_in_background, take_lock, wait_unlocked
+from . import refresh, shared
 from .shared import (
     KEEP_SECONDS,
     KEY_CHECKED,
@@ -80,6 +79,8 @@ class Current:
     failure: Failure | None = None
     # A forced refresh was asked for too soon after the last: seconds until one is allowed.
     forced_wait: float = 0.0
+    # A refresh this page waited for is still under way: the page shows what there was.
+    loading: bool = False
 
     @property
     def stale(self) -> bool:
@@ -91,22 +92,10 @@ class Current:
 
 
 def _refresh_now(view: Snapshot | None) -> Current:
-    """A refresh this request waits for: run here, or the one under way elsewhere (and if that
-    one left no copy at all, one more here)."""
-    for _ in range(2):
-        token = take_lock()
-        if token is not None:
-            result = refresh_holding(token, share_behind=True)
-            fresh = _view()
-            return Current(fresh, result if isinstance(result, Failure) else None)
-        wait_unlocked()
-        fresh = _view()
-        if fresh is not None and (view is None or fresh.version != view.version):
-            return Current(fresh, _failure(fresh))
-        if _failure(fresh) is not None:
-            return Current(fresh, _failure(fresh))
-    last = _view()
-    return Current(last, _failure(last))
+    """A new copy this request waits for, within `DOWNTIME_REFRESH_DEADLINE`."""
+    waited = refresh.wait_for_copy(view.fetched_at if view else None)
+    loading = not waited.arrived and waited.failure is None  # it goes on behind the page
+    return Current(waited.copy, waited.failure, loading=loading)
 
 
 # --- what pages and writes use -------------------------------------------------------------------
@@ -122,8 +111,8 @@ def current(*, force: bool = False) -> Current:
         return _first_copy()
     if seen.fresh:
         return Current(view, _failure(view, seen))
-    refresh_in_background()
-    view = _view()  # where it ran here, what it made
+    refresh.start()
+    view = _view()  # where it ran here (without threads), what it made
     return Current(view, _failure(view))
 
 
@@ -154,24 +143,18 @@ def peek() -> Snapshot | None:
 
 
 def fetched_since(moment: datetime) -> Snapshot:
-    """A copy whose fetch began after `moment`: this one if it did, else one fetched now (after
-    any refresh under way, which may have begun too early). Raises DatadogError when none can be
-    had."""
+    """A copy whose fetch began after `moment`: this one if it did, else a new one, waited for
+    within `DOWNTIME_REFRESH_DEADLINE`. Raises DatadogError when none can be had in time."""
     view = _view()
     if view is not None and view.fetched_at > moment:
         return view
-    for _ in range(2):
-        token = take_lock()
-        if token is None:
-            wait_unlocked()
-            continue
-        result = refresh_holding(token)
-        if isinstance(result, Failure):
-            raise datadog.Unavailable(result.message)
-        fresh = _view()
-        assert fresh is not None
-        return fresh
-    raise datadog.Unavailable("another refresh of the downtime set is still under way")
+    waited = refresh.wait_for_copy(moment)
+    if waited.arrived and waited.copy is not None:
+        return waited.copy
+    if waited.failure is not None:
+        raise datadog.Unavailable(waited.failure.message)
+    seconds = settings.DOWNTIME_REFRESH_DEADLINE
+    raise datadog.Unavailable(f"the whole downtime set did not arrive from Datadog in {seconds:g}s")
 
 
 def record_write(downtime: Downtime) -> None:

@@ -1,6 +1,12 @@
 """Refreshing the copy from Datadog: one refresh at a time across every process, by a lock in
 the shared cache; its result shown here at once and stored for everyone else.
 
+Every refresh runs behind the pages, on a thread of its own, with a long deadline
+(`DOWNTIME_REFRESH_BEHIND_DEADLINE`): long enough to wait out a rate limit's reset or a page that
+hangs once. A person who needs a new copy (the first page, the Refresh button, a save whose
+outcome is unknown) waits for it at most `DOWNTIME_REFRESH_DEADLINE`; past that the page shows
+what there is and the refresh goes on.
+
 A refresh that finds the set exactly as the base has it (the usual case: downtimes change far
 less often than the copy expires) stores nothing but the time it looked. Other processes keep
 the base they have, and the list's indexes built from it stay valid.
@@ -11,7 +17,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,11 +35,13 @@ from .shared import (
     KEY_VERSION,
     Failure,
     Snapshot,
+    failure,
     glance,
     in_background,
     journal_head,
     local,
     pack,
+    view,
 )
 
 log = logging.getLogger(__name__)
@@ -46,7 +55,9 @@ def _fetch() -> tuple[Snapshot, bool]:
     started = now()
     journal = journal_head()
     shared = glance().version
-    downtimes = datadog.list_all_downtimes(deadline_seconds=settings.DOWNTIME_REFRESH_DEADLINE)
+    downtimes = datadog.list_all_downtimes(
+        deadline_seconds=settings.DOWNTIME_REFRESH_BEHIND_DEADLINE
+    )
     with local.lock:
         base = local.base
     if base is not None and base.version == shared and base.downtimes == downtimes:
@@ -86,61 +97,68 @@ def _release(token: str) -> None:
         cache.delete(KEY_LOCK)
 
 
-def take_lock() -> str | None:
-    token = uuid.uuid4().hex
-    return token if cache.add(KEY_LOCK, token, settings.DOWNTIME_REFRESH_LOCK_SECONDS) else None
-
-
-def refresh_holding(token: str, *, share_behind: bool = False) -> Snapshot | Failure:
-    """Refresh while holding the lock taken with `token`, and release it once shared.
-
-    With `share_behind`, a waiting request goes on with the new base as soon as this process has
-    it; storing it for everyone else (pickling thousands of records) goes on behind it, lock held.
-    """
+def _refresh_holding(token: str) -> None:
+    """Refresh while holding the lock taken with `token`; this process's pages show the result
+    at once, and the lock is released once it is stored for everyone else."""
+    snapshot = None
     try:
         snapshot, changed = _fetch()
+        _share(snapshot, changed)
     except datadog.DatadogError as error:
         log.warning("refreshing the downtime set failed: %s", error)
-        _release(token)
-        return _record_failure(error)
-    except BaseException:
-        _release(token)
-        raise
-
-    def share_then_release() -> None:
-        try:
-            _share(snapshot, changed)
-        finally:
+        _record_failure(error)
+    finally:
+        if snapshot is not None:
             with local.lock:
                 if local.sharing == snapshot.version:
                     local.sharing = None
-            _release(token)
-
-    if share_behind and datadog.threads_allowed():
-        in_background("downtime-share", share_then_release, finish=True)
-    else:
-        share_then_release()
-    return snapshot
+        _release(token)
 
 
-def refresh_in_background() -> None:
-    """Start one refresh on another thread, unless one is under way anywhere already.
+def start() -> str | None:
+    """Start one refresh on another thread, unless one is under way anywhere already; the token
+    of its lock, if it started.
 
     Where threads cannot see this one's data (an in-process sandbox inside a transaction, as in
     tests), the refresh runs here instead.
     """
-    token = take_lock()
-    if token is None:
-        return
-    if not datadog.threads_allowed():
-        refresh_holding(token)
-        return
-    in_background("downtime-refresh", lambda: refresh_holding(token))
+    token = uuid.uuid4().hex
+    if not cache.add(KEY_LOCK, token, settings.DOWNTIME_REFRESH_LOCK_SECONDS):
+        return None
+    if datadog.threads_allowed():
+        in_background("downtime-refresh", lambda: _refresh_holding(token), finish=True)
+    else:
+        _refresh_holding(token)
+    return token
 
 
-def wait_unlocked() -> None:
-    """Wait (bounded) until no refresh is under way anywhere."""
-    deadline = time.monotonic() + settings.DOWNTIME_REFRESH_LOCK_SECONDS
-    while cache.get(KEY_LOCK) is not None and time.monotonic() < deadline:
+@dataclass(frozen=True)
+class Waited:
+    copy: Snapshot | None  # the newest there is
+    failure: Failure | None  # the last refresh failed, and the copy is older than that
+    arrived: bool  # a copy fetched after the moment asked for
+
+
+def wait_for_copy(after: datetime | None) -> Waited:
+    """Wait for a copy fetched after `after` (any copy, if None), within
+    `DOWNTIME_REFRESH_DEADLINE`: one under way may have begun too early, so once it is done this
+    starts another, and what that one brings is the newest there can be."""
+    began, until = now(), time.monotonic() + settings.DOWNTIME_REFRESH_DEADLINE
+    mine = None
+    while True:
+        seen = glance()
+        copy = view(seen, read_now=True)
+        last = failure(copy, seen)
+        if copy is not None and (after is None or copy.fetched_at > after):
+            return Waited(copy, last, arrived=True)
+        if mine is not None and seen.lock != mine:
+            return Waited(copy, last, arrived=last is None)  # mine is done
+        if last is not None and last.at >= began:
+            return Waited(copy, last, arrived=False)
+        left = until - time.monotonic()
+        if left <= 0:
+            return Waited(copy, None, arrived=False)
+        if seen.lock is None:
+            mine = start()
         with local.lock:
-            local.finished.wait(WAIT_STEP)
+            local.finished.wait(min(WAIT_STEP, left))

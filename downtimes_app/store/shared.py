@@ -121,6 +121,7 @@ class Glance:
     fresh: bool
     failure: Failure | None
     checked: tuple[str, datetime] | None
+    lock: str | None  # the token of the refresh under way, if one is
     head: int
     after: int  # `found` holds the journal keys just after this one, where they exist
     found: dict[str, object]
@@ -131,10 +132,10 @@ def glance() -> Glance:
         seen = local.view or local.base
     after = seen.journal if seen is not None else 0
     journal = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
-    small = (KEY_VERSION, KEY_FRESH, KEY_FAILURE, KEY_CHECKED, KEY_JOURNAL_HEAD)
+    small = (KEY_VERSION, KEY_FRESH, KEY_FAILURE, KEY_CHECKED, KEY_LOCK, KEY_JOURNAL_HEAD)
     found = cache.get_many([*small, *journal])
-    version, fresh, failure, checked, head = (found.get(key) for key in small)
-    return Glance(version, bool(fresh), failure, checked, head or 0, after, found)
+    version, fresh, failure, checked, lock, head = (found.get(key) for key in small)
+    return Glance(version, bool(fresh), failure, checked, lock, head or 0, after, found)
 
 
 def _read_shared(version: str) -> Snapshot | None:
@@ -164,11 +165,11 @@ def _checked(base: Snapshot, checked: tuple[str, datetime] | None) -> Snapshot:
     return base
 
 
-def _base(seen: Glance) -> Snapshot | None:
+def _base(seen: Glance, read_now: bool) -> Snapshot | None:
     """This process's base, brought up to the shared one's version.
 
-    A process that has a base keeps serving it while it reads the newer one on another thread;
-    one with none reads it now.
+    A process that has a base keeps serving it while it reads the newer one on another thread,
+    unless told to `read_now`; one with none reads it now.
     """
     version = seen.version
     with local.lock:
@@ -179,7 +180,7 @@ def _base(seen: Glance) -> Snapshot | None:
     if version is None:
         local.forget()  # the shared cache is the one truth: no copy there, none here
         return None
-    if base is not None and datadog.threads_allowed():
+    if base is not None and not read_now and datadog.threads_allowed():
         with local.lock:
             start, local.loading = not local.loading, True
         if start:
@@ -232,10 +233,10 @@ def _overlay(snapshot: Snapshot, written: list[Written], base_version: str) -> S
     )
 
 
-def view(seen: Glance | None = None) -> Snapshot | None:
+def view(seen: Glance | None = None, *, read_now: bool = False) -> Snapshot | None:
     """What a page shows: the base with every journal entry since its fetch laid over it."""
     seen = seen or glance()
-    base = _base(seen)
+    base = _base(seen, read_now)
     if base is None:
         return None
     with local.lock:
