@@ -42,7 +42,6 @@ from .rules import (
     rrule_parts,
 )
 from .times import (
-    DURATION_RE,
     DURATION_UNITS,
     Duration,
     ScheduleError,
@@ -75,7 +74,6 @@ from .words import (
 __all__ = [
     "ALLOWED_FREQS",
     "BYDAY_RE",
-    "DURATION_RE",
     "DURATION_UNITS",
     "ENDS_COUNT",
     "ENDS_NEVER",
