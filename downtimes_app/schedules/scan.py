@@ -1,0 +1,196 @@
+"""A rule's instants for bounded work: a span of the calendar, and a number of steps.
+
+dateutil walks a rule period by period (its hour, day, week, month or year) and stops only when
+an instant passes UNTIL, when COUNT is reached, or at the year 9999. A rule that never matches
+(`FREQ=DAILY;BYSETPOS=-366`, `FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30`) yields nothing, so it walks
+to 9999, which takes seconds; an hourly rule that began years ago yields every hour since before
+it reaches today. So every walk here:
+
+- starts near the span asked about: a rule without COUNT starts a whole number of its intervals
+  after its own start, which yields the same instants from there on (the day of the month and
+  the month, which dateutil would otherwise take from the start, are written into the rule);
+- stops at the end of its span, after MAX_PERIODS periods or after MAX_INSTANTS instants,
+  whichever comes first, and says whether the rule itself had ended (`Walk.exhausted`).
+
+The stop inside dateutil's loop hooks its per-period step (`_iterinfo.*dayset`, the one call
+every turn of that loop makes) through a private copy of `rrule._iter` whose `_iterinfo` is
+bounded; dateutil itself is not patched. Tests count the periods walked to keep the hook honest.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from dateutil import rrule as _rrule
+
+from .. import parsing
+from .rules import cached_rule, canonical, rrule_parts
+
+# How far past the moment asked about a walk looks.
+HORIZON_YEARS = 5
+HORIZON = timedelta(days=round(365.25 * HORIZON_YEARS))
+# A walk's work. Periods: an hourly rule steps through 43,830 hours in five years. Instants: a
+# window's length of earlier ones is read before the first window that is still running.
+MAX_PERIODS = 50_000
+MAX_INSTANTS = 10_000
+# Where dateutil takes a MONTHLY or YEARLY rule's day (and month) from its start.
+_DAY_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER")
+_FIXED_STEPS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(7)}
+
+
+class _Stop(Exception):
+    """Raised inside dateutil's loop when a walk reaches the end of its span or of its work."""
+
+
+class _BoundedInfo(_rrule._iterinfo):
+    """dateutil's calendar tables for one walk, which also step the walk every period."""
+
+    __slots__ = ("walk",)
+
+    def __init__(self, rule: _rrule.rrule, walk: Walk) -> None:
+        for name in _rrule._iterinfo.__slots__:
+            setattr(self, name, None)
+        self.rrule = rule
+        self.walk = walk
+
+    def ydayset(self, year, month, day):
+        self.walk.step((year, 1, 1))
+        return super().ydayset(year, month, day)
+
+    def mdayset(self, year, month, day):
+        self.walk.step((year, month, 1))
+        return super().mdayset(year, month, day)
+
+    def wdayset(self, year, month, day):
+        self.walk.step((year, month, day))
+        return super().wdayset(year, month, day)
+
+    def ddayset(self, year, month, day):
+        self.walk.step((year, month, day))
+        return super().ddayset(year, month, day)
+
+
+_ITER_CODE = _rrule.rrule._iter.__code__
+
+
+class Walk:
+    """The instants of one rule up to `last` (naive wall times), in order, from its start or,
+    for a rule without COUNT, from a later start at or just before `near`.
+
+    `periods` and `instants` count the work done; `exhausted` is set when the rule itself
+    ended (UNTIL passed, COUNT reached), as opposed to the walk stopping at its bounds.
+    """
+
+    def __init__(
+        self, rrule: str, start: datetime, zone_name: str, near: datetime, last: datetime
+    ) -> None:
+        self.start, self.last = start, last
+        self.periods = 0
+        self.instants = 0
+        self.exhausted = False
+        try:
+            self.rule: _rrule.rrule | None = _rule_near(rrule, start, zone_name, near)
+        except (ValueError, OverflowError):
+            # dateutil refuses some rules for some starts: `FREQ=HOURLY;INTERVAL=3;BYHOUR=0,13`
+            # from 02:00 never reaches those hours ("generates an empty set").
+            self.rule = None
+        until = self.rule._until if self.rule is not None else None
+        self._until = (until.year, until.month, until.day) if until else None
+        self._last = (last.year, last.month, last.day)
+
+    @property
+    def shifted(self) -> bool:
+        """Whether the walk began after the rule's own start (a rule without COUNT)."""
+        return self.rule is not None and self.rule._dtstart > self.start
+
+    def step(self, day: tuple[int, int, int]) -> None:
+        """One period begins on `day`: stop past UNTIL, past the span, or out of work."""
+        self.periods += 1
+        if self._until is not None and day > self._until:
+            self.exhausted = True
+            raise _Stop
+        if day > self._last or self.periods > MAX_PERIODS:
+            raise _Stop
+
+    def __iter__(self) -> Iterator[datetime]:
+        if self.rule is None:
+            return
+        info = functools.partial(_BoundedInfo, walk=self)
+        walk_rule = types.FunctionType(_ITER_CODE, {**vars(_rrule), "_iterinfo": info})
+        found = walk_rule(self.rule)
+        while self.instants < MAX_INSTANTS:
+            try:
+                instant = next(found)
+            except StopIteration:
+                self.exhausted = True
+                return
+            except (_Stop, ValueError, OverflowError):
+                return  # a bound, or the edge of datetime's range
+            self.instants += 1
+            if instant > self.last:
+                return
+            yield instant
+
+
+def span_end(moment: datetime) -> datetime:
+    """The last moment a walk from `moment` looks at."""
+    return parsing.add_or_edge(moment, HORIZON)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shift_plan(rrule: str, start: datetime) -> tuple[str, str, int] | None:
+    """(the rule with its start's day written in, FREQ, INTERVAL), or None when it cannot start
+    later: with COUNT, every instant depends on how many came before."""
+    try:
+        parts = rrule_parts(rrule)
+        interval = parsing.whole_number(parts.get("INTERVAL", "1"), low=1)
+    except ValueError:
+        return None
+    freq = parts.get("FREQ", "")
+    if "COUNT" in parts or freq not in (*_FIXED_STEPS, "MONTHLY", "YEARLY"):
+        return None
+    if not any(name in parts for name in _DAY_PARTS):
+        if freq == "YEARLY":
+            parts.setdefault("BYMONTH", str(start.month))
+            parts["BYMONTHDAY"] = str(start.day)
+        elif freq == "MONTHLY":
+            parts["BYMONTHDAY"] = str(start.day)
+    return canonical(parts), freq, interval
+
+
+def later_start(start: datetime, target: datetime, freq: str, interval: int) -> datetime:
+    """The latest start of one of the rule's periods a whole number of intervals after `start`,
+    at or before `target`; `start` itself when there is none."""
+    if freq in _FIXED_STEPS:
+        step = _FIXED_STEPS[freq] * interval
+        return start + step * max(0, (target - start) // step)
+    if freq == "MONTHLY":
+        periods = ((target.year - start.year) * 12 + target.month - start.month) // interval
+        for k in (periods, periods - 1):
+            month = start.month - 1 + k * interval
+            if k > 0:
+                moved = start.replace(year=start.year + month // 12, month=month % 12 + 1, day=1)
+                if moved <= target:
+                    return moved
+        return start
+    periods = (target.year - start.year) // interval
+    for k in (periods, periods - 1):
+        if k > 0:
+            moved = start.replace(year=start.year + k * interval, month=1, day=1)
+            if moved <= target:
+                return moved
+    return start
+
+
+def _rule_near(rrule: str, start: datetime, zone_name: str, near: datetime) -> _rrule.rrule:
+    """The rule as dateutil builds it, started as close before `near` as its instants allow."""
+    plan = _shift_plan(rrule, start) if near > start else None
+    if plan is not None:
+        text, freq, interval = plan
+        moved = later_start(start, near, freq, interval)
+        if moved > start:
+            return cached_rule(text, moved, zone_name)
+    return cached_rule(rrule, start, zone_name)
