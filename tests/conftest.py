@@ -150,6 +150,22 @@ def viewer_client(viewer) -> Client:
 
 
 @pytest.fixture
+def walk_steps(monkeypatch) -> list[tuple[int, int, int]]:
+    """Every period (hour, day, week, month or year) any search for windows steps into."""
+    from downtimes_app.schedules import scan
+
+    walked: list[tuple[int, int, int]] = []
+    original = scan.Walk.step
+
+    def counting(self, day):
+        walked.append(day)
+        return original(self, day)
+
+    monkeypatch.setattr(scan.Walk, "step", counting)
+    return walked
+
+
+@pytest.fixture
 def upstream_calls(monkeypatch) -> list[tuple[str, str]]:
     """Every call the service module makes to Datadog (or the sandbox), as (method, path)."""
     from downtimes_app.datadog import client as service

@@ -122,7 +122,7 @@ def remove_recurrence(data: MultiValueDict, index: int) -> MultiValueDict:
         return data.copy()
     kept = MultiValueDict()
     for key, values in data.lists():
-        match = re.match(rf"^{PREFIX}-(\d+)-(.+)$", key)
+        match = re.fullmatch(rf"{PREFIX}-([0-9]{{1,3}})-(.+)", key, re.DOTALL)
         if not match:
             kept.setlist(key, values)
             continue

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils.datastructures import MultiValueDict
 
-from .. import schedules
+from .. import parsing, schedules
 from ..domain import (
     Definition,
     Downtime,
@@ -195,11 +195,12 @@ class Draft:
         """A Datadog 400 message, beside its field when it can be placed."""
         self.is_valid()
         self.refused = True
-        if field and field.startswith(f"{PREFIX}-"):
+        if field and field.startswith(f"{PREFIX}-") and field.count("-") >= 2:
             _, index, name = field.split("-", 2)
             forms = self.recurrences.forms
-            if index.isdigit() and int(index) < len(forms) and name in forms[int(index)].fields:
-                forms[int(index)].add_error(name, message)
+            position = parsing.maybe_whole(index, high=len(forms) - 1)
+            if position is not None and name in forms[position].fields:
+                forms[position].add_error(name, message)
                 return
         if field and field in self.form.fields:
             self.form.add_error(field, message)
