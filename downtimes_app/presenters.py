@@ -304,6 +304,16 @@ def next_windows(
     return rows
 
 
+def windows_note(downtime: Downtime, now: datetime) -> str:
+    """What to say where a recurring downtime's next windows would be, when there are none."""
+    schedule = downtime.schedule
+    if isinstance(schedule, RecurringSchedule):
+        specs = recurrence_specs(schedule, downtime.created or now)
+        if not schedules.has_run_its_course(specs, schedule.timezone, now):
+            return f"No upcoming window in the next {schedules.HORIZON_YEARS} years."
+    return "No windows ahead: this schedule has run its course."
+
+
 # --- the downtime page ---------------------------------------------------------------------------
 
 # Applied to text that is already HTML-escaped, so a URL can only contain `&amp;` entities: it

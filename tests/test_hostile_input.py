@@ -16,6 +16,8 @@ from django.urls import reverse
 from downtimes_app.datadog import MalformedResponse, codec
 from downtimes_app.models import AuditEntry
 from downtimes_app.schedules import HORIZON_YEARS
+from sandbox.models import SandboxDowntime
+from tests.conftest import create_body
 from tests.html_forms import as_post, form_data
 
 NEW = reverse("downtimes:new")
@@ -90,6 +92,41 @@ def test_a_link_with_a_malformed_value_opens_the_form_with_the_error(
     response = editor_client.get(NEW + "?" + urlencode(query))
     assert response.status_code == 200
     assert error in text_of(response)
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_link_with_rules_that_never_occur_answers_at_once_with_the_error(
+    editor_client, org, walk_steps, count
+):
+    response = editor_client.get(never_link(count))
+    assert response.status_code == 200
+    page = text_of(response)
+    assert page.count(f"This rule never occurs (within {HORIZON_YEARS} years of its start)") >= 1
+    assert len(walk_steps) <= WALK_BUDGET
+
+
+def test_submitting_a_rule_that_never_occurs_puts_the_error_beside_that_rule(
+    editor_client, org, walk_steps
+):
+    response = editor_client.get(never_link(5))
+    data = form_data(response.content)
+    before = SandboxDowntime.objects.count()
+    sent = editor_client.post(NEW, as_post(data, None, _action="save"))
+    assert sent.status_code == 200
+    assert SandboxDowntime.objects.count() == before
+    page = sent.content.decode()
+    for index in range(5):
+        errors = page.split(f'id="id_r-{index}-rrule"', 1)[1].split("</div>", 1)[0]
+        assert "never occurs" in html.unescape(errors), index
+    assert len(walk_steps) <= WALK_BUDGET
+
+
+def test_the_live_preview_of_rules_that_never_occur_answers_at_once(editor_client, org, walk_steps):
+    data = form_data(editor_client.get(never_link(5)).content)
+    response = editor_client.post(reverse("downtimes:form_preview"), as_post(data, None))
+    assert response.status_code == 200
+    assert "never occurs" in text_of(response)
+    assert len(walk_steps) <= WALK_BUDGET
 
 
 # --- the form, posted ------------------------------------------------------------------------
@@ -195,3 +232,25 @@ def test_a_time_from_datadog_beyond_what_a_zone_can_show_is_malformed_not_a_cras
 def test_an_id_from_datadog_that_is_no_whole_number_is_malformed(value):
     with pytest.raises(MalformedResponse, match="expected an integer id"):
         codec.parse_monitor({"id": value, "name": "x"})
+
+
+# --- downtimes made elsewhere ----------------------------------------------------------------
+
+
+def test_a_stored_downtime_with_rules_that_never_occur_renders_its_page_calmly(
+    api, viewer_client, org, walk_steps
+):
+    recurrences = [
+        {"start": "2026-12-01T02:00:00", "duration": "1h", "rrule": r} for r in NEVER_RULES
+    ]
+    body = create_body(schedule={"timezone": "UTC", "recurrences": recurrences})
+    made = api.post("/api/v2/downtime", body)
+    assert made.status_code == 200, made.content[:500]
+    downtime_id = made.json()["data"]["id"]
+    page = viewer_client.get(reverse("downtimes:detail", args=[downtime_id]))
+    assert page.status_code == 200
+    text = text_of(page)
+    assert f"No upcoming window in the next {HORIZON_YEARS} years." in text
+    listed = viewer_client.get(LIST, {"status": "all"})
+    assert listed.status_code == 200
+    assert len(walk_steps) <= WALK_BUDGET
