@@ -237,13 +237,15 @@ def test_an_id_from_datadog_that_is_no_whole_number_is_malformed(value):
 # --- downtimes made elsewhere ----------------------------------------------------------------
 
 
-def test_a_stored_downtime_with_rules_that_never_occur_renders_its_page_calmly(
+def test_a_stored_downtime_with_rules_that_never_occur_and_a_huge_message_renders_calmly(
     api, viewer_client, org, walk_steps
 ):
     recurrences = [
         {"start": "2026-12-01T02:00:00", "duration": "1h", "rrule": r} for r in NEVER_RULES
     ]
-    body = create_body(schedule={"timezone": "UTC", "recurrences": recurrences})
+    # Datadog does not cap messages as the form does.
+    message = "http://x.y/" + ")" * 100_000
+    body = create_body(schedule={"timezone": "UTC", "recurrences": recurrences}, message=message)
     made = api.post("/api/v2/downtime", body)
     assert made.status_code == 200, made.content[:500]
     downtime_id = made.json()["data"]["id"]
@@ -251,6 +253,8 @@ def test_a_stored_downtime_with_rules_that_never_occur_renders_its_page_calmly(
     assert page.status_code == 200
     text = text_of(page)
     assert f"No upcoming window in the next {HORIZON_YEARS} years." in text
+    assert "message cut at 20,000 characters of 100,011; Copy as JSON has all of it" in text
+    assert ")" * 100_000 in text  # the copy-as outputs keep every character
     listed = viewer_client.get(LIST, {"status": "all"})
     assert listed.status_code == 200
     assert len(walk_steps) <= WALK_BUDGET
