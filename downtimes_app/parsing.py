@@ -47,6 +47,10 @@ class Unreadable(ValueError):
     """Text that is not the value asked for; the message says what was expected."""
 
 
+class OutOfRange(Unreadable):
+    """A well-formed value outside the range asked for; the message gives the range."""
+
+
 def _shown(text: str, limit: int = 40) -> str:
     """The text for an error message, cut so a hostile value cannot fill the page."""
     return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
@@ -61,7 +65,7 @@ def whole_number(
         raise Unreadable(f"{_shown(value)} is not {what}")
     number = int(value)
     if not low <= number <= high:
-        raise Unreadable(f"{_shown(value)} is out of range: give {what} from {low} to {high}")
+        raise OutOfRange(f"{_shown(value)} is out of range: give {what} from {low} to {high}")
     return number
 
 
@@ -72,7 +76,7 @@ def signed_number(text: str | None, *, low: int, high: int, what: str = "a numbe
         raise Unreadable(f"{_shown(value)} is not {what}")
     number = int(value)
     if not low <= number <= high:
-        raise Unreadable(f"{_shown(value)} is out of range: give {what} from {low} to {high}")
+        raise OutOfRange(f"{_shown(value)} is out of range: give {what} from {low} to {high}")
     return number
 
 
@@ -121,7 +125,7 @@ def date_time(
 def check_year(moment: datetime, years: tuple[int, int] = TYPED_YEARS) -> datetime:
     low, high = years
     if not low <= moment.year <= high:
-        raise Unreadable(
+        raise OutOfRange(
             f"{moment:%Y-%m-%d} is out of range: give a date from the year {low} to {high}"
         )
     return moment

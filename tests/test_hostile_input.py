@@ -258,3 +258,88 @@ def test_a_stored_downtime_with_rules_that_never_occur_and_a_huge_message_render
     listed = viewer_client.get(LIST, {"status": "all"})
     assert listed.status_code == 200
     assert len(walk_steps) <= WALK_BUDGET
+
+
+# --- the sandbox answers Datadog-style JSON 400s and 404s, never an HTML 500 -------------------
+
+
+def assert_json_error(response, status: int, words: str) -> None:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert words in " ".join(response.json()["errors"])
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v2/downtime", {"page[offset]": "99999999999999999999999"}),
+        ("/api/v2/downtime", {"page[limit]": SUPERSCRIPT_TWO}),
+        ("/api/v2/downtime", {"page[offset]": NINES}),
+        ("/api/v1/monitor", {"page": SUPERSCRIPT_TWO}),
+        ("/api/v1/monitor/search", {"per_page": "99999999999999999999"}),
+    ],
+)
+def test_sandbox_refuses_bad_paging_with_a_json_400(api, org, path, params):
+    response = api.get(
+        path, **{k.replace("[", "%5B").replace("]", "%5D"): v for k, v in params.items()}
+    )
+    assert_json_error(response, 400, "must be a whole number from 0 to 2147483647")
+
+
+@pytest.mark.parametrize("monitor_id", [SUPERSCRIPT_TWO, "9" * 30, NINES, "0"])
+def test_sandbox_answers_404_for_a_monitor_id_no_database_holds(api, org, monitor_id):
+    assert_json_error(api.get(f"/api/v1/monitor/{monitor_id}"), 404, "not found")
+    matches = api.get(f"/api/v2/monitor/{monitor_id}/downtime_matches")
+    assert_json_error(matches, 404, "not found")
+
+
+def test_sandbox_monitor_search_refuses_a_huge_query_without_splitting_it(api, org):
+    response = api.get("/api/v1/monitor/search", query="db%20" * 400_000)
+    assert_json_error(response, 400, "the query is longer than 4000 characters")
+
+
+def test_sandbox_monitor_search_reads_quoted_terms_without_shlex(api, org):
+    body = api.get("/api/v1/monitor/search", query='latency%20tag:"team:payments"').json()
+    assert body["monitors"] and all("team:payments" in m["tags"] for m in body["monitors"])
+    unbalanced = api.get("/api/v1/monitor/search", query='tag:"team')
+    assert_json_error(unbalanced, 400, "unbalanced quotes")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("[" * 100_000, "Invalid JSON"),
+        (
+            create_body(monitor_identifier={"monitor_id": 2**70}),
+            "not found",
+        ),
+        (
+            create_body(schedule={"start": "9999-12-31T23:00:00+00:00", "end": None}),
+            "out of range: give a date from the year 2 to 9998",
+        ),
+        (
+            create_body(
+                schedule={
+                    "timezone": "UTC",
+                    "recurrences": [{"rrule": "FREQ=DAILY", "duration": "999999999999999w"}],
+                }
+            ),
+            "is too long",
+        ),
+        (
+            create_body(
+                schedule={
+                    "timezone": "UTC",
+                    "recurrences": [{"rrule": "FREQ=DAILY;BYMONTH=\uff11", "duration": "1h"}],
+                }
+            ),
+            "out of range",
+        ),
+    ],
+)
+def test_sandbox_refuses_a_hostile_body_with_a_json_400(api, org, body, words):
+    if isinstance(body, str):
+        response = api.post("/api/v2/downtime", raw=body.encode())
+    else:
+        response = api.post("/api/v2/downtime", body)
+    assert_json_error(response, 400, words)
