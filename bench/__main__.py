@@ -177,6 +177,7 @@ def _environment(workdir: Path) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 30,
         "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "LOG_LEVEL": "WARNING",
