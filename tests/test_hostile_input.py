@@ -141,6 +141,9 @@ def opened(client) -> dict:
     [
         ({"r-TOTAL_FORMS": SUPERSCRIPT_TWO, "schedule": "recurring"}, ""),
         ({"r-TOTAL_FORMS": NINES, "schedule": "recurring"}, ""),
+        # Django reads 30 nines as five forms; the empty four must not validate as recurrences.
+        ({"r-TOTAL_FORMS": "9" * 30, "schedule": "recurring"}, "needs at least one recurrence"),
+        ({"r-TOTAL_FORMS": "7", "schedule": "recurring"}, "at most 5 recurrences"),
         ({"_duration": "99999999999999w"}, "is too long: at most 521w"),
         ({"start_mode": "at", "start": "9999-12-31T23:00"}, "out of range"),
         ({"r-0-interval": "\uff13", "schedule": "recurring"}, "is not a whole number"),

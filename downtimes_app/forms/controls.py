@@ -98,9 +98,17 @@ def _resolve_one(data: MultiValueDict, prefix: str) -> None:
 
 
 def resolve(data: MultiValueDict) -> MultiValueDict:
-    """Posted data with each recurrence's controls and raw rule brought into step."""
+    """Posted data with each recurrence's controls and raw rule brought into step.
+
+    The count of recurrences is written back as `total_forms` read it, so the formset sees the
+    recurrences brought into step here, and no others: Django's own reading takes 30 nines as
+    five forms, whose empty ones would validate with nothing in them.
+    """
     data = data.copy()
-    for index in range(total_forms(data)):
+    total = total_forms(data)
+    if f"{PREFIX}-TOTAL_FORMS" in data:
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(total)
+    for index in range(total):
         _resolve_one(data, f"{PREFIX}-{index}-")
     return data
 
