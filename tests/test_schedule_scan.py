@@ -175,3 +175,19 @@ def test_a_rule_dateutil_finds_empty_for_its_start_has_no_windows_rather_than_an
     assert schedules.upcoming_windows([unreachable], "UTC", NOW) == []
     assert schedules.never_occurs(unreachable, "UTC")
     assert schedules.current_window([unreachable], "UTC", NOW) is None
+
+
+def test_a_span_known_to_be_empty_is_not_walked_again(steps):
+    never = [spec(rule) for rule in NEVER[:5]]
+    assert schedules.upcoming_windows(never, "UTC", NOW) == []
+    first = len(steps)
+    # The same page a minute later, and the note that says why there is no window.
+    assert schedules.upcoming_windows(never, "UTC", NOW + timedelta(minutes=1)) == []
+    assert not schedules.has_run_its_course(never, "UTC", NOW + timedelta(minutes=1))
+    assert first > 1000 and len(steps) - first <= 2 * 5 * 3  # a period or two each
+    # A rule that does occur is still found past a span walked for another question.
+    weekly = spec("FREQ=WEEKLY;BYDAY=TU")
+    assert schedules.last_window_before(weekly, "UTC", NOW) is None  # it starts in December
+    assert schedules.upcoming_windows([weekly], "UTC", NOW, limit=1)[0].start == datetime(
+        2026, 12, 1, 2, tzinfo=UTC
+    )

@@ -78,6 +78,18 @@ class _BoundedInfo(_rrule._iterinfo):
 _ITER_CODE = _rrule.rrule._iter.__code__
 
 
+# Spans of the calendar where a rule is known to have no instant, by (rule, start, zone): a
+# page asked for again, or twice in one view (its windows, then why there are none), walks only
+# what lies past them. Only rules without COUNT, which can start a walk anywhere.
+_EMPTY_SPANS: dict[tuple[str, datetime, str], tuple[datetime, datetime]] = {}
+_EMPTY_SPANS_KEPT = 4096
+
+
+def forget() -> None:
+    """Drop the spans known to be empty (each test starts from nothing)."""
+    _EMPTY_SPANS.clear()
+
+
 class Walk:
     """The instants of one rule up to `last` (naive wall times), in order, from its start or,
     for a rule without COUNT, from a later start at or just before `near`.
@@ -93,20 +105,33 @@ class Walk:
         self.periods = 0
         self.instants = 0
         self.exhausted = False
-        try:
-            self.rule: _rrule.rrule | None = _rule_near(rrule, start, zone_name, near)
-        except (ValueError, OverflowError):
-            # dateutil refuses some rules for some starts: `FREQ=HOURLY;INTERVAL=3;BYHOUR=0,13`
-            # from 02:00 never reaches those hours ("generates an empty set").
-            self.rule = None
+        self._key = (rrule, start, zone_name)
+        self._empty_since: datetime | None = None
+        self._reached_last = False
+        self.rule = self._build(near)
+        known = _EMPTY_SPANS.get(self._key) if _shift_plan(rrule, start) else None
+        if self.rule is not None and known and known[0] <= self.rule._dtstart <= known[1]:
+            # Nothing to find up to known[1]: walk on from there, if the span goes further.
+            self._empty_since = known[0]
+            self.rule = self._build(known[1]) if last > known[1] else None
         until = self.rule._until if self.rule is not None else None
         self._until = (until.year, until.month, until.day) if until else None
         self._last = (last.year, last.month, last.day)
 
+    def _build(self, near: datetime) -> _rrule.rrule | None:
+        try:
+            return _rule_near(*self._key, near)
+        except (ValueError, OverflowError):
+            # dateutil refuses some rules for some starts: `FREQ=HOURLY;INTERVAL=3;BYHOUR=0,13`
+            # from 02:00 never reaches those hours ("generates an empty set").
+            return None
+
     @property
     def shifted(self) -> bool:
         """Whether the walk began after the rule's own start (a rule without COUNT)."""
-        return self.rule is not None and self.rule._dtstart > self.start
+        return self._empty_since is not None or (
+            self.rule is not None and self.rule._dtstart > self.start
+        )
 
     def step(self, day: tuple[int, int, int]) -> None:
         """One period begins on `day`: stop past UNTIL, past the span, or out of work."""
@@ -114,7 +139,10 @@ class Walk:
         if self._until is not None and day > self._until:
             self.exhausted = True
             raise _Stop
-        if day > self._last or self.periods > MAX_PERIODS:
+        if day > self._last:
+            self._reached_last = True
+            raise _Stop
+        if self.periods > MAX_PERIODS:
             raise _Stop
 
     def __iter__(self) -> Iterator[datetime]:
@@ -130,11 +158,24 @@ class Walk:
                 self.exhausted = True
                 return
             except (_Stop, ValueError, OverflowError):
-                return  # a bound, or the edge of datetime's range
+                break  # a bound, or the edge of datetime's range
             self.instants += 1
             if instant > self.last:
-                return
+                self._reached_last = True
+                break
             yield instant
+        self._remember_if_empty()
+
+    def _remember_if_empty(self) -> None:
+        """Keep the span walked when it held no instant and the walk reached its end."""
+        if self.instants or not self._reached_last or self.rule is None:
+            return
+        if _shift_plan(*self._key[:2]) is None:
+            return
+        if len(_EMPTY_SPANS) >= _EMPTY_SPANS_KEPT:
+            _EMPTY_SPANS.clear()
+        began = self._empty_since or self.rule._dtstart
+        _EMPTY_SPANS[self._key] = (min(began, self.rule._dtstart), self.last)
 
 
 def span_end(moment: datetime) -> datetime:
