@@ -290,3 +290,18 @@ def test_initials_stand_in_for_an_avatar():
     assert presenters.initials("Sofia Lindqvist") == "SL"
     assert presenters.initials("dana.k@example.com") == "D"
     assert presenters.initials("") == "?"
+
+
+def _trim_one_at_a_time(url: str) -> tuple[str, str]:
+    """The rule as first written: a character at a time, from the end."""
+    tail = ""
+    while url and (url[-1] in ".,;:!?" or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        tail, url = url[-1] + tail, url[:-1]
+    return url, tail
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("()/.,;:!?ab")), max_size=40))
+def test_trimming_in_bulk_cuts_what_a_character_at_a_time_would(tail):
+    url = "https://e.example/" + tail
+    assert messages._trim_url(url) == _trim_one_at_a_time(url)
