@@ -261,6 +261,9 @@ def main() -> None:
         ("upstream calls, warm page view", str(view_calls), "0"),
         ("upstream calls, tab + search + page change", str(change_calls), "0"),
     ]
+    from bench.hostile import hostile_page_figures  # a downtime's page, ordinary and hostile
+
+    rows += hostile_page_figures()
     print("| measurement | result | target |")
     print("| --- | --- | --- |")
     for row in rows:
