@@ -22,7 +22,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from downtimes_app import __version__
+from downtimes_app import __version__, parsing
 
 from ..domain import Downtime, Monitor
 from .codec import (
@@ -150,10 +150,9 @@ def _error_messages(response: requests.Response) -> tuple[str, ...]:
 
 
 def _header_seconds(response: requests.Response, name: str) -> float | None:
-    try:
-        return float(response.headers[name])
-    except (KeyError, ValueError):
-        return None
+    """A header's whole seconds; None when absent or not that (`-5`, `nan`, `1e400`)."""
+    seconds = parsing.maybe_whole(response.headers.get(name), high=86_400)
+    return float(seconds) if seconds is not None else None
 
 
 def _error_for(response: requests.Response, method: str, path: str) -> DatadogError:
