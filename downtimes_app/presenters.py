@@ -162,7 +162,9 @@ def window_text(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
         when = downtime.canceled or downtime.modified
         return f"canceled {span(now - when)} ago" if when else "canceled"
     if window is None:
-        return ""
+        # Datadog gave a series no current window: none within its reach (a rule that never
+        # occurs), which the list says plainly rather than leaving blank.
+        return "no upcoming window" if downtime.is_recurring else ""
     if status == ACTIVE:
         if window.end is None:
             return f"running for {span(now - window.start)}, no end"

@@ -258,8 +258,9 @@ def test_a_stored_downtime_with_rules_that_never_occur_and_a_huge_message_render
     assert f"No upcoming window in the next {HORIZON_YEARS} years." in text
     assert "message cut at 20,000 characters of 100,011; Copy as JSON has all of it" in text
     assert ")" * 100_000 in text  # the copy-as outputs keep every character
-    listed = viewer_client.get(LIST, {"status": "all"})
+    listed = viewer_client.get(LIST, {"status": "all", "q": "env:prod"})
     assert listed.status_code == 200
+    assert "no upcoming window" in text_of(listed)
     assert len(walk_steps) <= WALK_BUDGET
 
 
