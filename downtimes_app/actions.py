@@ -329,6 +329,8 @@ def select_by_scope(
     Raises ScopeError. `*` only ever matches `*`: "everything narrower than everything" would
     be every downtime in the org.
     """
+    if len(text) > scope.MAX_TYPED:
+        raise ScopeError(str(scope.check_scope(text)))
     wanted = scope_terms(text)
     found = []
     for downtime in downtimes:

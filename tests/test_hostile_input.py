@@ -347,3 +347,15 @@ def test_sandbox_refuses_a_hostile_body_with_a_json_400(api, org, body, words):
     else:
         response = api.post("/api/v2/downtime", body)
     assert_json_error(response, 400, words)
+
+
+def test_the_live_scope_check_caps_the_scope_it_parses(editor_client, org):
+    response = editor_client.get(reverse("downtimes:form_scope"), {"scope": "a:b AND " * 100_000})
+    assert response.status_code == 200
+    assert "a scope is at most 2,000 characters" in text_of(response)
+
+
+def test_bulk_cancel_by_a_huge_scope_says_so_and_selects_nothing(editor_client, org):
+    response = editor_client.get(reverse("downtimes:bulk_cancel"), {"scope": "a:b " * 100_000})
+    assert response.status_code == 200
+    assert "a scope is at most 2,000 characters" in text_of(response)

@@ -17,7 +17,7 @@ from django.forms import formset_factory
 from .. import parsing, schedules
 from ..domain import Downtime, OneTimeSchedule
 from ..models import SubmissionToken
-from ..scope import check_scope
+from ..scope import MAX_TYPED, check_scope
 from .values import (
     END_AFTER,
     END_AT,
@@ -259,7 +259,7 @@ class DowntimeForm(forms.Form):
         },
     )
     scope = forms.CharField(
-        max_length=2000,
+        max_length=MAX_TYPED,
         error_messages={"required": "Give a scope: * for every group, or terms such as env:prod"},
     )
     target = forms.ChoiceField(

@@ -20,7 +20,7 @@ from ..forms.controls import resolve
 from ..forms.downtime import RecurrenceForm
 from ..forms.draft import Draft
 from ..forms.values import MONITOR_QUERY_MAX, PREFIX, split_tags
-from ..scope import check_scope, scope_chips
+from ..scope import MAX_TYPED, check_scope, scope_chips
 from ..timekeeping import now
 from .plumbing import Request
 
@@ -44,9 +44,11 @@ def locked_start(original: Downtime | None, moment: Any) -> Any:
 
 
 def scope_context(text: str) -> dict[str, Any]:
+    problem = check_scope(text) if text.strip() else ""
     return {
-        "scope_problem": check_scope(text) if text.strip() else "",
-        "scope_chips": scope_chips(text) if text.strip() else (),
+        "scope_problem": problem,
+        # No chips for a scope too long to check: its parts would fill the page.
+        "scope_chips": scope_chips(text) if text.strip() and len(text) <= MAX_TYPED else (),
     }
 
 
