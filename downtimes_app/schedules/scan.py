@@ -10,7 +10,9 @@ it reaches today. So every walk here:
   after its own start, which yields the same instants from there on (the day of the month and
   the month, which dateutil would otherwise take from the start, are written into the rule);
 - stops at the end of its span, after MAX_PERIODS periods or after MAX_INSTANTS instants,
-  whichever comes first, and says whether the rule itself had ended (`Walk.exhausted`).
+  whichever comes first, and says whether the rule itself had ended (`Walk.exhausted`);
+- skips a span the same rule was already found to have no instant in: a page shown again does
+  not walk five empty years again.
 
 The stop inside dateutil's loop hooks its per-period step (`_iterinfo.*dayset`, the one call
 every turn of that loop makes) through a private copy of `rrule._iter` whose `_iterinfo` is
@@ -38,7 +40,7 @@ HORIZON = timedelta(days=round(365.25 * HORIZON_YEARS))
 # window still running.
 MAX_PERIODS = 20_000
 MAX_INSTANTS = 10_000
-# Where dateutil takes a MONTHLY or YEARLY rule's day (and month) from its start.
+# Without any of these, dateutil takes a MONTHLY or YEARLY rule's day (and month) from its start.
 _DAY_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER")
 _FIXED_STEPS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(7)}
 
