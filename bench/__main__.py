@@ -11,6 +11,8 @@ served alone with added latency and faults, and the dashboard against it, each u
    alone costs on this machine.
 4. Production while Datadog fails now and then: 30 people browse and 5 edit for a minute.
 5. Warm pages at 100 and 10,000 downtimes in this process, and the upstream calls of warm views.
+6. A downtime's page when Datadog holds something hostile (bench/hostile.py) against an
+   ordinary one.
 
 Prints a Markdown table; README keeps the latest one.
 """
@@ -23,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import figures, warm
+from . import figures, hostile, warm
 
 
 def _in_process(workdir: Path) -> dict:
@@ -50,6 +52,7 @@ def _in_process(workdir: Path) -> dict:
     small, small_search, _, _ = warm.warm_page(100)
     large, large_search, view_calls, change_calls = warm.warm_page(10_000)
     return {
+        "hostile_rows": hostile.hostile_page_figures(),
         "small_ms": small,
         "large_ms": large,
         "small_search_ms": small_search,
@@ -162,7 +165,8 @@ def main() -> None:
     print()
     print("| measurement | result | target |")
     print("| --- | --- | --- |")
-    for row in _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local):
+    rows = _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local)
+    for row in rows + local["hostile_rows"]:
         print("| " + " | ".join(row) + " |")
     sys.stdout.flush()
 

@@ -20,6 +20,10 @@ class Env:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
+    def given(self, name: str) -> bool:
+        """Whether the variable is set to something (a default was not taken)."""
+        return bool(self.environ.get(name, "").strip())
+
     def str(self, name: str, default: str = "") -> str:
         return self.environ.get(name, default).strip()
 

@@ -160,6 +160,14 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 if env.bool("SECURE_PROXY_SSL_HEADER", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", not DEBUG)
+if SESSION_COOKIE_SECURE and not SECURE_SSL_REDIRECT and not env.given("SECURE_COOKIES"):
+    # Browsers never send a secure cookie back over plain HTTP (localhost aside), so signing in
+    # would fail with a misleading "form has expired". Say which of the two is meant.
+    raise ImproperlyConfigured(
+        "SECURE_SSL_REDIRECT=false with secure cookies (on by default when DEBUG is off) means "
+        "nobody can sign in over plain HTTP: set SECURE_COOKIES=false for a plain-HTTP "
+        "deployment, or SECURE_COOKIES=true when a proxy in front serves HTTPS"
+    )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 # htmx reads the token from the page (hx-headers on <body>), so the cookie can stay HttpOnly.

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from . import audit, datadog, presenters, schedules, scope
+from . import audit, datadog, parsing, presenters, schedules, scope
 from .domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, OneTimeSchedule
 from .models import AuditEntry
 from .scope import ScopeError
@@ -118,9 +118,9 @@ def plan_end_now(downtime: Downtime, now: datetime) -> dict:
 def parse_until(text: str, zone: ZoneInfo) -> datetime:
     """A `datetime-local` value typed in the viewer's zone, as an aware UTC moment."""
     try:
-        local = datetime.fromisoformat((text or "").strip())
-    except ValueError:
-        raise Refused(f"{text!r} is not a date and time such as 2026-11-16T14:00.") from None
+        local = parsing.date_time(text, what="a date and time such as 2026-11-16T14:00")
+    except parsing.Unreadable as exc:
+        raise Refused(f"{exc}.") from None
     if local.tzinfo is not None:
         return local
     return schedules.to_utc(local, zone)
@@ -334,6 +334,8 @@ def select_by_scope(
     Raises ScopeError. `*` only ever matches `*`: "everything narrower than everything" would
     be every downtime in the org.
     """
+    if len(text) > scope.MAX_TYPED:
+        raise ScopeError(str(scope.check_scope(text)))
     wanted = scope_terms(text)
     found = []
     for downtime in downtimes:

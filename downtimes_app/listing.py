@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
-from . import schedules
+from . import parsing, schedules
 from .domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
 
 ALL = "all"
@@ -40,6 +40,8 @@ SORTS = {
 }
 PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH = 200
+# Past any real list's last page; a bigger number shows the last page with a notice.
+MAX_PAGE = 10**6
 ME = "me"
 
 
@@ -65,7 +67,7 @@ class ListQuery:
 
         status = text("status").lower()
         if status and status not in TABS:
-            notices.append(f"There is no {status!r} tab; showing Active downtimes.")
+            notices.append(f"There is no {status[:40]!r} tab; showing Active downtimes.")
         elif status:
             values["status"] = status
         q = text("q")
@@ -75,10 +77,10 @@ class ListQuery:
         values["q"] = q
         values["creator"] = text("creator")[:100]
         monitor = text("monitor")
-        if monitor and not monitor.isdigit():
+        if monitor and parsing.maybe_whole(monitor, high=parsing.MAX_ID) is None:
             notices.append(f"Monitor {monitor[:40]!r} is not a monitor id; showing every monitor.")
-        else:
-            values["monitor"] = monitor
+        elif monitor:
+            values["monitor"] = str(int(monitor))
         kind = text("kind")
         if kind not in KINDS:
             notices.append(f"Unknown kind {kind[:40]!r}; showing one-time and recurring.")
@@ -91,8 +93,9 @@ class ListQuery:
             values["sort"] = sort
         per_page = text("per_page")
         if per_page:
-            if per_page.isdigit() and int(per_page) in PAGE_SIZES:
-                values["per_page"] = int(per_page)
+            size = parsing.maybe_whole(per_page)
+            if size in PAGE_SIZES:
+                values["per_page"] = size
             else:
                 notices.append(
                     f"Page size {per_page[:20]!r} is not one of {', '.join(map(str, PAGE_SIZES))}; "
@@ -100,8 +103,9 @@ class ListQuery:
                 )
         page = text("page")
         if page:
-            if page.isdigit() and int(page) >= 1:
-                values["page"] = min(int(page), 10**6)
+            number = parsing.maybe_whole(page, low=1)
+            if number is not None:
+                values["page"] = min(number, MAX_PAGE)
             else:
                 notices.append(f"Page {page[:20]!r} is not a page number; showing the first page.")
         tz = text("tz")

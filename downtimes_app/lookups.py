@@ -19,6 +19,8 @@ from .domain import Monitor
 CACHE_SECONDS = 60
 SAMPLE = 5
 SEARCH_RESULTS = 12
+# Longest search sent to Datadog: a name (200 characters) or the form's tags (1,000) as a query.
+MAX_QUERY = 2000
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ def _cached(key: str, fetch: Callable[[], Any]) -> Any:
 
 def search(query: str, per_page: int = SEARCH_RESULTS) -> MonitorSample:
     """Datadog's monitor search; a failure becomes the sample's `error`, in words."""
+    if len(query) > MAX_QUERY:
+        return MonitorSample((), None, f"The search is longer than {MAX_QUERY} characters.")
     try:
         page = _cached(
             f"search:{per_page}:{query}",

@@ -18,7 +18,7 @@ from .scope import ScopeError, scope_terms
 
 # --- placing Datadog's error messages beside the fields they concern ---------------------------
 
-_RECURRENCE_FIELD = re.compile(r"recurrences\[(\d+)\]\.(start|duration|rrule)")
+_RECURRENCE_FIELD = re.compile(r"recurrences\[([0-9]{1,2})\]\.(start|duration|rrule)")
 
 
 def place_error(message: str, *, monitor_field: str = "monitor_id") -> str | None:

@@ -6,17 +6,14 @@ the link previews, so a downtime is described the same way everywhere.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
-
 from . import schedules
 from .domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, RecurringSchedule, Window
+from .messages import render_message as render_message  # decided there, asked for here
 from .scope import Chip, scope_chips
 
 HOUR = timedelta(hours=1)
@@ -165,7 +162,9 @@ def window_text(downtime: Downtime, now: datetime, zone: ZoneInfo) -> str:
         when = downtime.canceled or downtime.modified
         return f"canceled {span(now - when)} ago" if when else "canceled"
     if window is None:
-        return ""
+        # Datadog gave a series no current window: none within its reach (a rule that never
+        # occurs), which the list says plainly rather than leaving blank.
+        return "no upcoming window" if downtime.is_recurring else ""
     if status == ACTIVE:
         if window.end is None:
             return f"running for {span(now - window.start)}, no end"
@@ -304,50 +303,17 @@ def next_windows(
     return rows
 
 
+def windows_note(downtime: Downtime, now: datetime) -> str:
+    """What to say where a recurring downtime's next windows would be, when there are none."""
+    schedule = downtime.schedule
+    if isinstance(schedule, RecurringSchedule):
+        specs = recurrence_specs(schedule, downtime.created or now)
+        if not schedules.has_run_its_course(specs, schedule.timezone, now):
+            return f"No upcoming window in the next {schedules.HORIZON_YEARS} years."
+    return "No windows ahead: this schedule has run its course."
+
+
 # --- the downtime page ---------------------------------------------------------------------------
-
-# Applied to text that is already HTML-escaped, so a URL can only contain `&amp;` entities: it
-# stops at `&lt;`, `&gt;`, `&quot;` and `&#x27;`, which were <, >, " and ' in Datadog's text.
-_URL = r"https?://(?:[^\s&<>\"']|&amp;)+"
-# A handle after whitespace or punctuation (`@slack-team-oncall`, `@someone@example.com`), never
-# the `@` inside an email address or a URL (URLs are matched first, left to right).
-_MENTION = r"(?<![\w@./])@\w[\w.+\-/@]*"
-_MESSAGE_TOKEN = re.compile(f"(?P<url>{_URL})|(?P<mention>{_MENTION})")
-_TRAILING = ".,;:!?"
-
-
-def _trim_url(url: str) -> tuple[str, str]:
-    """A URL and the punctuation after it that belongs to the sentence, not the link."""
-    tail = ""
-    while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
-        tail = url[-1] + tail
-        url = url[:-1]
-    return url, tail
-
-
-def render_message(text: str | None) -> SafeString:
-    """Datadog's message as inert HTML: escaped first, then links and @-mentions marked.
-
-    Only http(s) URLs become links, so `javascript:` and friends stay text; every character of
-    the input reaches the page through `escape`, and the only markup added is ours.
-    """
-    escaped = str(escape((text or "").replace("\r\n", "\n")))
-
-    def mark(match: re.Match[str]) -> str:
-        if match.group("url"):
-            url, tail = _trim_url(match.group("url"))
-            if url.endswith("://"):
-                return match.group(0)
-            return (
-                f'<a href="{url}" rel="noopener noreferrer nofollow" target="_blank">{url}</a>'
-                + tail
-            )
-        mention = match.group("mention")
-        handle = mention.rstrip(_TRAILING)
-        return f'<span class="mention">{handle}</span>{mention[len(handle) :]}'
-
-    return mark_safe(_MESSAGE_TOKEN.sub(mark, escaped).replace("\n", "<br>"))  # noqa: S308
-
 
 STATE_LABELS = {"alert": "Alert", "warn": "Warn", "no data": "No Data"}
 

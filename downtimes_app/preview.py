@@ -29,6 +29,7 @@ class Preview:
     problems: list[Problem] = field(default_factory=list)
     sentence: str = ""
     windows: list[presenters.WindowRow] = field(default_factory=list)
+    windows_note: str = ""
     schedule_zone: str = ""
     viewer_zone: str = ""
     mutes: str = ""
@@ -166,6 +167,8 @@ def build(draft: Draft, *, now: datetime, viewer: ZoneInfo, editing: Downtime | 
         preview.sentence = _sentence(draft, record, now)
         preview.schedule_zone = record.schedule_zone
         preview.windows = presenters.next_windows(record, now, viewer, limit=10)
+        if not preview.windows:
+            preview.windows_note = presenters.windows_note(record, now)
     muted = mutes(draft)
     preview.mutes, preview.mutes_tone, preview.sample = muted.words, muted.tone, muted.sample
     scope = draft.form.cleaned_data.get("scope")

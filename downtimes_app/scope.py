@@ -279,8 +279,15 @@ def parse_scope(text: str) -> Node:
     return _parse(text)[0]
 
 
+# The longest scope a person may give (the form's field, the live check, bulk cancel): parsing
+# is linear but not free, and a scope of this length is already far past any real one.
+MAX_TYPED = 2000
+
+
 def check_scope(text: str) -> str | None:
     """None when the scope is valid, else a sentence saying how to fix it."""
+    if len(text) > MAX_TYPED:
+        return f"a scope is at most {MAX_TYPED:,} characters; this one has {len(text):,}"
     try:
         parse_scope(text)
     except ScopeError as exc:

@@ -62,12 +62,13 @@ def curl_command(downtime: Downtime, api_url: str) -> str:
 # mute_first_recovery_notification, notify_end_states, notify_end_types.
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# One pass in C (str.translate): a message may be 100,000 characters long.
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
 def hcl_string(text: str) -> str:
     """A quoted HCL string whose content is literal: no `${...}` or `%{...}` templates run."""
-    out = "".join(_ESCAPES.get(char, char) for char in text)
+    out = text.translate(_ESCAPES)
     out = _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
     out = out.replace("${", "$${").replace("%{", "%%{")
     return f'"{out}"'

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import shlex
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from .models import SandboxMonitor, SandboxUser
-from .resources import ApiError, bad_request, iso, query_int
+from .resources import ApiError, bad_request, id_param, iso, query_int
 
 ORG_ID = 321813
 STATES = ("Alert", "Ignored", "No Data", "OK", "Skipped", "Unknown", "Warn")
@@ -141,11 +140,20 @@ def list_monitors(params: Any) -> list[dict[str, Any]]:
     return [serialize_monitor(m) for m in found]
 
 
+# Longest search query taken; the dashboard never sends more than 2,000 characters.
+MAX_QUERY = 4000
+# A term: runs of anything but spaces and quotes, and quoted phrases (`tag:"team db"`).
+_TERM = re.compile(r'(?:"[^"]*"|[^\s"])+')
+
+
 def _search_terms(query: str) -> list[str]:
-    try:
-        return shlex.split(query)
-    except ValueError:
-        raise bad_request("Query parsing error: unbalanced quotes") from None
+    """The query's terms, quotes removed: one pass of a regular expression (shlex, used before,
+    took minutes over a 2 MB query)."""
+    if len(query) > MAX_QUERY:
+        raise bad_request(f"Query parsing error: the query is longer than {MAX_QUERY} characters")
+    if query.count('"') % 2:
+        raise bad_request("Query parsing error: unbalanced quotes")
+    return [term.replace('"', "") for term in _TERM.findall(query)]
 
 
 def _search_filter(monitor: SandboxMonitor, terms: list[str]) -> bool:
@@ -213,7 +221,8 @@ def _counts(values: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def get_monitor(monitor_id: str) -> SandboxMonitor:
+    found_id = id_param(monitor_id)
     try:
-        return SandboxMonitor.objects.select_related("creator").get(id=int(monitor_id))
-    except (ValueError, SandboxMonitor.DoesNotExist):
+        return SandboxMonitor.objects.select_related("creator").get(id=found_id or 0)
+    except SandboxMonitor.DoesNotExist:
         raise ApiError(404, "Monitor not found") from None

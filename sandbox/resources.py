@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from downtimes_app import schedules
+from downtimes_app import parsing, schedules
 from downtimes_app.domain import Window
 
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
@@ -48,18 +48,26 @@ def bad_request(*errors: str) -> ApiError:
     return ApiError(400, *errors)
 
 
+# Paging parameters past this are refused: a database offset must fit, with room to add a limit.
+MAX_PAGING = 2**31 - 1
+
+
 def query_int(params: Any, name: str, default: int) -> int:
     """A non-negative whole-number query parameter, or a 400 naming it."""
     raw = params.get(name)
     if raw in (None, ""):
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise bad_request(f"Invalid URL param: {name} must be a whole number of 0 or more")
-    return value
+        return parsing.whole_number(raw, high=MAX_PAGING)
+    except parsing.Unreadable:
+        raise bad_request(
+            f"Invalid URL param: {name} must be a whole number from 0 to {MAX_PAGING}"
+        ) from None
+
+
+def id_param(raw: str) -> int | None:
+    """A monitor id from a URL: a whole number a database column can hold, else None."""
+    return parsing.maybe_whole(raw, low=1, high=parsing.MAX_ID)
 
 
 def iso(moment: datetime | None) -> str | None:

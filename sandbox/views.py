@@ -145,7 +145,8 @@ def endpoint(*methods: str, app_key: bool = True) -> Callable[[View], View]:
 def _json_body(request: HttpRequest) -> Any:
     try:
         return json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested deeper than the parser goes ("[" * 100_000).
         raise bad_request("Invalid JSON: the request body could not be parsed") from None
 
 
@@ -238,11 +239,10 @@ def downtime(request: HttpRequest, downtime_id: str) -> HttpResponse:
 @endpoint("GET")
 def downtime_matches(request: HttpRequest, monitor_id: str) -> HttpResponse:
     now = clock.now()
-    monitor = (
-        SandboxMonitor.objects.filter(id=int(monitor_id)).first() if monitor_id.isdigit() else None
-    )
+    found_id = resources.id_param(monitor_id)
+    monitor = SandboxMonitor.objects.filter(id=found_id).first() if found_id else None
     if monitor is None:
-        raise ApiError(404, f"Monitor with id {monitor_id} not found")
+        raise ApiError(404, f"Monitor with id {monitor_id[:40]} not found")
     offset, limit = _page_params(request)
     found = matching.matches(monitor, now)
     data = [

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from downtimes_app import schedules
+from downtimes_app import parsing, schedules
 from downtimes_app.domain import ACTIVE
 from downtimes_app.scope import ScopeError, parse_scope
 
@@ -78,6 +78,8 @@ def _check_monitor_identifier(value: Any) -> tuple[int | None, list[str] | None]
         monitor_id = value["monitor_id"]
         if isinstance(monitor_id, bool) or not isinstance(monitor_id, int):
             raise bad_request("monitor_identifier.monitor_id must be an integer")
+        if not 1 <= monitor_id <= parsing.MAX_ID:
+            raise bad_request(f"Monitor {str(monitor_id)[:40]} not found")
         if not SandboxMonitor.objects.filter(id=monitor_id).exists():
             raise bad_request(f"Monitor {monitor_id} not found")
         return monitor_id, None
@@ -115,12 +117,15 @@ def _check_choices(value: Any, field: str, choices: tuple[str, ...]) -> list[str
 
 
 def _iso_time(value: Any, field: str, kind: str) -> datetime:
+    """An ISO-8601 time in the years a client can read back (`parsing.STORED_YEARS`)."""
     if not isinstance(value, str):
         raise bad_request(f"{field} must be an ISO-8601 date-time string{kind}")
     try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise bad_request(f"{field} is not a valid ISO-8601 date-time: {value}") from None
+        return parsing.date_time(value, years=parsing.STORED_YEARS)
+    except parsing.OutOfRange as exc:
+        raise bad_request(f"{field}: {exc}") from None
+    except parsing.Unreadable:
+        raise bad_request(f"{field} is not a valid ISO-8601 date-time: {value[:40]}") from None
 
 
 def _utc_time(value: Any, field: str) -> datetime:

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from downtimes_app.schedules import scan
 from sandbox import clock, faults, seed
 
 SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
@@ -20,6 +21,7 @@ NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 def _isolated_sandbox() -> Iterator[None]:
     """Each test starts with real time, no injected faults and an empty cache."""
     cache.clear()
+    scan.forget()
     yield
     clock.set_now(None)
     faults.reset()
@@ -147,6 +149,22 @@ def viewer_client(viewer) -> Client:
     client = Client()
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def walk_steps(monkeypatch) -> list[tuple[int, int, int]]:
+    """Every period (hour, day, week, month or year) any search for windows steps into."""
+    from downtimes_app.schedules import scan
+
+    walked: list[tuple[int, int, int]] = []
+    original = scan.Walk.step
+
+    def counting(self, day):
+        walked.append(day)
+        return original(self, day)
+
+    monkeypatch.setattr(scan.Walk, "step", counting)
+    return walked
 
 
 @pytest.fixture

@@ -722,3 +722,16 @@ def test_probe_makes_one_quick_attempt(dd):
     assert len(dd.calls) == 1 and dd.sleeps == []
     assert seen["timeout"][1] <= 2
     assert seen["params"] == {"page[limit]": "1"}
+
+
+@pytest.mark.parametrize("reset", ["-5", "nan", "1e400", "\u00b2", "9" * 5000])
+def test_a_rate_limit_reset_that_is_no_whole_number_of_seconds_backs_off_instead(dd, reset):
+    dd.get(
+        f"{API}/api/v2/downtime/x",
+        status=429,
+        json={"errors": ["Too many requests"]},
+        headers={"X-RateLimit-Reset": reset},
+    )
+    dd.get(f"{API}/api/v2/downtime/x", json=payloads.TAG_DOWNTIME)
+    assert datadog.get_downtime("x").id == "85428b34-0187-11ee-bb05-da7ad0900002"
+    assert len(dd.sleeps) == 1 and 0 <= dd.sleeps[0] < 1

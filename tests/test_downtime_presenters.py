@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import presenters, schedules
+from downtimes_app import messages, presenters, schedules, sharing
 from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
@@ -70,6 +71,47 @@ def test_message_marks_mentions_but_not_emails_or_urls():
 def test_message_keeps_line_breaks_and_handles_none():
     assert presenters.render_message("one\r\ntwo") == "one<br>two"
     assert presenters.render_message(None) == ""
+
+
+class CountingText(str):
+    """Text that counts the characters read from it (slices stay counting), to hold a function
+    to linear work: the old `_trim_url` counted the parentheses again for each one it cut."""
+
+    reads = 0
+
+    def count(self, *args):
+        CountingText.reads += len(self)
+        return super().count(*args)
+
+    def __getitem__(self, key):
+        part = super().__getitem__(key)
+        CountingText.reads += len(part)
+        return CountingText(part)
+
+
+def test_trimming_closing_parentheses_after_a_link_reads_each_character_once():
+    url = CountingText("http://x.y/" + ")" * 100_000)
+    CountingText.reads = 0
+    assert messages._trim_url(url) == ("http://x.y/", ")" * 100_000)
+    # Two counts of the whole text, one look at each trailing character, two slices: linear.
+    assert CountingText.reads <= 4 * len(url)
+
+
+def test_trimming_keeps_a_parenthesis_the_url_opened():
+    assert messages._trim_url("https://w.example/Foo_(bar))).") == (
+        "https://w.example/Foo_(bar)",
+        ")).",
+    )
+
+
+def test_a_long_message_is_shown_cut_with_a_note_and_copied_whole():
+    text = "http://x.y/" + ")" * 100_000
+    html = str(presenters.render_message(text))
+    assert html.count(")") == messages.MESSAGE_SHOWN - len("http://x.y/") + 1
+    assert "message cut at 20,000 characters of 100,011; Copy as JSON has all of it" in html
+    downtime = Downtime(id="d", status="active", scope="*", schedule=OneTimeSchedule(None, None))
+    copied = sharing.request_json(dataclasses.replace(downtime, message=text))
+    assert ")" * 100_000 in copied
 
 
 # --- notify settings --------------------------------------------------------------------------
@@ -248,3 +290,18 @@ def test_initials_stand_in_for_an_avatar():
     assert presenters.initials("Sofia Lindqvist") == "SL"
     assert presenters.initials("dana.k@example.com") == "D"
     assert presenters.initials("") == "?"
+
+
+def _trim_one_at_a_time(url: str) -> tuple[str, str]:
+    """The rule as first written: a character at a time, from the end."""
+    tail = ""
+    while url and (url[-1] in ".,;:!?" or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        tail, url = url[-1] + tail, url[:-1]
+    return url, tail
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("()/.,;:!?ab")), max_size=40))
+def test_trimming_in_bulk_cuts_what_a_character_at_a_time_would(tail):
+    url = "https://e.example/" + tail
+    assert messages._trim_url(url) == _trim_one_at_a_time(url)

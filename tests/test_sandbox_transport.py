@@ -135,6 +135,7 @@ def test_single_worker_server_never_waits_on_itself(tmp_path):
         "SECRET_KEY": "x" * 50,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",  # a plain-HTTP deployment
+        "SECURE_COOKIES": "false",  # which start-up asks for with plain HTTP
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
     manage = [sys.executable, "manage.py"]

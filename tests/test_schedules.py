@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -229,3 +230,68 @@ def test_window_status(window, now, canceled, status):
 
 def test_describe_rule_shows_a_rule_it_has_no_words_for_as_written():
     assert schedules.describe_rule("FREQ=YEARLY;BYMONTH=13", None) == "FREQ=YEARLY;BYMONTH=13"
+
+
+# --- RFC 5545's grammar, and durations bounded before any arithmetic ---------------------------
+
+FULL_WIDTH_ONE, SUPERSCRIPT_TWO = "\uff11", "\u00b2"
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (f"FREQ=YEARLY;BYMONTH={FULL_WIDTH_ONE}", "BYMONTH=\uff11 is out of range: use 1 to 12"),
+        (f"FREQ=DAILY;COUNT={SUPERSCRIPT_TWO}", "COUNT must be a whole number of at least 1"),
+        ("FREQ=DAILY;COUNT=" + "9" * 30, "COUNT must be a whole number of at least 1"),
+        (f"FREQ=DAILY;INTERVAL={SUPERSCRIPT_TWO}", "INTERVAL must be a whole number"),
+        ("FREQ=DAILY;UNTIL=2026", "UNTIL=2026 is not a date or date-time like 20261231"),
+        ("FREQ=DAILY;UNTIL=20261231T2359", "is not a date or date-time"),
+        ("FREQ=DAILY;UNTIL=99991231T235959Z", "is not a date or date-time"),
+        ("FREQ=YEARLY;BYEASTER=0", "RRULE part BYEASTER is not one Datadog accepts"),
+        ("FREQ=DAILY;X-NAME=1", "RRULE part X-NAME is not one Datadog accepts"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-0", "BYMONTHDAY=-0 is out of range"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1,,2", "BYMONTHDAY=1,,2 is out of range"),
+        ("FREQ=DAILY;BYHOUR=-1", "BYHOUR=-1 is out of range: use 0 to 23"),
+        ("FREQ=WEEKLY;BYDAY=0MO", "RRULE is not valid: BYDAY=0MO is not a list of weekdays"),
+        ("FREQ=MONTHLY;BYDAY=+MO", "RRULE is not valid: BYDAY=+MO"),
+        ("FREQ=WEEKLY;WKST=1MO", "WKST=1MO is not a weekday"),
+        ("FREQ=DAILY;" + "BYHOUR=1;" * 100, "longer than 500 characters"),
+    ],
+)
+def test_check_rrule_follows_rfc_5545s_grammar(rule, message):
+    with pytest.raises(ScheduleError, match=re.escape(message)):
+        schedules.check_rrule(rule)
+
+
+def test_check_rrule_says_how_far_back_a_signed_part_counts():
+    with pytest.raises(ScheduleError) as caught:
+        schedules.check_rrule("FREQ=MONTHLY;BYMONTHDAY=40")
+    assert str(caught.value) == (
+        "RRULE BYMONTHDAY=40 is out of range: use 1 to 31 (or -1 to -31, counting back)"
+    )
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;UNTIL=20261231",
+        "FREQ=DAILY;UNTIL=20261231T235959",
+        "FREQ=MONTHLY;BYMONTHDAY=-1,+15",
+        "FREQ=YEARLY;BYDAY=-53MO,+1SU;WKST=SU",
+        "FREQ=DAILY;BYSETPOS=-366",  # grammatical; that it never occurs is checked elsewhere
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30",
+    ],
+)
+def test_check_rrule_accepts_what_the_grammar_allows(rule):
+    assert schedules.check_rrule(rule)["FREQ"]
+
+
+@pytest.mark.parametrize("text", ["999999999999999w", "99999999999999w", "5300w", "3700d"])
+def test_parse_duration_refuses_one_too_long_to_add_to_a_date(text):
+    with pytest.raises(ScheduleError, match="is too long: at most"):
+        schedules.parse_duration(text)
+
+
+def test_a_window_ending_past_the_year_9999_is_a_schedule_error():
+    with pytest.raises(ScheduleError, match="after the year 9999"):
+        Duration(2, "w").end_of(datetime(9999, 12, 25))

@@ -126,6 +126,23 @@ def test_bad_environment_stops_start_up_naming_the_variable(env, message):
     assert "Traceback" not in result.stderr
 
 
+def test_plain_http_with_secure_cookies_by_default_stops_start_up_naming_the_fix():
+    result = _start({"DEBUG": "false", "SECRET_KEY": "x" * 50, "SECURE_SSL_REDIRECT": "false"})
+    assert result.returncode != 0
+    assert "set SECURE_COOKIES=false for a plain-HTTP deployment" in result.stderr
+    assert "SECURE_COOKIES=true when a proxy in front serves HTTPS" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("cookies", "secure"), [("false", "False"), ("true", "True")])
+def test_plain_http_starts_once_secure_cookies_are_chosen(cookies, secure):
+    env = {"DEBUG": "false", "SECRET_KEY": "x" * 50, "SECURE_SSL_REDIRECT": "false"}
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE)"
+    result = _start({**env, "SECURE_COOKIES": cookies}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [secure]
+
+
 def test_production_settings_start_with_a_secret_key():
     result = _start({"DEBUG": "false", "SECRET_KEY": "x" * 50})
     assert result.returncode == 0, result.stderr

@@ -60,3 +60,13 @@ def test_health_makes_one_quick_try_without_retries(org, upstream_calls, monkeyp
     with faults.inject(rates={"503": 1.0}):
         assert Client().get(URL).json()["datadog"] == "unavailable"
     assert len(upstream_calls) == 1 and sleeps == []
+
+
+def test_health_answers_the_probes_some_load_balancers_send(org):
+    head = Client().head(URL)
+    assert head.status_code == 200 and head.content == b""
+    options = Client().options(URL)
+    assert options.status_code == 200
+    assert options["Allow"] == "GET, HEAD, OPTIONS"
+    assert options.json()["database"] == "ok"
+    assert Client().post(URL).status_code == 405

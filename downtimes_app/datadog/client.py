@@ -24,7 +24,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from downtimes_app import __version__
+from downtimes_app import __version__, parsing
 
 from ..domain import Downtime
 from .codec import (
@@ -146,17 +146,15 @@ class RateLimit:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
-        def number(name: str) -> float | None:
-            try:
-                return float(headers[name])
-            except (KeyError, ValueError):
-                return None
+        def number(name: str, high: int) -> int | None:
+            # Whole numbers only: not `-5`, `nan` or `1e400`, which would wreck the arithmetic.
+            return parsing.maybe_whole(headers.get(name), high=high)
 
-        limit, remaining = number("X-RateLimit-Limit"), number("X-RateLimit-Remaining")
+        reset = number("X-RateLimit-Reset", 86_400)
         return cls(
-            int(limit) if limit is not None else None,
-            int(remaining) if remaining is not None else None,
-            number("X-RateLimit-Reset"),
+            number("X-RateLimit-Limit", 10**9),
+            number("X-RateLimit-Remaining", 10**9),
+            float(reset) if reset is not None else None,
         )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .. import parsing
 from ..domain import (
     ATTRIBUTES,
     Definition,
@@ -113,16 +114,24 @@ def attributes_of(record: Downtime | Definition) -> dict[str, Any]:
 # --- parsing -------------------------------------------------------------------------------
 
 
+def _unreadable(value: Any) -> MalformedResponse:
+    return MalformedResponse(f"unreadable time {str(value)[:40]!r}")
+
+
 def parse_time(value: Any) -> datetime | None:
-    """An aware UTC datetime from Datadog's ISO-8601 strings or epoch seconds; None for null."""
+    """An aware UTC datetime from Datadog's ISO-8601 strings or epoch seconds; None for null.
+
+    Within `parsing.STORED_YEARS`, so that showing it in any zone cannot overflow."""
     if value is None or value == "":
         return None
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, UTC)
-        parsed = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise MalformedResponse(f"unreadable time {value!r}") from exc
+            parsed = datetime.fromtimestamp(value, UTC)
+        else:
+            parsed = parsing.date_time(str(value), years=parsing.STORED_YEARS)
+        parsing.check_year(parsed, parsing.STORED_YEARS)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise _unreadable(value) from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
@@ -133,9 +142,9 @@ def parse_wall_time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     try:
-        parsed = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError) as exc:
-        raise MalformedResponse(f"unreadable time {value!r}") from exc
+        parsed = parsing.date_time(str(value), years=parsing.STORED_YEARS)
+    except ValueError as exc:
+        raise _unreadable(value) from exc
     return parsed.replace(tzinfo=None)
 
 
@@ -158,10 +167,12 @@ def _strings(value: Any) -> tuple[str, ...]:
 def _int(value: Any) -> int | None:
     if value is None or value == "":
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= parsing.MAX_ID:
+        return value
     try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise MalformedResponse(f"expected an integer id, got {value!r}") from exc
+        return parsing.whole_number(str(value))
+    except ValueError as exc:
+        raise MalformedResponse(f"expected an integer id, got {str(value)[:40]!r}") from exc
 
 
 def parse_user(resource: Mapping[str, Any]) -> User:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 import requests
 
+from .. import parsing
+
 
 class DatadogError(Exception):
     """Datadog (or the sandbox) could not do what was asked."""
@@ -96,10 +98,9 @@ def _error_messages(response: requests.Response) -> tuple[str, ...]:
 
 
 def header_seconds(response: requests.Response, name: str) -> float | None:
-    try:
-        return float(response.headers[name])
-    except (KeyError, ValueError):
-        return None
+    """A header's whole seconds; None when absent or not that (`-5`, `nan`, `1e400`)."""
+    seconds = parsing.maybe_whole(response.headers.get(name), high=86_400)
+    return float(seconds) if seconds is not None else None
 
 
 def error_for(response: requests.Response, method: str, path: str) -> DatadogError:

@@ -98,9 +98,17 @@ def _resolve_one(data: MultiValueDict, prefix: str) -> None:
 
 
 def resolve(data: MultiValueDict) -> MultiValueDict:
-    """Posted data with each recurrence's controls and raw rule brought into step."""
+    """Posted data with each recurrence's controls and raw rule brought into step.
+
+    The count of recurrences is written back as `total_forms` read it, so the formset sees the
+    recurrences brought into step here, and no others: Django's own reading takes 30 nines as
+    five forms, whose empty ones would validate with nothing in them.
+    """
     data = data.copy()
-    for index in range(total_forms(data)):
+    total = total_forms(data)
+    if f"{PREFIX}-TOTAL_FORMS" in data:
+        data[f"{PREFIX}-TOTAL_FORMS"] = str(total)
+    for index in range(total):
         _resolve_one(data, f"{PREFIX}-{index}-")
     return data
 
@@ -122,7 +130,7 @@ def remove_recurrence(data: MultiValueDict, index: int) -> MultiValueDict:
         return data.copy()
     kept = MultiValueDict()
     for key, values in data.lists():
-        match = re.match(rf"^{PREFIX}-(\d+)-(.+)$", key)
+        match = re.fullmatch(rf"{PREFIX}-([0-9]{{1,3}})-(.+)", key, re.DOTALL)
         if not match:
             kept.setlist(key, values)
             continue

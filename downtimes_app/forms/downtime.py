@@ -14,14 +14,16 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.forms import formset_factory
 
-from .. import schedules
+from .. import parsing, schedules
 from ..domain import Downtime, OneTimeSchedule
-from ..scope import check_scope
+from ..models import SubmissionToken
+from ..scope import MAX_TYPED, check_scope
 from .values import (
     END_AFTER,
     END_AT,
     END_NEVER,
     MAX_RECURRENCES,
+    MONITOR_QUERY_MAX,
     NOTIFY_END_STATES,
     NOTIFY_END_TYPES,
     NTH_LABELS,
@@ -55,6 +57,31 @@ class WallTimeField(forms.Field):
             raise forms.ValidationError(str(exc)) from None
 
 
+TOKEN_LENGTH = SubmissionToken._meta.get_field("token").max_length
+
+
+class WholeNumberField(forms.Field):
+    """A whole number in ASCII digits, within bounds (`parsing`): Django's IntegerField reads
+    full-width digits, and its bounds come after `int()` has read any number of digits."""
+
+    widget = forms.NumberInput
+
+    def __init__(self, *, low: int, high: int, signed: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.low, self.high, self.signed = low, high, signed
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        read = parsing.signed_number if self.signed else parsing.whole_number
+        try:
+            return read(str(value), low=self.low, high=self.high, what="a whole number")
+        except parsing.Unreadable as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 def _checked(check: Callable[[str], Any], value: str) -> Any:
     """`check(value)`, its ScheduleError as the field's error (its message says how to fix it)."""
     try:
@@ -76,13 +103,13 @@ class RecurrenceForm(forms.Form):
     freq = forms.ChoiceField(
         choices=[(f, f.capitalize()) for f in schedules.FREQUENCIES], required=False
     )
-    interval = forms.IntegerField(min_value=1, max_value=999, required=False)
+    interval = WholeNumberField(low=1, high=999, required=False)
     weekdays = forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, required=False)
     monthly = forms.ChoiceField(
         choices=[(schedules.MONTHLY_DAY, "day"), (schedules.MONTHLY_WEEKDAY, "weekday")],
         required=False,
     )
-    month_day = forms.IntegerField(min_value=-1, max_value=31, required=False)
+    month_day = WholeNumberField(low=-1, high=31, signed=True, required=False)
     nth = forms.TypedChoiceField(
         choices=[(str(n), label) for n, label in NTH_LABELS.items()],
         coerce=int,
@@ -99,7 +126,7 @@ class RecurrenceForm(forms.Form):
         required=False,
     )
     until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    count = forms.IntegerField(min_value=1, max_value=10_000, required=False)
+    count = WholeNumberField(low=1, high=10_000, required=False)
     rrule = forms.CharField(required=True, max_length=500)
     synced = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -223,10 +250,16 @@ class DowntimeForm(forms.Form):
 
     token = forms.CharField(
         widget=forms.HiddenInput,
-        error_messages={"required": "This form has no one-time token; reload the page."},
+        # The column that claims it holds 64; a longer one was not made here.
+        max_length=TOKEN_LENGTH,
+        error_messages={
+            "required": "This form has no one-time token; reload the page.",
+            "max_length": "This form's one-time token is not one this dashboard made; reload "
+            "the page.",
+        },
     )
     scope = forms.CharField(
-        max_length=2000,
+        max_length=MAX_TYPED,
         error_messages={"required": "Give a scope: * for every group, or terms such as env:prod"},
     )
     target = forms.ChoiceField(
@@ -236,8 +269,8 @@ class DowntimeForm(forms.Form):
             (TARGET_ALL, "Every monitor"),
         ]
     )
-    monitor_query = forms.CharField(required=False, max_length=200)
-    monitor_id = forms.IntegerField(required=False, min_value=1)
+    monitor_query = forms.CharField(required=False, max_length=MONITOR_QUERY_MAX)
+    monitor_id = WholeNumberField(low=1, high=parsing.MAX_ID, required=False)
     monitor_tags = forms.CharField(required=False, max_length=1000)
     schedule = forms.ChoiceField(choices=[(ONCE, "One time"), (RECURRING, "Recurring")])
     timezone = forms.CharField(max_length=64)
@@ -393,10 +426,10 @@ class OneTimeCheck:
         if mode == END_AFTER:
             try:
                 duration = schedules.parse_duration(data.get("duration") or "")
+                return _after(begins, duration, self.zone), True
             except schedules.ScheduleError as exc:
                 form.add_error("duration", str(exc))
                 return None, False
-            return _after(begins, duration, self.zone), True
         return None, True
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils.datastructures import MultiValueDict
 
-from .. import schedules
+from .. import parsing, schedules
 from ..domain import (
     Definition,
     Downtime,
@@ -87,6 +87,7 @@ class Draft:
             valid = self.form.is_valid()
             if self.recurring:
                 valid = self.recurrences.is_valid() and valid
+                valid = self._every_rule_occurs() and valid
                 if valid and self.first_start() is None:
                     self.form.add_error(
                         None, "This schedule has no windows after now; move its start or its end."
@@ -94,6 +95,17 @@ class Draft:
                     valid = False
             self._valid = valid and not self.form.errors
         return self._valid
+
+    def _every_rule_occurs(self) -> bool:
+        """A rule with no occurrence within the span windows are looked for is an error beside
+        it, not a schedule that quietly mutes nothing (FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4)."""
+        zone = self.form.cleaned_data.get("timezone") or "UTC"
+        occurs = True
+        for form in self.recurrences.forms:
+            if form.is_valid() and schedules.never_occurs(form.spec(), zone):
+                form.add_error("rrule", schedules.NEVER_OCCURS)
+                occurs = False
+        return occurs
 
     # --- what was validated ---------------------------------------------------------------------
 
@@ -195,11 +207,12 @@ class Draft:
         """A Datadog 400 message, beside its field when it can be placed."""
         self.is_valid()
         self.refused = True
-        if field and field.startswith(f"{PREFIX}-"):
+        if field and field.startswith(f"{PREFIX}-") and field.count("-") >= 2:
             _, index, name = field.split("-", 2)
             forms = self.recurrences.forms
-            if index.isdigit() and int(index) < len(forms) and name in forms[int(index)].fields:
-                forms[int(index)].add_error(name, message)
+            position = parsing.maybe_whole(index, high=len(forms) - 1)
+            if position is not None and name in forms[position].fields:
+                forms[position].add_error(name, message)
                 return
         if field and field in self.form.fields:
             self.form.add_error(field, message)

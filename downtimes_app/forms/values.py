@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.datastructures import MultiValueDict
 
-from .. import schedules
+from .. import parsing, schedules
 from ..domain import DEFAULT_NOTIFY_END_STATES, DEFAULT_NOTIFY_END_TYPES
 
 TARGET_MONITOR, TARGET_TAGS, TARGET_ALL = "monitor", "tags", "all"
@@ -41,6 +41,8 @@ MAX_RECURRENCES = schedules.MAX_RECURRENCES
 WEEKDAY_CHOICES = [(d, schedules.WEEKDAY_SHORT[d]) for d in schedules.WEEKDAYS]
 NTH_LABELS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _TAG_SPLIT = re.compile(r"[\s,]+")
+# The monitor selector's search text: enough for any name, checked on the server too.
+MONITOR_QUERY_MAX = 200
 
 
 def wall_text(moment: datetime) -> str:
@@ -49,14 +51,11 @@ def wall_text(moment: datetime) -> str:
 
 
 def parse_wall(text: str, zone: ZoneInfo | None = None) -> datetime:
-    """`2026-11-17T02:00` (local wall time). A time with an offset is turned into `zone`'s."""
+    """`2026-11-17T02:00` (local wall time), in the years a person may type
+    (`parsing.TYPED_YEARS`). A time with an offset is turned into `zone`'s."""
     value = (text or "").strip()
-    try:
-        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError:
-        raise ValueError(
-            f"{value!r} is not a date and time; write it like 2026-11-17T02:00"
-        ) from None
+    what = "a date and time; write it like 2026-11-17T02:00"
+    moment = parsing.date_time(value.replace(" ", "T", 1), what=what)
     if moment.tzinfo is not None:
         moment = schedules.to_local(moment, zone or ZoneInfo("UTC"))
     return moment.replace(microsecond=0)
@@ -74,8 +73,8 @@ def next_hour(now: datetime, zone: ZoneInfo) -> datetime:
 
 def total_forms(data: Mapping[str, Any]) -> int:
     """How many recurrences the posted form says it has; a tampered count reads as none."""
-    raw = str(data.get(f"{PREFIX}-TOTAL_FORMS") or "0")
-    return max(0, min(int(raw), MAX_RECURRENCES + 1)) if raw.isdigit() else 0
+    count = parsing.maybe_whole(str(data.get(f"{PREFIX}-TOTAL_FORMS") or "0"))
+    return min(count, MAX_RECURRENCES + 1) if count is not None else 0
 
 
 # --- writing form data -----------------------------------------------------------------------

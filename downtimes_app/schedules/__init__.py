@@ -10,9 +10,10 @@ are calendar amounts (a `1d` window ends at the same wall time the next day), ho
 are exact. A wall time that does not exist (the hour skipped in spring) moves forward by the
 size of the gap, as zoneinfo's `fold=0` does.
 
-Modules: `times` (durations, zones), `rules` (RRULE text), `windows` (occurrences and
-status), `words` (schedules in words), `controls` (the form's repeat controls). Everything
-public is re-exported here: callers write `schedules.parse_duration`.
+Modules: `times` (durations, zones), `rules` (RRULE text), `scan` (a rule's instants for
+bounded work), `windows` (occurrences and status, up to HORIZON_YEARS ahead), `words`
+(schedules in words), `controls` (the form's repeat controls). Everything public is
+re-exported here: callers write `schedules.parse_duration`.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from .rules import (
     parse_until,
     rrule_parts,
 )
+from .scan import HORIZON_YEARS
 from .times import (
-    DURATION_RE,
     DURATION_UNITS,
     Duration,
     ScheduleError,
@@ -54,10 +55,14 @@ from .times import (
     to_utc,
 )
 from .windows import (
+    NEVER_OCCURS,
     RecurrenceSpec,
     current_window,
+    has_run_its_course,
     last_window_before,
     merge_windows,
+    never_occurs,
+    runs_out,
     upcoming_windows,
     window_status,
     windows_from,
@@ -75,17 +80,18 @@ from .words import (
 __all__ = [
     "ALLOWED_FREQS",
     "BYDAY_RE",
-    "DURATION_RE",
     "DURATION_UNITS",
     "ENDS_COUNT",
     "ENDS_NEVER",
     "ENDS_UNTIL",
     "FORBIDDEN_RRULE_PARTS",
     "FREQUENCIES",
+    "HORIZON_YEARS",
     "MAX_RECURRENCES",
     "MONTHLY_DAY",
     "MONTHLY_WEEKDAY",
     "MONTHS",
+    "NEVER_OCCURS",
     "NTH_CHOICES",
     "ORDINALS",
     "WEEKDAYS",
@@ -106,11 +112,14 @@ __all__ = [
     "describe_rule",
     "duration_from_delta",
     "get_zone",
+    "has_run_its_course",
     "last_window_before",
     "merge_windows",
+    "never_occurs",
     "parse_duration",
     "parse_until",
     "rrule_parts",
+    "runs_out",
     "timezone_names",
     "to_local",
     "to_utc",

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .. import parsing
 from .rules import WEEKDAYS, rrule_parts
 from .times import ScheduleError
 from .words import BYDAY_RE
@@ -27,7 +28,7 @@ ENDS_COUNT = "count"
 NTH_CHOICES = (1, 2, 3, 4, -1)
 _CONTROL_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYSETPOS", "BYMONTHDAY", "COUNT", "UNTIL"}
 # "Ends on a date" includes that whole local day, so the rule stops at its last second.
-_UNTIL_END_OF_DAY = re.compile(r"^(\d{8})T235959$")
+_UNTIL_END_OF_DAY = re.compile(r"([0-9]{8})T235959")
 
 
 class NotExpressible(ScheduleError):
@@ -93,9 +94,10 @@ def build_rrule(controls: RuleControls) -> str:
 
 
 def _positive(text: str, name: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise ScheduleError(f"RRULE {name} must be a whole number of at least 1")
-    return int(text)
+    try:
+        return parsing.whole_number(text, low=1, high=99_999)
+    except parsing.Unreadable:
+        raise ScheduleError(f"RRULE {name} must be a whole number of at least 1") from None
 
 
 def controls_from_rrule(text: str) -> RuleControls:
@@ -120,7 +122,7 @@ def controls_from_rrule(text: str) -> RuleControls:
     if "COUNT" in parts:
         ends, count = ENDS_COUNT, _positive(parts["COUNT"], "COUNT")
     elif "UNTIL" in parts:
-        match = _UNTIL_END_OF_DAY.match(parts["UNTIL"])
+        match = _UNTIL_END_OF_DAY.fullmatch(parts["UNTIL"])
         if not match:
             raise NotExpressible(
                 "UNTIL is not the end of a local day (the controls end on a whole date)"
@@ -153,7 +155,7 @@ def _monthly_controls(by: dict[str, str], common: dict) -> RuleControls:
         if set(by) != {"BYMONTHDAY"}:
             raise NotExpressible("the controls cannot combine a month day with weekdays")
         value = by["BYMONTHDAY"]
-        day = int(value) if re.fullmatch(r"[+-]?\d{1,2}", value) else 0
+        day = int(value) if re.fullmatch(r"[+-]?[0-9]{1,2}", value) else 0
         if not (1 <= day <= 31 or day == -1):
             raise NotExpressible(f"the controls cannot show BYMONTHDAY={value}")
         return RuleControls(**common, monthly=MONTHLY_DAY, month_day=day)
@@ -168,7 +170,7 @@ def _monthly_controls(by: dict[str, str], common: dict) -> RuleControls:
     if position and "BYSETPOS" in by:
         raise NotExpressible("the controls cannot combine a numbered weekday with BYSETPOS")
     position = position or by.get("BYSETPOS")
-    if position is None or not re.fullmatch(r"[+-]?\d{1,2}", position):
+    if position is None or not re.fullmatch(r"[+-]?[0-9]{1,2}", position):
         raise NotExpressible("the monthly controls need which weekday: first to fourth, or last")
     nth = int(position)
     if nth not in NTH_CHOICES:

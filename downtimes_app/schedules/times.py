@@ -6,14 +6,13 @@ wall time the next day), hours and minutes are exact.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-DURATION_RE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+from .. import parsing
+from ..parsing import DURATION_UNITS
 
 
 class ScheduleError(ValueError):
@@ -34,11 +33,14 @@ class Duration:
 
     @property
     def delta(self) -> timedelta:
-        return timedelta(**{DURATION_UNITS[self.unit]: self.amount})
+        return DURATION_UNITS[self.unit] * self.amount
 
     def end_of(self, start_local: datetime) -> datetime:
         """End wall time for a window starting at `start_local` (naive, in its zone)."""
-        return start_local + self.delta
+        try:
+            return parsing.add(start_local, self.delta)
+        except parsing.Unreadable as exc:
+            raise ScheduleError(f"A window of {self} from {start_local:%Y-%m-%d}: {exc}") from None
 
     def words(self) -> str:
         names = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
@@ -47,13 +49,11 @@ class Duration:
 
 
 def parse_duration(text: str) -> Duration:
-    match = DURATION_RE.match(text or "")
-    if not match or int(match.group(1)) == 0:
-        raise ScheduleError(
-            f"Duration {text!r} is not valid: use a whole number followed by m, h, d or w, "
-            "for example 30m, 2h, 1d or 1w"
-        )
-    return Duration(int(match.group(1)), match.group(2))
+    """`30m`, `2h`, `1d`, `1w`, at most ten years (`parsing.duration`), or ScheduleError."""
+    try:
+        return Duration(*parsing.duration(text))
+    except parsing.Unreadable as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def duration_from_delta(delta: timedelta) -> Duration:

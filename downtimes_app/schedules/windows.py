@@ -4,6 +4,10 @@ A recurrence's `start` is wall time in the schedule's zone, and so is every occu
 produces. Occurrences are turned into UTC one by one, so a 02:00 window stays at 02:00 local
 across daylight-saving changes. A wall time that does not exist (the hour skipped in spring)
 moves forward by the size of the gap, as zoneinfo's `fold=0` does.
+
+Every search is a bounded walk (`scan.Walk`): windows are looked for up to HORIZON_YEARS past
+the moment asked about, so a rule that never occurs costs a few milliseconds, and "no window"
+means none within that span.
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Window
-from .rules import cached_rule
-from .times import Duration, get_zone, to_local, to_utc
+from ..parsing import add_or_edge
+from .scan import HORIZON, HORIZON_YEARS, Walk, span_end
+from .times import Duration, ScheduleError, get_zone, to_local, to_utc
 
-# A guard against rules that never yield (e.g. BYMONTHDAY=31;BYMONTH=2) costing a full scan.
-_MAX_SCAN = 100_000
+NEVER_OCCURS = (
+    f"This rule never occurs (within {HORIZON_YEARS} years of its start): check its BY parts "
+    "and its UNTIL."
+)
+# How far back `last_window_before` looks, a step at a time: most rules are found in the first.
+_LOOKBACKS = (timedelta(days=2), timedelta(days=40), timedelta(days=400), HORIZON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,26 +49,63 @@ def _window(local_start: datetime, spec: RecurrenceSpec, zone: ZoneInfo) -> Wind
     return Window(start, end)
 
 
-def windows_from(spec: RecurrenceSpec, zone_name: str, after: datetime) -> Iterator[Window]:
-    """Windows of one recurrence that end after `after` (ongoing first), in start order."""
-    zone = get_zone(zone_name)
-    rule = cached_rule(spec.rrule, spec.start, zone_name)
+def _windows(
+    local_starts: Iterable[datetime], spec: RecurrenceSpec, zone: ZoneInfo
+) -> Iterator[Window]:
+    for local_start in local_starts:
+        try:
+            yield _window(local_start, spec, zone)
+        except (ScheduleError, OverflowError):
+            return  # past the year 9999
+
+
+def _walk_ahead(spec: RecurrenceSpec, zone_name: str, after: datetime) -> Walk:
+    local = to_local(after, get_zone(zone_name))
     # Any window ending after `after` starts after `after - duration` (plus a DST margin).
-    probe = to_local(after, zone) - spec.duration.delta - timedelta(days=1)
-    for scanned, local_start in enumerate(rule.xafter(probe, inc=True)):
-        if scanned > _MAX_SCAN:
-            return
-        window = _window(local_start, spec, zone)
+    probe = add_or_edge(local, -(spec.duration.delta + timedelta(days=1)))
+    return Walk(spec.rrule, spec.start, zone_name, probe, span_end(local))
+
+
+def windows_from(spec: RecurrenceSpec, zone_name: str, after: datetime) -> Iterator[Window]:
+    """Windows of one recurrence that end after `after` (ongoing first), in start order, that
+    start within HORIZON_YEARS of it."""
+    walk = _walk_ahead(spec, zone_name, after)
+    for window in _windows(walk, spec, get_zone(zone_name)):
         if window.end is not None and window.end > after:
             yield window
 
 
+def runs_out(spec: RecurrenceSpec, zone_name: str, after: datetime) -> bool:
+    """Whether the rule itself ends (UNTIL, COUNT) before any window ending after `after`; False
+    when it has one, or none within the span looked at."""
+    walk = _walk_ahead(spec, zone_name, after)
+    for window in _windows(walk, spec, get_zone(zone_name)):
+        if window.end is not None and window.end > after:
+            return False
+    return walk.exhausted
+
+
+def never_occurs(spec: RecurrenceSpec, zone_name: str) -> bool:
+    """No occurrence within HORIZON_YEARS of the recurrence's start."""
+    walk = Walk(spec.rrule, spec.start, zone_name, spec.start, span_end(spec.start))
+    return next(iter(walk), None) is None
+
+
 def last_window_before(spec: RecurrenceSpec, zone_name: str, moment: datetime) -> Window | None:
-    """The latest window of one recurrence that started at or before `moment`."""
+    """The latest window of one recurrence that started at or before `moment`, looking back at
+    most HORIZON_YEARS (a rule with COUNT: from its start)."""
     zone = get_zone(zone_name)
-    rule = cached_rule(spec.rrule, spec.start, zone_name)
-    local = rule.before(to_local(moment, zone), inc=True)
-    return _window(local, spec, zone) if local is not None else None
+    local = to_local(moment, zone)
+    for lookback in _LOOKBACKS:
+        walk = Walk(spec.rrule, spec.start, zone_name, add_or_edge(local, -lookback), local)
+        last = None
+        for last in walk:  # noqa: B007 - the last one is the answer
+            continue
+        if last is not None:
+            return next(_windows(iter([last]), spec, zone), None)
+        if not walk.shifted:
+            return None  # walked from the rule's own start: there is none
+    return None
 
 
 def merge_windows(iterators: Iterable[Iterator[Window]], limit: int) -> list[Window]:
@@ -79,6 +125,12 @@ def upcoming_windows(
 ) -> list[Window]:
     """The ongoing window (if any) and the next ones, across all recurrences."""
     return merge_windows((windows_from(s, zone_name, now) for s in specs), limit)
+
+
+def has_run_its_course(specs: Iterable[RecurrenceSpec], zone_name: str, now: datetime) -> bool:
+    """Every recurrence's rule has ended: no window will ever come (rather than none found)."""
+    specs = list(specs)
+    return bool(specs) and all(runs_out(s, zone_name, now) for s in specs)
 
 
 def current_window(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from .. import parsing
 from .rules import WEEKDAYS, parse_until, rrule_parts
 from .times import ScheduleError, parse_duration
 
@@ -26,13 +27,20 @@ ORDINALS = {
     -2: "second-last",
 }
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+BYDAY_RE = re.compile(r"^([+-]?[0-9]{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 
 
 def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _number(text: str) -> int | None:
+    try:
+        return parsing.signed_number(text, low=-366, high=366)
+    except parsing.Unreadable:
+        return None
 
 
 def _day_label(day: int) -> str:
@@ -65,17 +73,16 @@ def _rule_words(rule: str, start: datetime | None) -> tuple[str, str] | None:
     parsed = [BYDAY_RE.match(d) for d in days]
     if set(parts) - _WORDED_PARTS or not all(parsed):
         return None
-    raw_interval = parts.get("INTERVAL", "1")
-    interval = int(raw_interval) if raw_interval.isdigit() else 1
+    interval = parsing.maybe_whole(parts.get("INTERVAL", "1"), low=1) or 1
     often = _how_often(parts.get("FREQ", ""), interval, parts, parsed, start)
     if often is None:
         return None
     ending = ""
     if parts.get("COUNT"):
-        ending = f"{parts['COUNT']} times"
+        ending = f"{parts['COUNT'][:20]} times"
     elif parts.get("UNTIL"):
         try:
-            until = parse_until(parts["UNTIL"].rstrip("Z"))
+            until = parse_until(parts["UNTIL"])
         except ScheduleError:
             return None
         ending = f"until {until.day} {MONTHS[until.month - 1]} {until.year}"
@@ -98,10 +105,11 @@ def _how_often(
     if freq == "MONTHLY":
         return _every(interval, "month") + " on " + _monthly_day(parts, parsed, start)
     if freq == "YEARLY":
-        by_month = parts.get("BYMONTH", "")
-        month = int(by_month) if by_month.isdigit() else (start.month if start else 1)
-        if not 1 <= month <= 12:
+        by_month = parts.get("BYMONTH")
+        month = parsing.maybe_whole(by_month, low=1, high=12) if by_month else None
+        if month is None and by_month:
             return None  # not a rule Datadog would accept; shown as written
+        month = month or (start.month if start else 1)
         day = parts.get("BYMONTHDAY") or (str(start.day) if start else "")
         return _every(interval, "year") + f" on {day} {MONTHS[month - 1]}".rstrip()
     return None
@@ -114,14 +122,15 @@ def _monthly_day(parts: dict[str, str], parsed: list, start: datetime | None) ->
         for match in parsed:
             position = match.group(1) or setpos
             weekday = WEEKDAY_LONG[match.group(2)]
-            if position and position.lstrip("+-").isdigit() and int(position) in ORDINALS:
-                names.append(f"the {ORDINALS[int(position)]} {weekday}")
+            nth = _number(position) if position else None
+            if nth in ORDINALS:
+                names.append(f"the {ORDINALS[nth]} {weekday}")
             else:
                 names.append(f"every {weekday}")
         return _join(names)
     if parts.get("BYMONTHDAY"):
-        days = [int(d) for d in parts["BYMONTHDAY"].split(",") if d.lstrip("-").isdigit()]
-        return _join([_day_label(d) for d in days])
+        days = [_number(d) for d in parts["BYMONTHDAY"].split(",")]
+        return _join([_day_label(d) for d in days if d is not None])
     return _day_label(start.day) if start else "the same day"
 
 
@@ -136,7 +145,10 @@ def describe_recurrence(recurrence_start: datetime | None, rule: str, duration: 
             length = parse_duration(duration)
         except ScheduleError:
             length = None
-        end = length.end_of(recurrence_start) if length else None
+        try:
+            end = length.end_of(recurrence_start) if length else None
+        except ScheduleError:
+            end = None
         if end is not None and end.date() == recurrence_start.date():
             when = f"{recurrence_start:%H:%M}\u2013{end:%H:%M}"
         else:

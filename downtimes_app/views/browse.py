@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import datadog, listing, presenters, store
 from ..models import AuditEntry
@@ -148,14 +148,19 @@ def _datadog_health() -> str:
     return state
 
 
+HEALTH_METHODS = ["GET", "HEAD", "OPTIONS"]
+
+
 @login_not_required
-@require_GET
+@require_http_methods(HEALTH_METHODS)
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and people: is the app up, its database reachable, Datadog willing?
 
     The answer names the kind of failure, never a key, URL or message that might carry one.
     A Datadog outage does not fail the check: the dashboard still serves its last good data.
+    Some load balancers probe with HEAD or OPTIONS: each gets the same status (HEAD without
+    the body), OPTIONS with the methods allowed.
     """
     checks: dict[str, str] = {"app": "ok"}
     try:
@@ -166,4 +171,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "unavailable"
     checks["datadog"] = _datadog_health()
     status = 200 if checks["database"] == "ok" else 503
-    return JsonResponse(checks, status=status)
+    response = JsonResponse(checks, status=status)
+    if request.method == "OPTIONS":
+        response["Allow"] = ", ".join(HEALTH_METHODS)
+    return response

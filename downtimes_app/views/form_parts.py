@@ -13,14 +13,14 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import datadog, lookups, preview, store
+from .. import datadog, lookups, parsing, preview, store
 from ..access import editor_required
 from ..domain import Downtime, OneTimeSchedule
 from ..forms.controls import resolve
 from ..forms.downtime import RecurrenceForm
 from ..forms.draft import Draft
-from ..forms.values import PREFIX, split_tags
-from ..scope import check_scope, scope_chips
+from ..forms.values import MONITOR_QUERY_MAX, PREFIX, split_tags
+from ..scope import MAX_TYPED, check_scope, scope_chips
 from ..timekeeping import now
 from .plumbing import Request
 
@@ -28,10 +28,8 @@ EDIT = "edit"
 
 
 def to_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A whole number (an id, an index) from a request, or None (`parsing.maybe_whole`)."""
+    return parsing.maybe_whole(value if isinstance(value, str) else None)
 
 
 def locked_start(original: Downtime | None, moment: Any) -> Any:
@@ -46,9 +44,11 @@ def locked_start(original: Downtime | None, moment: Any) -> Any:
 
 
 def scope_context(text: str) -> dict[str, Any]:
+    problem = check_scope(text) if text.strip() else ""
     return {
-        "scope_problem": check_scope(text) if text.strip() else "",
-        "scope_chips": scope_chips(text) if text.strip() else (),
+        "scope_problem": problem,
+        # No chips for a scope too long to check: its parts would fill the page.
+        "scope_chips": scope_chips(text) if text.strip() and len(text) <= MAX_TYPED else (),
     }
 
 
@@ -56,9 +56,16 @@ def monitor_choices(query: str, selected_id: int | None) -> dict[str, Any]:
     """The search results, with the chosen monitor kept at the top whatever was searched."""
     selected = lookups.monitor(selected_id)
     query = query.strip()
-    found = lookups.search(query) if query else lookups.MonitorSample((), None)
+    if len(query) > MONITOR_QUERY_MAX:
+        found = lookups.MonitorSample(
+            (), None, f"Search for at most {MONITOR_QUERY_MAX} characters of a monitor's name."
+        )
+    elif query:
+        found = lookups.search(query)
+    else:
+        found = lookups.MonitorSample((), None)
     return {
-        "monitor_query": query,
+        "monitor_query": query[:MONITOR_QUERY_MAX],
         "selected_monitor": selected,
         "selected_id": selected_id,
         "monitor_results": [m for m in found.monitors if selected is None or m.id != selected.id],

@@ -23,6 +23,7 @@ from .. import presenters, preview, saving, schedules, submissions
 from ..access import editor_required
 from ..domain import CANCELED, Downtime
 from ..forms import controls, prefill
+from ..forms.downtime import TOKEN_LENGTH
 from ..forms.draft import Draft, Problem
 from ..forms.values import END_AFTER, split_tags, wall_text
 from ..models import SubmissionToken
@@ -95,7 +96,8 @@ def _page(
         "tz_options": _tz_options(request.zone, data.get("timezone") or ""),
         "action_url": action_url
         or (reverse("downtimes:edit", args=[original.id]) if editing else reverse("downtimes:new")),
-        "seen": data.get(SEEN)
+        # An ISO time is 32 characters; a posted value is only ever compared, never parsed.
+        "seen": (data.get(SEEN) or "")[:64]
         or (editing.modified.isoformat() if editing and editing.modified else ""),
         # After adding or removing a recurrence without JavaScript, the reloaded page puts the
         # cursor (and so the scroll position) back where the user was working.
@@ -170,7 +172,9 @@ def clone(request: Request, downtime_id: str) -> HttpResponse:
 @require_GET
 def submission(request: Request, token: str) -> HttpResponse:
     """Where a repeated submit waits for the first one's outcome."""
-    found = SubmissionToken.objects.filter(token=token).first()
+    # A token longer than the column holds was never made here (and some databases refuse it).
+    known = len(token) <= TOKEN_LENGTH
+    found = SubmissionToken.objects.filter(token=token).first() if known else None
     if found is not None and found.state == SubmissionToken.State.DONE and found.downtime_id:
         return redirect("downtimes:detail", found.downtime_id)
     pending = found is not None and submissions.waiting(found, now())
