@@ -198,6 +198,22 @@ class Index:
             for name, keys in index._keys.items():
                 keys[i] = _sort_key(name)(downtime)
         index.counts = Counter(index.statuses)
+        moved = set(changed)
+        for (status, sort), order in self._orders.items():
+            kept = [i for i in order if i not in moved]
+            keys = index.keys(sort)
+            for i in changed:
+                if status in (ALL, index.statuses[i]):
+                    _insert(kept, i, keys, descending=sort.startswith("-"))
+            index._orders[(status, sort)] = kept
+        same = all(i >= len(old) or _same_choices(old[i], downtimes[i]) for i in changed)
+        for name in ("creators", "monitors"):
+            if (
+                same
+                and name in self.__dict__
+                and all(_offered(name, downtimes[i], self.__dict__[name]) for i in changed)
+            ):
+                index.__dict__[name] = self.__dict__[name]
         return index
 
     @property
@@ -251,6 +267,36 @@ class Index:
     def monitors(self) -> list[tuple[int, str]]:
         found = {d.monitor_id: d.monitor.name for d in self.downtimes if d.monitor}
         return sorted(found.items(), key=lambda item: item[1].lower())
+
+
+def _insert(order: list[int], position: int, keys: list, *, descending: bool) -> None:
+    """Put `position` where a stable sort by `keys` would have (ties in position order)."""
+    key, low, high = keys[position], 0, len(order)
+    while low < high:
+        middle = (low + high) // 2
+        other = order[middle]
+        before = keys[other] > key if descending else keys[other] < key
+        if before or (keys[other] == key and other < position):
+            low = middle + 1
+        else:
+            high = middle
+    order.insert(low, position)
+
+
+def _same_choices(old: Downtime, new: Downtime) -> bool:
+    """A write that leaves the creator and monitor filters' choices as they were."""
+    return (old.creator and old.creator.id, old.monitor_id) == (
+        new.creator and new.creator.id,
+        new.monitor_id,
+    )
+
+
+def _offered(name: str, downtime: Downtime, choices: list[tuple]) -> bool:
+    if name == "creators":
+        wanted = (downtime.creator.id, downtime.creator.display_name) if downtime.creator else None
+    else:
+        wanted = (downtime.monitor_id, downtime.monitor.name) if downtime.monitor else None
+    return wanted is None or wanted in choices
 
 
 # --- running a query ----------------------------------------------------------------------------

@@ -52,3 +52,49 @@ def test_a_patched_index_answers_as_a_new_one_would():
         want = listing.run(after, query, index=fresh)
         assert (got.rows, got.counts) == (want.rows, want.counts), params
     assert listing.glance(patched, NOW) == listing.glance(fresh, NOW)
+
+
+def test_a_patched_index_keeps_every_cached_order_and_choice_exactly_as_a_new_one():
+    import dataclasses
+    import random
+
+    from downtimes_app.domain import Monitor, User
+
+    rng = random.Random(11)
+    people = [User(id=f"u{n}", name=f"Person {n}", handle=f"p{n}@example.com") for n in range(4)]
+    statuses = ("active", "scheduled", "ended", "canceled")
+
+    def made(n: int) -> Downtime:
+        start = NOW + timedelta(minutes=rng.randrange(-600, 600))
+        end = start + timedelta(minutes=rng.choice((30, 60, 60, 120)))  # ties on purpose
+        return Downtime(
+            id=f"d{n}",
+            status=rng.choice(statuses),
+            scope="*",
+            schedule=OneTimeSchedule(start, end),
+            monitor_id=n % 5,
+            monitor=Monitor(id=n % 5, name=f"monitor {n % 5}"),
+            creator=rng.choice(people),
+            created=NOW - timedelta(minutes=rng.randrange(0, 50)),
+        )
+
+    before = tuple(made(n) for n in range(300))
+    index = listing.Index(before)
+    for status in (*statuses, "all"):
+        for sort in ("start", "-start", "end", "-end", "created", "-created"):
+            index.tab_order(status, sort)
+    assert index.creators and index.monitors  # worked out, so the patch must carry them
+    after = list(before)
+    for i in rng.sample(range(300), 12):
+        after[i] = dataclasses.replace(
+            before[i],
+            status=rng.choice(statuses),
+            schedule=made(i).schedule,
+        )
+    after.append(made(300))
+    patched, fresh = index.patched(tuple(after)), listing.Index(tuple(after))
+    assert "creators" in patched.__dict__ and ("all", "-created") in patched._orders  # carried
+    for status in (*statuses, "all"):
+        for sort in ("start", "-start", "end", "-end", "created", "-created"):
+            assert patched.tab_order(status, sort) == fresh.tab_order(status, sort), (status, sort)
+    assert (patched.creators, patched.monitors) == (fresh.creators, fresh.monitors)

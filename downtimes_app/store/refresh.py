@@ -61,7 +61,7 @@ def _fetch() -> tuple[Snapshot, bool]:
     with local.lock:
         base = local.base
     if base is not None and base.version == shared and base.downtimes == downtimes:
-        snapshot, changed = replace(base, fetched_at=started, by_id=base.by_id), False
+        snapshot, changed = replace(base, fetched_at=started, positions=base.positions), False
     else:
         snapshot, changed = Snapshot(downtimes, started, uuid.uuid4().hex, journal), True
         with local.lock:

@@ -44,12 +44,17 @@ class Snapshot:
     version: str
     # The last journal entry written before its fetch began: later ones are laid over it.
     journal: int = 0
-    by_id: dict[str, Downtime] = field(default_factory=dict, compare=False, repr=False)
+    # Where each id is in `downtimes`: worked out when first needed, never stored in the cache.
+    positions: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self) -> dict[str, int]:
+        if not self.positions and self.downtimes:
+            self.positions.update((d.id, i) for i, d in enumerate(self.downtimes))
+        return self.positions
 
     def get(self, downtime_id: str) -> Downtime | None:
-        if not self.by_id and self.downtimes:
-            self.by_id.update((d.id, d) for d in self.downtimes)
-        return self.by_id.get(downtime_id)
+        at = self.where().get(downtime_id)
+        return self.downtimes[at] if at is not None else None
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ def in_background(name: str, work: Callable[[], object], *, finish: bool = False
 
 
 def pack(snapshot: Snapshot) -> bytes:
-    return zlib.compress(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    bare = replace(snapshot, positions={})
+    return zlib.compress(pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 def unpack(data: bytes | None) -> Snapshot | None:
@@ -160,7 +166,7 @@ def _checked(base: Snapshot, checked: tuple[str, datetime] | None) -> Snapshot:
     """The base, as fresh as the latest fetch that found it unchanged."""
     if checked is None or checked[0] != base.version or checked[1] <= base.fetched_at:
         return base
-    base = replace(base, fetched_at=checked[1], by_id=base.by_id)
+    base = replace(base, fetched_at=checked[1], positions=base.positions)
     local.publish(base)
     return base
 
@@ -196,13 +202,18 @@ def _base(seen: Glance, read_now: bool) -> Snapshot | None:
 
 def entries(after: int, seen: Glance | None = None) -> list[Written]:
     """Journal entries after `after`, in order, up to the first one missing."""
+    if seen is not None and seen.after == after:
+        # The glance read the keys just after this one; if the run of entries ends among
+        # them, that is all there is (the usual case: none, or a write or two since).
+        keys = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
+        if any(key not in seen.found for key in keys) and seen.head < after + JOURNAL_PROBE:
+            return _run(keys, seen.found)
     head = seen.head if seen is not None else cache.get(KEY_JOURNAL_HEAD) or 0
-    head = max(head, after)
-    keys = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, head + 1 + JOURNAL_PROBE)]
-    if seen is not None and seen.after == after and head == after:
-        found = seen.found  # it read these very keys
-    else:
-        found = cache.get_many(keys)
+    keys = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, max(head, after) + 1 + JOURNAL_PROBE)]
+    return _run(keys, cache.get_many(keys))
+
+
+def _run(keys: list[str], found: dict) -> list[Written]:
     written = []
     for key in keys:
         if key not in found:
@@ -212,24 +223,30 @@ def entries(after: int, seen: Glance | None = None) -> list[Written]:
 
 
 def _overlay(snapshot: Snapshot, written: list[Written], base_version: str) -> Snapshot:
-    """The journal's answers laid over a copy; a newer version in the copy wins."""
+    """The journal's answers laid over a copy; a newer version in the copy wins. Each answer
+    goes where its downtime already is (made since the copy was fetched: at the end)."""
     answers: dict[str, Downtime] = {}
     for entry in written:
         answers[entry.downtime.id] = entry.downtime
-    downtimes = []
-    for downtime in snapshot.downtimes:
-        newer = answers.pop(downtime.id, None)
-        if newer is not None and (
-            downtime.modified is None
-            or newer.modified is None
-            or newer.modified >= downtime.modified
-        ):
-            downtime = newer
-        downtimes.append(downtime)
-    downtimes.extend(answers.values())  # made since the copy was fetched: newest last
+    where = snapshot.where()
+    downtimes = list(snapshot.downtimes)
+    added: dict[str, int] = {}
+    for downtime_id, newer in answers.items():
+        at = where.get(downtime_id)
+        if at is None:
+            added[downtime_id] = len(downtimes)
+            downtimes.append(newer)
+            continue
+        shown = downtimes[at]
+        if shown.modified is None or newer.modified is None or newer.modified >= shown.modified:
+            downtimes[at] = newer
     seq = written[-1].seq
     return replace(
-        snapshot, downtimes=tuple(downtimes), version=f"{base_version}.{seq}", journal=seq, by_id={}
+        snapshot,
+        downtimes=tuple(downtimes),
+        version=f"{base_version}.{seq}",
+        journal=seq,
+        positions={**where, **added} if added else where,
     )
 
 
