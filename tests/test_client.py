@@ -343,6 +343,37 @@ def test_reading_the_whole_set_pauses_the_cycle_collector_and_always_resumes_it(
     assert gc.isenabled()
 
 
+def test_a_load_given_the_last_fingerprints_reads_only_pages_that_changed(dd, monkeypatch):
+    from downtimes_app.datadog import whole
+
+    renamed = {}
+
+    def page(request):
+        offset = int(request.params.get("page[offset]", 0))
+        items = [payloads.numbered_downtime(i) for i in range(offset, min(offset + 2, 6))]
+        for item in items:
+            item["attributes"]["scope"] = renamed.get(item["id"], item["attributes"]["scope"])
+        return 200, {}, json.dumps(payloads.list_page(items, 6))
+
+    dd.add_callback(responses.GET, f"{API}/api/v2/downtime", callback=page)
+    parsed = []
+    original = whole.parse_downtime_page
+    monkeypatch.setattr(whole, "parse_downtime_page", lambda d: parsed.append(1) or original(d))
+    first = datadog.load_all_downtimes()
+    assert len(first.downtimes) == 6 and len(first.prints) == 3 and len(parsed) == 3
+    again = datadog.load_all_downtimes(known=first.prints)
+    assert again.downtimes is None and again.prints == first.prints
+    assert len(parsed) == 4  # only the first page, which says how many there are
+    renamed[first.downtimes[4].id] = "host:renamed"
+    changed = datadog.load_all_downtimes(known=first.prints)
+    assert [d.scope for d in changed.downtimes] == [
+        *(d.scope for d in first.downtimes[:4]),
+        "host:renamed",
+        first.downtimes[5].scope,
+    ]
+    assert changed.prints[:2] == first.prints[:2] and changed.prints[2] != first.prints[2]
+
+
 def test_pages_at_once_follow_what_the_rate_limit_has_left(dd, settings):
     import threading
     import time

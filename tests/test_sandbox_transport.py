@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from downtimes_app import datadog
-from downtimes_app.datadog import client
+from downtimes_app.datadog import client, whole
 from sandbox import faults, seed
 from sandbox.models import SandboxDowntime
 
@@ -100,7 +100,7 @@ def page_threads(monkeypatch) -> set[str]:
         threads.add(threading.current_thread().name)
         return original(**kwargs)
 
-    monkeypatch.setattr(client, "list_downtimes", spy)
+    monkeypatch.setattr(whole, "list_downtimes", spy)
     return threads
 
 

@@ -22,13 +22,13 @@ SECOND = timedelta(seconds=1)
 def list_calls(monkeypatch):
     """The thread each load of the whole set ran on, in order."""
     calls = []
-    original = datadog.list_all_downtimes
+    original = datadog.load_all_downtimes
 
     def counting(**kwargs):
         calls.append(threading.current_thread().name)
         return original(**kwargs)
 
-    monkeypatch.setattr(datadog, "list_all_downtimes", counting)
+    monkeypatch.setattr(datadog, "load_all_downtimes", counting)
     return calls
 
 
@@ -182,14 +182,14 @@ def test_a_downtime_made_since_the_copy_joins_it_last(org):
 def test_a_refresh_begun_before_a_write_does_not_undo_it(org, monkeypatch):
     snapshot = store.current().snapshot
     target = snapshot.downtimes[0]
-    original = datadog.list_all_downtimes
+    original = datadog.load_all_downtimes
 
     def write_lands_meanwhile(**kwargs):
         found = original(**kwargs)  # read before the write below
         store.record_write(dataclasses.replace(target, message="written meanwhile"))
         return found
 
-    monkeypatch.setattr(datadog, "list_all_downtimes", write_lands_meanwhile)
+    monkeypatch.setattr(datadog, "load_all_downtimes", write_lands_meanwhile)
     cache.delete(store.KEY_FRESH)
     refreshed = store.current().snapshot
     assert refreshed.get(target.id).message == "written meanwhile"
@@ -351,13 +351,13 @@ def test_a_refresh_behind_the_pages_may_wait_out_what_a_person_would_not(
     org, monkeypatch, settings
 ):
     deadlines = []
-    original = datadog.list_all_downtimes
+    original = datadog.load_all_downtimes
 
     def spy(**kwargs):
         deadlines.append(kwargs["deadline_seconds"])
         return original(**kwargs)
 
-    monkeypatch.setattr(datadog, "list_all_downtimes", spy)
+    monkeypatch.setattr(datadog, "load_all_downtimes", spy)
     store.current()
     assert deadlines == [settings.DOWNTIME_REFRESH_BEHIND_DEADLINE]
     assert settings.DOWNTIME_REFRESH_BEHIND_DEADLINE >= 30 > settings.DOWNTIME_REFRESH_DEADLINE

@@ -23,11 +23,11 @@ WORKER = textwrap.dedent(
     import json, os, time
     from downtimes_app import datadog, store
     calls = []
-    original = datadog.list_all_downtimes
+    original = datadog.load_all_downtimes
     def counting(**kwargs):
         calls.append(time.monotonic())
         return original(**kwargs)
-    datadog.list_all_downtimes = counting
+    datadog.load_all_downtimes = counting
     until = float(os.environ["UNTIL"])
     versions = set()
     while time.time() < until:
@@ -97,8 +97,8 @@ WRITE_THEN_READ = textwrap.dedent(
     import dataclasses, os
     from downtimes_app import datadog, store
     reads = []
-    original = datadog.list_all_downtimes
-    datadog.list_all_downtimes = lambda **kw: reads.append(1) or original(**kw)
+    original = datadog.load_all_downtimes
+    datadog.load_all_downtimes = lambda **kw: reads.append(1) or original(**kw)
     snapshot = store.current().snapshot
     target = snapshot.downtimes[0]
     if os.environ["MODE"] == "write":

@@ -7,7 +7,6 @@ from .client import (
     cancel_downtime,
     create_downtime,
     get_downtime,
-    list_all_downtimes,
     list_downtimes,
     probe,
     threads_allowed,
@@ -25,11 +24,13 @@ from .errors import (
     Unavailable,
 )
 from .monitors import get_monitor, list_monitor_downtimes, list_monitors, search_monitors
+from .whole import Loaded, list_all_downtimes, load_all_downtimes
 
 __all__ = [
     "AuthError",
     "BadRequest",
     "DatadogError",
+    "Loaded",
     "MalformedResponse",
     "NotFound",
     "RateLimited",
@@ -43,6 +44,7 @@ __all__ = [
     "list_downtimes",
     "list_monitor_downtimes",
     "list_monitors",
+    "load_all_downtimes",
     "parse_attributes",
     "probe",
     "request_body",

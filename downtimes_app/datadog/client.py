@@ -8,14 +8,11 @@ one of the errors in `errors.py`. Operations are named after Datadog's own.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,6 +26,7 @@ from downtimes_app import __version__, parsing
 from ..domain import Downtime
 from .codec import (
     DowntimePage,
+    decode_json,
     parse_downtime_document,
     parse_downtime_page,
     request_body,
@@ -50,8 +48,6 @@ DEFAULT_INCLUDE = ("created_by", "monitor")
 _sleep = time.sleep
 # The longest pause between two tries of a read, whatever the number of tries before.
 MAX_BACKOFF = 4.0
-# How often one page of the whole set is tried before its deadline ends the load anyway.
-PAGE_RETRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,12 +175,14 @@ def _request(
     body: Mapping[str, Any] | None = None,
     config: Config | None = None,
     parse: Callable[[Any], Any] | None = None,
+    read: Callable[[bytes], Any] | None = None,
     on_limits: Callable[[RateLimit], None] | None = None,
 ) -> Any:
     """Send one call to Datadog and return its decoded JSON (None for an empty body).
 
     `parse` reads the JSON inside the attempt, so that a read whose body cannot be read is
-    retried like any other failed read; `on_limits` hears the rate-limit headers of the answer.
+    retried like any other failed read (`read` instead takes the body as bytes, undecoded);
+    `on_limits` hears the rate-limit headers of the answer.
     """
     config = config or Config.from_settings()
     # Writes are never retried: a write that timed out may have been applied already.
@@ -198,7 +196,8 @@ def _request(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        result = _attempt(method, path, params, body, config, remaining, parse, on_limits)
+        reader = read or _decoder(method, path, parse)
+        result = _attempt(method, path, params, body, config, remaining, reader, on_limits)
         if not isinstance(result, DatadogError):
             return result
         if attempt + 1 < attempts:
@@ -226,10 +225,11 @@ def _attempt(
     body: Mapping[str, Any] | None,
     config: Config,
     remaining: float,
-    parse: Callable[[Any], Any] | None,
+    read: Callable[[bytes], Any],
     on_limits: Callable[[RateLimit], None] | None,
 ) -> Any:
-    """One try: what `parse` read of the answer, or the error it ended in (returned, not raised)."""
+    """One try: what `read` made of the answer's body, or the error it ended in (returned, not
+    raised)."""
     url = f"{config.base_url}{path}"
     headers = {"DD-API-KEY": config.api_key, "DD-APPLICATION-KEY": config.app_key}
     if body is not None:
@@ -261,8 +261,7 @@ def _attempt(
         return error_for(response, method, path)
     try:
         with _reading:
-            found = _decode(response, method, path)
-            found = parse(found) if parse is not None else found
+            found = read(response.content)
     except MalformedResponse as error:
         return error
     if on_limits is not None:
@@ -270,15 +269,12 @@ def _attempt(
     return found
 
 
-def _decode(response: requests.Response, method: str, path: str) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise MalformedResponse(
-            f"Datadog answered {method} {path} with a body that is not JSON"
-        ) from exc
+def _decoder(method: str, path: str, parse: Callable[[Any], Any] | None) -> Callable[[bytes], Any]:
+    def read(body: bytes) -> Any:
+        found = decode_json(body, f"{method} {path}")
+        return parse(found) if parse is not None else found
+
+    return read
 
 
 def _include_param(include: tuple[str, ...] | list[str] | None) -> dict[str, str]:
@@ -300,8 +296,9 @@ def list_downtimes(
     limit: int | None = None,
     config: Config | None = None,
     on_limits: Callable[[RateLimit], None] | None = None,
+    read: Callable[[bytes], Any] | None = None,
 ) -> DowntimePage:
-    """One page of `GET /api/v2/downtime`."""
+    """One page of `GET /api/v2/downtime` (what `read` makes of its body, when given)."""
     params: dict[str, Any] = _include_param(include)
     if current_only:
         params["current_only"] = "true"
@@ -315,95 +312,9 @@ def list_downtimes(
         params=params,
         config=config,
         parse=parse_downtime_page,
+        read=read,
         on_limits=on_limits,
     )
-
-
-def _page_workers(config: Config, pages: int, limits: RateLimit | None) -> int:
-    """How many pages to ask for at once: no more than the rate limit has left for now.
-
-    Pages past what is left wait for the period to reset (a 429's X-RateLimit-Reset), each on
-    its own, so asking for more at once would only turn calls into 429s.
-    """
-    workers = min(config.max_workers, pages)
-    if limits is not None and limits.remaining is not None:
-        workers = min(workers, max(1, limits.remaining))
-    return workers if threads_allowed(config) else 1
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Reading a whole set makes hundreds of thousands of dicts, lists and records, none of them
-    in a cycle; meanwhile the cycle collector would walk the whole heap again and again, which
-    doubles the time it takes. Plain reference counting still frees everything."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_cycle_collection_paused()
-def list_all_downtimes(
-    *,
-    current_only: bool = False,
-    include: tuple[str, ...] | None = DEFAULT_INCLUDE,
-    deadline_seconds: float | None = None,
-    config: Config | None = None,
-) -> tuple[Downtime, ...]:
-    """The whole set: the first page gives the total, the rest are fetched concurrently.
-
-    `deadline_seconds` bounds the whole load, every page and retry included. Within it, each
-    page that fails (a 429, a 5xx, a timeout, a body that cannot be read) is retried on its own,
-    so one bad page does not cost the others; only a page that never answers fails the load.
-    """
-    config = config or Config.from_settings()
-    if deadline_seconds is not None:
-        config = dataclasses.replace(
-            config,
-            deadline=time.monotonic() + deadline_seconds,
-            # Inside a deadline, keep trying a page, and wait out any rate limit that fits.
-            retries=max(config.retries, PAGE_RETRIES),
-            rate_limit_wait_cap=max(config.rate_limit_wait_cap, deadline_seconds),
-            call_deadline=max(config.call_deadline, deadline_seconds),
-        )
-    size = config.page_size
-    limits: list[RateLimit] = []
-
-    def page(offset: int) -> DowntimePage:
-        return list_downtimes(
-            current_only=current_only,
-            include=include,
-            offset=offset,
-            limit=size,
-            config=config,
-            on_limits=limits.append,
-        )
-
-    first = page(0)
-    pages = [first]
-    # If Datadog serves fewer per page than asked, step by what it serves, or we would skip some.
-    step = len(first.downtimes)
-    if first.total is None:
-        # Without a total we cannot plan; walk until a short (or empty) page.
-        while step and len(pages[-1].downtimes) == step:
-            pages.append(page(len(pages) * step))
-    elif first.total > step > 0:
-        offsets = range(step, first.total, step)
-        workers = _page_workers(config, len(offsets), limits[0] if limits else None)
-        if workers > 1:
-            with ThreadPoolExecutor(workers, thread_name_prefix="datadog-page") as pool:
-                pages.extend(pool.map(page, offsets))
-        else:
-            pages.extend(page(offset) for offset in offsets)
-    # A downtime created while we paged can shift items across page boundaries; keep the first.
-    seen: dict[str, Downtime] = {}
-    for result in pages:
-        for downtime in result.downtimes:
-            seen.setdefault(downtime.id, downtime)
-    return tuple(seen.values())
 
 
 def get_downtime(

@@ -8,6 +8,7 @@ definition's typed attributes into the JSON a create or update sends.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -330,6 +331,16 @@ def _document(document: Any) -> Mapping[str, Any]:
 def parse_downtime_document(document: Any) -> Downtime:
     document = _document(document)
     return parse_downtime(document.get("data"), Included(document.get("included") or ()))
+
+
+def decode_json(body: bytes, what: str) -> Any:
+    """An answer's JSON, None for an empty body (a 204)."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise MalformedResponse(f"Datadog answered {what} with a body that is not JSON") from exc
 
 
 def parse_downtime_page(document: Any) -> DowntimePage:

@@ -55,15 +55,19 @@ def _fetch() -> tuple[Snapshot, bool]:
     started = now()
     journal = journal_head()
     shared = glance().version
-    downtimes = datadog.list_all_downtimes(
-        deadline_seconds=settings.DOWNTIME_REFRESH_BEHIND_DEADLINE
-    )
     with local.lock:
-        base = local.base
-    if base is not None and base.version == shared and base.downtimes == downtimes:
-        snapshot, changed = replace(base, fetched_at=started, positions=base.positions), False
+        base = local.base if local.base is not None and local.base.version == shared else None
+    loaded = datadog.load_all_downtimes(
+        known=base.pages if base is not None else (),
+        deadline_seconds=settings.DOWNTIME_REFRESH_BEHIND_DEADLINE,
+    )
+    if base is not None and (loaded.downtimes is None or loaded.downtimes == base.downtimes):
+        snapshot = replace(base, fetched_at=started, pages=loaded.prints, positions=base.positions)
+        changed = False
     else:
-        snapshot, changed = Snapshot(downtimes, started, uuid.uuid4().hex, journal), True
+        assert loaded.downtimes is not None
+        snapshot = Snapshot(loaded.downtimes, started, uuid.uuid4().hex, journal, loaded.prints)
+        changed = True
         with local.lock:
             local.sharing = snapshot.version
     local.publish(snapshot)

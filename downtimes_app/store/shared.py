@@ -44,6 +44,8 @@ class Snapshot:
     version: str
     # The last journal entry written before its fetch began: later ones are laid over it.
     journal: int = 0
+    # Each page's fingerprint as fetched: the next refresh skips reading pages that match.
+    pages: tuple[str, ...] = ()
     # Where each id is in `downtimes`: worked out when first needed, never stored in the cache.
     positions: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
