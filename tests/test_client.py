@@ -472,6 +472,16 @@ def test_writes_are_never_retried(dd):
     assert dd.sleeps == []
 
 
+def test_calls_inside_a_spent_budget_give_up_without_asking_datadog(dd):
+    # No answer is registered: a call that reached the network would fail differently.
+    with datadog.answer_within(0), pytest.raises(datadog.Unavailable, match="in time"):
+        datadog.get_downtime("00000000-0000-0000-0000-000000000001")
+    with datadog.answer_within(0), datadog.answer_within(60):  # the enclosing one still ends it
+        assert datadog.seconds_left(100) == 0
+    assert datadog.seconds_left(100) == 100  # and outside, no budget at all
+    assert len(dd.calls) == 0
+
+
 def test_write_timeout_says_the_change_may_have_been_made(dd):
     dd.patch(f"{API}/api/v2/downtime/x", body=requests.ReadTimeout("slow"))
     with pytest.raises(datadog.Unavailable, match="may or may not have been made"):

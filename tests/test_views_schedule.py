@@ -481,6 +481,33 @@ def test_resubmit_after_a_timeout_sends_nothing_while_datadog_cannot_be_asked(
     assert upstream_calls.count(("POST", "/api/v2/downtime")) == 1
 
 
+def test_a_resubmit_looks_for_the_earlier_attempt_within_half_the_budget_keeping_half_to_save(
+    editor_client, org, monkeypatch, settings
+):
+    from downtimes_app import saving
+
+    settings.DATADOG_CALL_DEADLINE = 6
+    budgets = {}
+    look, create = saving._earlier_result, datadog.create_downtime
+
+    def looking(claim):
+        budgets["look"] = datadog.seconds_left(100)
+        return look(claim)
+
+    def creating(**kwargs):
+        budgets["save"] = datadog.seconds_left(100)
+        return create(**kwargs)
+
+    monkeypatch.setattr(saving, "_earlier_result", looking)
+    monkeypatch.setattr(datadog, "create_downtime", creating)
+    _, data = open_form(editor_client)
+    with faults.inject(sequence=["timeout"]):
+        first = submit(editor_client, data, valid_one_time(org))
+    landed_on_new_downtime(submit(editor_client, form_data(first.content)))
+    assert 0 < budgets["look"] <= 3  # half of it
+    assert 0 < budgets["save"] <= 6  # what is left of the whole, not a fresh call's deadline
+
+
 # --- once, even when sent twice -------------------------------------------------------------
 
 

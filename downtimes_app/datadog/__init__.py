@@ -4,11 +4,13 @@ Calls take and return the records of `downtimes_app.domain`; `codec` is where th
 """
 
 from .client import (
+    answer_within,
     cancel_downtime,
     create_downtime,
     get_downtime,
     list_downtimes,
     probe,
+    seconds_left,
     threads_allowed,
     update_downtime,
     validate_keys,
@@ -35,6 +37,7 @@ __all__ = [
     "NotFound",
     "RateLimited",
     "Unavailable",
+    "answer_within",
     "attributes_of",
     "cancel_downtime",
     "create_downtime",
@@ -49,6 +52,7 @@ __all__ = [
     "probe",
     "request_body",
     "search_monitors",
+    "seconds_left",
     "threads_allowed",
     "update_downtime",
     "validate_keys",

@@ -12,7 +12,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -46,6 +48,29 @@ DEFAULT_INCLUDE = ("created_by", "monitor")
 
 # Patched by tests so that the retry policy is checked without real waiting.
 _sleep = time.sleep
+# When the person waiting on this request must have an answer (time.monotonic()), if set.
+_answer_by: ContextVar[float | None] = ContextVar("answer_by", default=None)
+
+
+@contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """Every call made inside gives up `seconds` from now at the latest (or sooner, when an
+    enclosing budget ends sooner): one request that makes several calls still answers in time."""
+    mine = time.monotonic() + seconds
+    enclosing = _answer_by.get()
+    token = _answer_by.set(mine if enclosing is None else min(mine, enclosing))
+    try:
+        yield
+    finally:
+        _answer_by.reset(token)
+
+
+def seconds_left(default: float) -> float:
+    """What is left of the budget `answer_within` set (`default` when there is none)."""
+    by = _answer_by.get()
+    return default if by is None else min(default, max(0.0, by - time.monotonic()))
+
+
 # The longest pause between two tries of a read, whatever the number of tries before.
 MAX_BACKOFF = 4.0
 
@@ -188,7 +213,7 @@ def _request(
     # Writes are never retried: a write that timed out may have been applied already.
     attempts = 1 + config.retries if method == "GET" else 1
     started = time.monotonic()
-    deadline = started + config.call_deadline
+    deadline = started + seconds_left(config.call_deadline)
     if config.deadline is not None:
         deadline = min(deadline, config.deadline)
     result: Any = None

@@ -145,9 +145,11 @@ class Waited:
 
 def wait_for_copy(after: datetime | None) -> Waited:
     """Wait for a copy fetched after `after` (any copy, if None), within
-    `DOWNTIME_REFRESH_DEADLINE`: one under way may have begun too early, so once it is done this
-    starts another, and what that one brings is the newest there can be."""
-    began, until = now(), time.monotonic() + settings.DOWNTIME_REFRESH_DEADLINE
+    `DOWNTIME_REFRESH_DEADLINE` (or what is left of the request's budget, if less): one under way
+    may have begun too early, so once it is done this starts another, and what that one brings
+    is the newest there can be."""
+    waiting = datadog.seconds_left(settings.DOWNTIME_REFRESH_DEADLINE)
+    began, until = now(), time.monotonic() + waiting
     mine = None
     while True:
         seen = glance()
