@@ -15,7 +15,7 @@ import re
 
 from gunicorn.glogging import Logger
 
-FEED_PATH = re.compile(r"(/calendar/feed/)[^/?#\s\"']+")
+FEED_PATH = re.compile(r"(/calendar/feed/)[^/?#.\s\"']+")
 HIDDEN = r"\1[token]"
 
 
