@@ -278,6 +278,7 @@ def test_add_to_calendar_downloads_one_downtimes_ics(viewer_client, stories, ups
     upstream_calls.clear()
     response = viewer_client.get(href)
     assert upstream_calls == []
+    assert response["X-Content-Type-Options"] == "nosniff"  # never read as a page
     assert (
         response["Content-Disposition"]
         == f'attachment; filename="downtime-{stories["patching"]}.ics"'
