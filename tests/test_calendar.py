@@ -264,3 +264,13 @@ def test_calendar_query_reads_its_url_with_notices_and_writes_it_back():
     assert wanted.moved("/calendar/", date(2026, 1, 1), 1).endswith(
         "date=2026-03-09&group=tag&tag=service"
     )
+
+
+def test_the_step_stylesheet_is_the_one_the_layout_makes():
+    from pathlib import Path
+
+    from downtimes_app.calendar import page
+
+    css = Path(__file__).resolve().parent.parent / "static/css/calendar-steps.css"
+    assert css.read_text() == page.step_css()
+    assert ".x-500{left:100%}" in css.read_text()
