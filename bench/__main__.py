@@ -13,6 +13,8 @@ served alone with added latency and faults, and the dashboard against it, each u
 5. Warm pages at 100 and 10,000 downtimes in this process, and the upstream calls of warm views.
 6. A downtime's page when Datadog holds something hostile (bench/hostile.py) against an
    ordinary one.
+7. The calendar's week view at 10,000 downtimes, warm, against the warm list page
+   (bench/calendar.py).
 
 Prints a Markdown table; README keeps the latest one.
 """
@@ -25,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import figures, hostile, warm
+from . import calendar, figures, hostile, warm
 
 
 def _in_process(workdir: Path) -> dict:
@@ -53,6 +55,7 @@ def _in_process(workdir: Path) -> dict:
     large, large_search, view_calls, change_calls = warm.warm_page(10_000)
     return {
         "hostile_rows": hostile.hostile_page_figures(),
+        "calendar_rows": calendar.calendar_figures(),
         "small_ms": small,
         "large_ms": large,
         "small_search_ms": small_search,
@@ -166,7 +169,7 @@ def main() -> None:
     print("| measurement | result | target |")
     print("| --- | --- | --- |")
     rows = _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local)
-    for row in rows + local["hostile_rows"]:
+    for row in rows + local["hostile_rows"] + local["calendar_rows"]:
         print("| " + " | ".join(row) + " |")
     sys.stdout.flush()
 

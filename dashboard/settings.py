@@ -258,11 +258,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A calendar feed's URL carries its secret token: no log line may (dashboard/logs.py).
+    "filters": {"feed_tokens": {"()": "dashboard.logs.RedactFeedTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["feed_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # runserver prints its own "watching for changes" line; the log need not say it again.
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django.utils.autoreload": {"level": "WARNING"},
+        # runserver's request lines, through the handler that blanks feed tokens.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

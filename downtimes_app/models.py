@@ -77,3 +77,21 @@ class SubmissionToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.state} {self.downtime_id or '-'}"
+
+
+class CalendarFeed(models.Model):
+    """A person's calendar feed: what its secret URL is worked out from, and found by.
+
+    The token itself is never stored (`calendar/tokens.py`): `salt` and SECRET_KEY make it,
+    and `token_hash` (its SHA-256) finds the feed a URL names.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    salt = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of user {self.user_id}"

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .domain import ACTIVE, SCHEDULED, Downtime, OneTimeSchedule, Schedule, comparable
@@ -63,6 +64,14 @@ class Target:
         return self.monitor_id is None and self.tags == ("*",)
 
 
+def target_of(downtime: Downtime) -> Target:
+    """What an existing downtime mutes, as a draft's target would say it."""
+    if downtime.monitor_id is not None:
+        tags = downtime.monitor.tags if downtime.monitor is not None else ()
+        return Target(monitor_id=downtime.monitor_id, monitor_tags=tags)
+    return Target(tags=downtime.monitor_tags or ("*",))
+
+
 def _target_covered(existing: Downtime, draft: Target) -> bool:
     if existing.monitor_id is not None:
         return draft.monitor_id == existing.monitor_id
@@ -83,10 +92,21 @@ def _scope_covered(existing: str, draft: str) -> bool:
     the case worth a warning and the one that can be decided without evaluating tags.
     """
     try:
-        have, want = scope_terms(existing), scope_terms(draft)
+        have, want = _terms(existing), _terms(draft)
     except ScopeError:
         return existing.strip() == draft.strip()
     return have == {"*"} or have <= want
+
+
+@lru_cache(maxsize=8192)
+def _terms(scope: str) -> frozenset[str]:
+    return scope_terms(scope)
+
+
+def covers(existing: Downtime, target: Target, scope: str) -> bool:
+    """Whether `existing` mutes every monitor of `target` over every group of `scope`: the one
+    rule for "already covered", shared by the form's warning and the calendar's overlaps."""
+    return _target_covered(existing, target) and _scope_covered(existing.scope, scope)
 
 
 def covering(
@@ -118,7 +138,7 @@ def covering(
             continue
         if ends is not None and window is not None and window.start >= ends:
             continue
-        if _target_covered(downtime, target) and _scope_covered(downtime.scope, scope):
+        if covers(downtime, target, scope):
             found.append(downtime)
     return found
 

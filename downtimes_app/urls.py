@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import audit, browse, bulk, downtime, form_parts, schedule
+from .views import calendar as calendar_views
 
 app_name = "downtimes"
 
@@ -8,6 +9,10 @@ urlpatterns = [
     path("", browse.home, name="home"),
     path("healthz", browse.healthz, name="healthz"),
     path("audit/", audit.audit_list, name="audit"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/subscribe/", calendar_views.subscribe, name="calendar_subscribe"),
+    # The token is the feed's only credential: dashboard/logs.py keeps it out of the logs.
+    path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("downtimes/", browse.downtime_list, name="list"),
     # Fixed paths before `downtimes/<id>/`, or they would be read as downtime ids.
     path("downtimes/new/", schedule.new, name="new"),
@@ -20,6 +25,7 @@ urlpatterns = [
     path("downtimes/form/sent/<str:token>/", schedule.submission, name="submission"),
     path("downtimes/<str:downtime_id>/", downtime.downtime_detail, name="detail"),
     path("downtimes/<str:downtime_id>/edit/", schedule.edit, name="edit"),
+    path("downtimes/<str:downtime_id>/calendar.ics", calendar_views.downtime_ics, name="ics"),
     path("downtimes/<str:downtime_id>/clone/", schedule.clone, name="clone"),
     path("downtimes/<str:downtime_id>/monitors/", downtime.downtime_monitors, name="monitors"),
     path("downtimes/<str:downtime_id>/cancel/", downtime.downtime_cancel, name="cancel"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -13,39 +14,26 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import datadog, listing, presenters, store
+from .. import calendar, datadog, listing, presenters, store
 from ..models import AuditEntry
 from ..timekeeping import now
-from .plumbing import Request, is_fragment
+from .plumbing import Request, is_fragment, per_snapshot
 
 _indexes: dict[str, listing.Index] = {}
 
 
-def _index(snapshot: store.Snapshot | None) -> listing.Index:
-    """The list's per-snapshot work, done once per process per version of the copy.
-
-    A version that only lays the dashboard's own writes over the last one patches its index.
-    """
-    if snapshot is None:
-        return listing.Index(())
-    index = _indexes.get(snapshot.version)
-    if index is None:
-        base = snapshot.version.split(".")[0]
-        related = [i for v, i in _indexes.items() if v.split(".")[0] == base]
-        index = (
-            related[0].patched(snapshot.downtimes) if related else listing.Index(snapshot.downtimes)
-        )
-        _indexes.clear()
-        _indexes[snapshot.version] = index
-    return index
+def list_index(snapshot: store.Snapshot | None) -> listing.Index:
+    """The list's per-snapshot work, done once per process per version of the copy."""
+    return per_snapshot(_indexes, snapshot, listing.Index)
 
 
-def _my_downtime_ids(request: Request) -> list[str]:
-    if not request.user.is_authenticated:
+def my_downtime_ids(user: AbstractBaseUser | AnonymousUser) -> list[str]:
+    """The downtimes this person created through the dashboard ("created by me")."""
+    if not user.is_authenticated:
         return []
     return list(
         AuditEntry.objects.filter(
-            actor=request.user, action=AuditEntry.Action.CREATE, outcome=AuditEntry.Outcome.OK
+            actor=user, action=AuditEntry.Action.CREATE, outcome=AuditEntry.Outcome.OK
         ).values_list("downtime_id", flat=True)
     )
 
@@ -68,12 +56,12 @@ def downtime_list(request: Request) -> HttpResponse:
     current = store.current(force=request.headers.get("X-Refresh") == "1")
     moment = now()
     zone = request.zone
-    index = _index(current.snapshot)
+    index = list_index(current.snapshot)
     result = listing.run(
         index.downtimes,
         query,
         index=index,
-        mine=_my_downtime_ids(request) if query.creator == listing.ME else (),
+        mine=my_downtime_ids(request.user) if query.creator == listing.ME else (),
     )
     context = {
         "query": query,
@@ -107,6 +95,7 @@ def downtime_list(request: Request) -> HttpResponse:
         "tab_label": listing.TAB_LABELS[query.status],
         "glance": (glance := listing.glance(index, moment)),
         "next_up": presenters.row(glance.next_up, moment, zone) if glance.next_up else None,
+        "calendar_url": calendar.from_list(query, reverse("downtimes:calendar")),
     }
     if is_fragment(request):
         response = render(request, "downtimes/partials/_results.html", context)

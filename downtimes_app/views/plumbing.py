@@ -3,11 +3,13 @@
 - `Request`: Django's request as the middleware leaves it (`request.htmx`, `request.zone`).
 - `render_page`: the whole page, or (for an htmx request) the partial the page includes.
 - `downtime_or_error`: one fresh read of a downtime, or the page that explains why not.
+- `per_snapshot`: work derived from the cached copy, kept per version of it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
@@ -75,3 +77,28 @@ def downtime_or_error(
         if downtime is None:
             return unavailable(request, downtime_id, error)
         return downtime, error
+
+
+class Derived(Protocol):
+    def patched(self, downtimes: Sequence[Downtime]) -> Any: ...
+
+
+D = TypeVar("D", bound=Derived)
+
+
+def per_snapshot(
+    kept: dict[str, D], snapshot: store.Snapshot | None, make: Callable[[Sequence[Downtime]], D]
+) -> D:
+    """Work derived from the copy (the list's index, the calendar's), done once per process per
+    version of it. A version that only lays the dashboard's own writes over the last one patches
+    the last one's work."""
+    if snapshot is None:
+        return make(())
+    found = kept.get(snapshot.version)
+    if found is None:
+        base = snapshot.version.split(".")[0]
+        related = [d for v, d in kept.items() if v.split(".")[0] == base]
+        found = related[0].patched(snapshot.downtimes) if related else make(snapshot.downtimes)
+        kept.clear()
+        kept[snapshot.version] = found
+    return found

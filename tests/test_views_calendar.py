@@ -1,0 +1,288 @@
+"""The calendar's pages through Django's test client, against the sandbox at a frozen NOW
+(Monday 16 November 2026, 09:30 UTC)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import icalendar
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from dashboard.logs import GunicornLogger, RedactFeedTokens
+from downtimes_app.calendar import tokens
+
+URL = reverse("downtimes:calendar")
+SUBSCRIBE = reverse("downtimes:calendar_subscribe")
+IN_THIS_WEEK = {
+    "incident",
+    "forgotten",
+    "upgrade",
+    "tomorrow",
+    "next_week",
+    "canceled",
+    "patching",
+    "nightly",
+    "monthly",
+}
+
+
+@pytest.fixture
+def stories(stories) -> dict[str, str]:
+    return {name: str(row.uuid) for name, row in stories.items()}
+
+
+def bars(response) -> list[tuple[str, str]]:
+    """(downtime id, status) of every bar on the timeline."""
+    page = response.content.decode()
+    return re.findall(
+        r'class="bar bar-(\w+)[^"]*" href="[^"]*" title="[^"]*" data-downtime="([^"]+)"', page
+    )
+
+
+def bar_ids(response) -> set[str]:
+    return {downtime for _, downtime in bars(response)}
+
+
+def test_the_week_view_shows_every_window_of_the_week_and_none_from_outside(viewer_client, stories):
+    response = viewer_client.get(URL, {"tz": "UTC"})
+    assert response.status_code == 200
+    assert bar_ids(response) == {stories[n] for n in IN_THIS_WEEK}
+    statuses = {(status, downtime) for status, downtime in bars(response)}
+    assert ("canceled", stories["canceled"]) in statuses
+    assert ("active", stories["incident"]) in statuses
+    # Tuesdays and Thursdays in New York: two patch windows this week; every night's ETL.
+    assert sum(1 for _, d in bars(response) if d == stories["patching"]) == 2
+    assert sum(1 for _, d in bars(response) if d == stories["nightly"]) == 7
+
+
+def test_a_day_and_thirty_days_show_their_own_windows(viewer_client, stories):
+    day = viewer_client.get(URL, {"tz": "UTC", "span": "day", "date": "2026-11-17"})
+    assert stories["tomorrow"] in bar_ids(day) and stories["next_week"] not in bar_ids(day)
+    month = viewer_client.get(URL, {"tz": "UTC", "span": "30d", "date": "2026-11-01"})
+    assert stories["ended"] in bar_ids(month) and stories["reindex"] not in bar_ids(month)
+
+
+def test_a_warm_calendar_view_makes_no_upstream_call(viewer_client, stories, upstream_calls):
+    viewer_client.get(URL)
+    upstream_calls.clear()
+    for params in ({}, {"group": "tag"}, {"span": "30d", "q": "prod"}, {"date": "2026-11-23"}):
+        assert viewer_client.get(URL, params).status_code == 200
+    assert upstream_calls == []
+
+
+def test_filters_carry_between_the_list_and_the_calendar(viewer_client, stories):
+    listed = viewer_client.get(
+        reverse("downtimes:list"), {"q": "payments", "kind": "one-time", "tz": "Asia/Tokyo"}
+    )
+    link = re.search(r'href="([^"]+)" id="calendar-link"', listed.content.decode()).group(1)
+    link = link.replace("&amp;", "&")
+    assert link == "/calendar/?q=payments&kind=one-time&tz=Asia%2FTokyo"
+    calendar = viewer_client.get(link)
+    assert bar_ids(calendar) == {stories["incident"]}
+    back = re.search(r'href="([^"]+)" id="list-link"', calendar.content.decode()).group(1)
+    back = back.replace("&amp;", "&")
+    assert back == "/downtimes/?q=payments&kind=one-time&tz=Asia%2FTokyo"
+    # Days and grouping stay with the calendar; the list gets only the filters.
+    moved = viewer_client.get(URL, {"q": "payments", "span": "day", "group": "creator"})
+    assert 'href="/downtimes/?q=payments" id="list-link"' in moved.content.decode()
+
+
+def test_grouping_by_tag_puts_windows_in_rows_by_tag_value(viewer_client, stories):
+    page = viewer_client.get(URL, {"tz": "UTC", "group": "tag"}).content.decode()
+    labels = re.findall(r'<span class="row-title" title="[^"]*">([^<]+)</span>', page)
+    assert labels == [
+        "team:data-platform",
+        "team:payments",
+        "team:search",
+        "team:sre",
+        "No team: tag",
+    ]
+
+
+def test_the_axis_marks_a_clock_change_in_the_viewers_zone(viewer_client, org):
+    page = viewer_client.get(URL, {"tz": "America/New_York", "date": "2026-10-29"}).content.decode()
+    assert "Clocks go back 1 h (EDT \u2192 EST)" in page
+    assert "Clocks go" not in viewer_client.get(URL, {"tz": "UTC"}).content.decode()
+
+
+def test_bad_values_in_the_link_are_notices_not_errors(viewer_client, org):
+    response = viewer_client.get(URL, {"span": "year", "date": "yesterday", "page": "x"})
+    assert response.status_code == 200
+    assert "There is no &#x27;year&#x27; view" in response.content.decode()
+
+
+def test_htmx_gets_the_body_and_a_filter_change_pushes_the_clean_url(viewer_client, org):
+    response = viewer_client.get(
+        URL,
+        {
+            "q": "",
+            "creator": "",
+            "monitor": "",
+            "kind": "",
+            "tz": "",
+            "span": "week",
+            "group": "downtime",
+        },
+        headers={"HX-Request": "true", "HX-Trigger": "calendar-filters"},
+    )
+    assert response.content.decode().startswith('<section id="calendar-body"')
+    assert response["HX-Push-Url"] == URL
+
+
+def test_schedule_here_opens_the_form_with_the_rows_scope_and_a_start(editor_client, stories):
+    page = editor_client.get(URL, {"tz": "UTC", "q": "legacy-batch"}).content.decode()
+    link = re.search(r'class="row-schedule" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    form = editor_client.get(link).content.decode()
+    assert 'value="host:legacy-batch-01"' in form
+    assert 'value="team:data-platform"' in form
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+def make_feed(client: Client, **filters) -> str:
+    """The feed URL the subscribe page gives after "Make my feed address"."""
+    client.post(
+        SUBSCRIBE + ("?" + "&".join(f"{k}={v}" for k, v in filters.items()) if filters else ""),
+        {"action": "regenerate"},
+    )
+    page = client.get(SUBSCRIBE, filters).content.decode()
+    return (
+        re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page)
+        .group(1)
+        .replace("&amp;", "&")
+    )
+
+
+def downtime_of(event) -> str:
+    return re.fullmatch(r"(.+)-(?:once|[0-9]+)@downtime-dashboard", str(event["uid"])).group(1)
+
+
+def fetch(url: str):
+    return Client().get(url.removeprefix("http://testserver"))  # a calendar app: no session
+
+
+def test_a_viewer_makes_a_feed_that_a_calendar_app_reads_without_signing_in(
+    viewer_client, stories, upstream_calls
+):
+    url = make_feed(viewer_client)
+    viewer_client.get(URL)  # the copy is there and fresh
+    upstream_calls.clear()
+    response = fetch(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    events = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert {downtime_of(e) for e in events} == set(stories.values())
+    canceled = [e for e in events if downtime_of(e) == stories["canceled"]]
+    assert [e["status"] for e in canceled] == ["CANCELLED"]
+    assert upstream_calls == []  # the copy was fresh
+
+
+def test_a_feed_keeps_the_calendars_filters(viewer_client, stories):
+    url = make_feed(viewer_client, q="payments", kind="recurring")
+    assert "q=payments" in url and "kind=recurring" in url
+    events = icalendar.Calendar.from_ical(fetch(url).content).walk("VEVENT")
+    listed = viewer_client.get(
+        reverse("downtimes:list"), {"status": "all", "q": "payments", "kind": "recurring"}
+    )
+    expected = set(re.findall(r'id="downtime-([0-9a-f-]{36})"', listed.content.decode()))
+    assert {downtime_of(e) for e in events} == expected == {stories["monthly"], stories["patching"]}
+
+
+def test_a_wrong_regenerated_or_turned_off_token_gets_404_and_no_data(viewer_client, stories):
+    first = make_feed(viewer_client)
+    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", first).group(1)
+    wrong = first.replace(token, ("0" if token[0] != "0" else "1") + token[1:])
+    for url in (wrong, first.replace(token, "x"), first.replace(token, token[:-1])):
+        response = fetch(url)
+        assert response.status_code == 404 and b"VEVENT" not in response.content
+    second = make_feed(viewer_client)
+    assert second != first
+    assert fetch(first).status_code == 404
+    assert fetch(second).status_code == 200
+    viewer_client.post(SUBSCRIBE, {"action": "off"})
+    assert fetch(second).status_code == 404
+
+
+def test_the_token_is_stored_only_as_a_hash_and_shown_only_to_its_owner(
+    viewer_client, editor_client, viewer, org
+):
+    url = make_feed(viewer_client)
+    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", url).group(1)
+    feed = tokens.feed_of(viewer)
+    assert token not in (feed.salt, feed.token_hash)
+    assert tokens.owner(token) == viewer
+    assert token not in editor_client.get(SUBSCRIBE).content.decode()
+    assert viewer_client.get(SUBSCRIBE)["Cache-Control"] == "no-store"
+
+
+def test_a_deactivated_users_feed_stops(viewer_client, viewer, org):
+    url = make_feed(viewer_client)
+    viewer.is_active = False
+    viewer.save()
+    assert fetch(url).status_code == 404
+
+
+def test_feed_tokens_never_reach_a_log_line(viewer_client, org, caplog):
+    url = make_feed(viewer_client)
+    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", url).group(1)
+    with caplog.at_level(logging.INFO):
+        fetch(url.replace(token, "f" * 64))  # Django logs "Not Found: <path>"
+        fetch(url)
+    assert caplog.records, "a 404 is logged, which is what the filter is for"
+    redact = RedactFeedTokens()
+    for record in caplog.records:
+        redact.filter(record)
+        assert token not in record.getMessage() and "f" * 64 not in record.getMessage()
+    # The dashboard's handler, runserver's request lines among them, filters every record.
+    assert "feed_tokens" in settings.LOGGING["handlers"]["console"]["filters"]
+    assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
+
+
+def test_gunicorns_access_log_blanks_feed_tokens():
+    class Config:
+        accesslog = "-"
+        access_log_format = "%(r)s"
+
+    logger = GunicornLogger.__new__(GunicornLogger)
+    logger.cfg = Config()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/calendar/feed/" + "a" * 64 + ".ics?q=db",
+        "PATH_INFO": "/calendar/feed/" + "a" * 64 + ".ics",
+        "QUERY_STRING": "q=db",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+
+    class Response:
+        status, headers, sent = "200 OK", [], 10
+
+    from datetime import timedelta
+
+    atoms = logger.atoms(Response(), {}, environ, timedelta(seconds=1))
+    assert atoms["r"] == "GET /calendar/feed/[token].ics?q=db HTTP/1.1"
+    assert "a" * 64 not in repr(atoms)
+
+
+def test_add_to_calendar_downloads_one_downtimes_ics(viewer_client, stories, upstream_calls):
+    detail = viewer_client.get(
+        reverse("downtimes:detail", args=[stories["patching"]])
+    ).content.decode()
+    href = reverse("downtimes:ics", args=[stories["patching"]])
+    assert f'href="{href}" download' in detail
+    viewer_client.get(URL)  # the copy is there and fresh
+    upstream_calls.clear()
+    response = viewer_client.get(href)
+    assert upstream_calls == []
+    assert response["X-Content-Type-Options"] == "nosniff"  # never read as a page
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="downtime-{stories["patching"]}.ics"'
+    )
+    (event,) = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["rrule"].to_ical().decode()) == "FREQ=WEEKLY;BYDAY=TU,TH"
+    assert str(event["url"]).endswith(f"/downtimes/{stories['patching']}/")
