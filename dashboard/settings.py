@@ -140,11 +140,6 @@ DASHBOARD_PROXY_COUNT = int(env.number("DASHBOARD_PROXY_COUNT", 0))
 # Single sign-on with OpenID Connect (mozilla-django-oidc), read and checked in one place.
 OIDC = read_oidc(env)
 OIDC_ENABLED = OIDC is not None
-if OIDC is not None:
-    OIDC_RP_CLIENT_ID = OIDC.client_id
-    OIDC_RP_CLIENT_SECRET = OIDC.client_secret
-    OIDC_RP_SCOPES = OIDC.scopes
-    OIDC_RP_SIGN_ALGO = OIDC.algorithm
 if not DASHBOARD_LOCAL_ACCOUNTS and not (OIDC_ENABLED or DASHBOARD_PROXY_USER_HEADER):
     raise ImproperlyConfigured(
         "DASHBOARD_LOCAL_ACCOUNTS=false leaves no way to sign in: configure OIDC_ISSUER (or "

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import View
+from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
@@ -87,6 +88,12 @@ class SsoStart(OIDCAuthenticationRequestView):
 
     def __init__(self, **kwargs: Any) -> None:
         View.__init__(self, **kwargs)  # the library's reads endpoint settings; ours are discovered
+
+    @staticmethod
+    def get_settings(attr: str, *args: Any) -> Any:
+        if attr == "OIDC_RP_SCOPES":
+            return oidc.current().scopes
+        return import_from_settings(attr, *args)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not settings.OIDC_ENABLED:
