@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from .signin import trail
@@ -128,7 +129,8 @@ class ProxyUserMiddleware(RemoteUserMiddleware):
     Only installed when DASHBOARD_PROXY_USER_HEADER is set; the proxy must strip or overwrite that
     header in what clients send, or anyone could claim any name (README, "Behind a signing-in
     proxy"). A session signed in some other way (a password, single sign-on) is kept: the header
-    neither replaces it nor signs it out, so password sign-in works beside the proxy.
+    neither replaces it nor signs it out. The sign-in page itself is left alone, so that after
+    "Sign out" (which lands there) a password account can still sign in beside the proxy.
     """
 
     async_capable = False
@@ -143,6 +145,8 @@ class ProxyUserMiddleware(RemoteUserMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         user = request.user
         if user.is_authenticated and request.session.get(BACKEND_SESSION_KEY) != PROXY_BACKEND:
+            return
+        if request.path_info == reverse(settings.LOGIN_URL):
             return
         super().process_request(request)
 

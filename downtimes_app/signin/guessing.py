@@ -51,8 +51,12 @@ def _cooldown(failures: int) -> timedelta | None:
 
 
 def not_a_password_attempt(request: HttpRequest, credentials: dict | None) -> bool:
-    """Axes' whitelist: only attempts that carry a password are counted or refused."""
-    return "password" not in (credentials or {})
+    """Axes' whitelist: only attempts that carry a password are counted or refused.
+
+    Axes' backend fills in `password: None` for the other sign-ins (single sign-on's callback,
+    the proxy's header), so the value is what tells them apart, not the key.
+    """
+    return not (credentials or {}).get("password")
 
 
 class GrowingLockoutHandler(AxesDatabaseHandler):
