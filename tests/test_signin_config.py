@@ -121,3 +121,11 @@ def test_a_provider_that_cannot_be_reached_is_said_in_words(settings, client, db
 def test_single_sign_on_routes_are_absent_when_it_is_not_configured(client, db):
     assert client.get(reverse("sso_start")).status_code == 404
     assert client.get(reverse("sso_callback"), {"code": "x", "state": "y"}).status_code == 404
+
+
+def test_signing_out_may_redirect_to_the_providers_origin_and_nowhere_else(settings, client, db):
+    assert "form-action 'self';" in client.get(reverse("login"))["Content-Security-Policy"]
+    enable_oidc(settings, OIDC_ISSUER="https://login.example.com/realms/ops")
+    csp = client.get(reverse("login"))["Content-Security-Policy"]
+    assert "form-action 'self' https://login.example.com;" in csp
+    assert "script-src 'self';" in csp
