@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -9,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dashboard.env import Env
 from downtimes_app.datadog.sites import DEFAULT_SITE, find_site
+from downtimes_app.signin.config import read_oidc
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
@@ -107,27 +109,82 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "downtimes_app",
     "sandbox",
 ]
 
-# --- accounts -------------------------------------------------------------------------------
+# --- accounts ---------------------------------------------------------------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "downtimes:list"
 LOGOUT_REDIRECT_URL = "login"
-# Read-only access without signing in, for trusted networks; writes still need an editor.
+# Read-only access without signing in, for trusted networks; writes still need an editor, and the
+# audit trail, e-mail addresses and the bulk-cancel page still need sign-in.
 DASHBOARD_ANONYMOUS_READ = env.bool("DASHBOARD_ANONYMOUS_READ", False)
 # Unsigned requests to a downtime's permalink get only its link preview (status, scope, window)
 # and a sign-in link, so chat tools can unfurl shared links.
 DASHBOARD_LINK_PREVIEWS = env.bool("DASHBOARD_LINK_PREVIEWS", False)
+# Password sign-in with the dashboard's own accounts (the admin's included).
+DASHBOARD_LOCAL_ACCOUNTS = env.bool("DASHBOARD_LOCAL_ACCOUNTS", True)
 # A header set by an SSO reverse proxy naming the user, e.g. X-Forwarded-User.
 DASHBOARD_PROXY_USER_HEADER = env.str("DASHBOARD_PROXY_USER_HEADER")
 DASHBOARD_PROXY_DEFAULT_ROLE = env.choice(
     "DASHBOARD_PROXY_DEFAULT_ROLE", ("viewer", "editor"), "viewer"
 )
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Whether the header may name a superuser, a staff member or an account with a password. Off, a
+# forged or mistaken header can at worst be an ordinary account that only the header uses.
+DASHBOARD_PROXY_LOCAL_ACCOUNTS = env.bool("DASHBOARD_PROXY_LOCAL_ACCOUNTS", False)
+# How many reverse proxies in front append to X-Forwarded-For; 0 means REMOTE_ADDR is the client.
+DASHBOARD_PROXY_COUNT = int(env.number("DASHBOARD_PROXY_COUNT", 0))
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc), read and checked in one place.
+OIDC = read_oidc(env)
+OIDC_ENABLED = OIDC is not None
+if not DASHBOARD_LOCAL_ACCOUNTS and not (OIDC_ENABLED or DASHBOARD_PROXY_USER_HEADER):
+    raise ImproperlyConfigured(
+        "DASHBOARD_LOCAL_ACCOUNTS=false leaves no way to sign in: configure OIDC_ISSUER (or "
+        "DASHBOARD_PROXY_USER_HEADER) as well, or leave local accounts on"
+    )
+# PKCE, a nonce, and the ID token kept in the session for the provider's sign-out.
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_OP_LOGOUT_URL_METHOD = "downtimes_app.signin.oidc.provider_logout_url"
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a password sign-in while its name or address is locked out; passes everything else.
+    "axes.backends.AxesStandaloneBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if DASHBOARD_LOCAL_ACCOUNTS else []),
+    # Answers only the provider's callback, and only when OIDC is configured.
+    "downtimes_app.signin.oidc.SsoBackend",
+]
 if DASHBOARD_PROXY_USER_HEADER:
-    AUTHENTICATION_BACKENDS.insert(0, "downtimes_app.access.ProxyUserBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "downtimes_app.access.ProxyUserBackend")
+
+# Password guessing (django-axes, counting in the database every worker shares): after
+# DASHBOARD_LOCKOUT_FAILURES failures for one name or from one address, password sign-in is
+# refused for DASHBOARD_LOCKOUT_SECONDS, doubled with each further failure up to the maximum.
+# Failures are remembered for a day after the last one; a successful sign-in forgets them.
+DASHBOARD_LOCKOUT_FAILURES = int(env.number("DASHBOARD_LOCKOUT_FAILURES", 5, minimum=1))
+DASHBOARD_LOCKOUT_SECONDS = int(env.number("DASHBOARD_LOCKOUT_SECONDS", 60, minimum=1))
+DASHBOARD_LOCKOUT_MAX_SECONDS = int(
+    env.number("DASHBOARD_LOCKOUT_MAX_SECONDS", 3600, minimum=DASHBOARD_LOCKOUT_SECONDS)
+)
+AXES_FAILURE_LIMIT = DASHBOARD_LOCKOUT_FAILURES
+AXES_HANDLER = "downtimes_app.signin.guessing.GrowingLockoutHandler"
+AXES_COOLOFF_TIME = timedelta(hours=24)  # how long failures are remembered, not the cool-down
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lockout neither counts nor extends it: only failures that were
+# allowed to try grow the cool-down, so hammering cannot lock someone out for longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_WHITELIST_CALLABLE = "downtimes_app.signin.guessing.not_a_password_attempt"
+AXES_LOCKOUT_CALLABLE = "downtimes_app.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "downtimes_app.signin.addresses.client_address"
+# The audit trail records sign-ins; axes keeps only what it counts, and logs nothing per attempt.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -138,6 +195,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["downtimes_app.access.ProxyUserMiddleware"] if DASHBOARD_PROXY_USER_HEADER else []),
+    # Turns a locked-out sign-in into the sign-in page saying when to try again.
+    "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "downtimes_app.timekeeping.ViewerZoneMiddleware",
     "downtimes_app.access.SignInMiddleware",
@@ -259,12 +318,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # A calendar feed's URL carries its secret token: no log line may (dashboard/logs.py).
-    "filters": {"feed_tokens": {"()": "dashboard.logs.RedactFeedTokens"}},
+    # A refused request (4xx) is one line: its traceback says nothing an operator can act on.
+    "filters": {
+        "feed_tokens": {"()": "dashboard.logs.RedactFeedTokens"},
+        "refusals": {"()": "downtimes_app.logs.RefusalsOnOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["feed_tokens"],
+            "filters": ["feed_tokens", "refusals"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -274,5 +337,8 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
         # runserver's request lines, through the handler that blanks feed tokens.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Sign-in events have their own line (downtimes_app.signin); axes would add several more.
+        "axes": {"level": "ERROR"},
+        "mozilla_django_oidc": {"level": "ERROR"},
     },
 }

@@ -13,13 +13,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import cached_property
+
+from .signin import trail
 
 VIEWER = "viewer"
 EDITOR = "editor"
@@ -52,6 +56,29 @@ def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
+def members_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a page that needs sign-in even when DASHBOARD_ANONYMOUS_READ opens the rest.
+
+    The audit trail (names, addresses, failed sign-ins) and pages that exist only to write are
+    for people who signed in.
+    """
+    view.members_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse (403) anyone who is not staff, before the view runs; never open to anonymous reads."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            raise PermissionDenied("Only staff can see and lift lockouts.")
+        return view(request, *args, **kwargs)
+
+    return members_only(wrapper)
+
+
 def link_preview(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Mark a page whose link preview unsigned visitors may see when DASHBOARD_LINK_PREVIEWS is on.
 
@@ -65,7 +92,8 @@ def link_preview(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 class SignInMiddleware(LoginRequiredMiddleware):
     """Sign-in for every page, with two documented exceptions.
 
-    - `DASHBOARD_ANONYMOUS_READ`: anyone may read (trusted networks); writes still need an editor.
+    - `DASHBOARD_ANONYMOUS_READ`: anyone may read (trusted networks); writes still need an editor,
+      and pages marked `members_only` still need sign-in.
     - `DASHBOARD_LINK_PREVIEWS`: unsigned visitors of a page marked `link_preview` get its preview.
     - htmx requests whose session ended are sent to the sign-in page as a whole page, not
       swapped into a fragment.
@@ -73,7 +101,7 @@ class SignInMiddleware(LoginRequiredMiddleware):
 
     def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[override]
         if request.method in SAFE_METHODS and not getattr(view_func, "writes", False):
-            if settings.DASHBOARD_ANONYMOUS_READ:
+            if settings.DASHBOARD_ANONYMOUS_READ and not getattr(view_func, "members_only", False):
                 return None
             if settings.DASHBOARD_LINK_PREVIEWS and getattr(view_func, "link_preview", False):
                 return None
@@ -98,20 +126,67 @@ class SignInMiddleware(LoginRequiredMiddleware):
 class ProxyUserMiddleware(RemoteUserMiddleware):
     """Trust a reverse proxy's header naming the signed-in user (SSO gateways).
 
-    Only installed when DASHBOARD_PROXY_USER_HEADER is set; the proxy must strip that header from
-    what clients send, or anyone could claim any name.
+    Only installed when DASHBOARD_PROXY_USER_HEADER is set; the proxy must strip or overwrite that
+    header in what clients send, or anyone could claim any name (README, "Behind a signing-in
+    proxy"). A session signed in some other way (a password, single sign-on) is kept: the header
+    neither replaces it nor signs it out. The sign-in page itself is left alone, so that after
+    "Sign out" (which lands there) a password account can still sign in beside the proxy.
     """
+
+    async_capable = False
+    # A header that disappears signs out only the sessions the header itself made.
+    force_logout_if_no_header = True
 
     @cached_property
     def header(self) -> str:  # type: ignore[override]
         name = settings.DASHBOARD_PROXY_USER_HEADER.upper().replace("-", "_")
         return name if name.startswith("HTTP_") else f"HTTP_{name}"
 
+    def process_request(self, request: HttpRequest) -> None:
+        user = request.user
+        if user.is_authenticated and request.session.get(BACKEND_SESSION_KEY) != PROXY_BACKEND:
+            return
+        if request.path_info == reverse(settings.LOGIN_URL):
+            return
+        super().process_request(request)
+
+
+PROXY_BACKEND = "downtimes_app.access.ProxyUserBackend"
+
+
+def proxy_may_be(user: AbstractBaseUser) -> str:
+    """Why the header may not sign in as this account ('' when it may).
+
+    Unless DASHBOARD_PROXY_LOCAL_ACCOUNTS allows it, the header reaches only ordinary accounts
+    without a password: never a superuser, a staff member, or someone who signs in with a
+    password, so a forged or mistaken header cannot become an administrator.
+    """
+    if settings.DASHBOARD_PROXY_LOCAL_ACCOUNTS:
+        return ""
+    if user.is_superuser or user.is_staff:
+        return "it names an administrator account"
+    if user.password and user.has_usable_password():
+        return "it names an account that signs in with a password"
+    return ""
+
 
 class ProxyUserBackend(RemoteUserBackend):
     """Users first seen through the proxy header get the configured role (viewer by default)."""
 
+    def authenticate(self, request, remote_user):  # type: ignore[override]
+        user = super().authenticate(request, remote_user)
+        refusal = proxy_may_be(user) if user is not None else ""
+        if refusal:
+            trail.proxy_refused(request, user.get_username(), refusal)
+            return None
+        return user
+
     def configure_user(self, request, user, created=True):  # type: ignore[override]
-        if created and settings.DASHBOARD_PROXY_DEFAULT_ROLE:
-            user.groups.add(Group.objects.get(name=settings.DASHBOARD_PROXY_DEFAULT_ROLE))
+        if created:
+            # The header is this account's only way in.
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            if settings.DASHBOARD_PROXY_DEFAULT_ROLE:
+                role = Group.objects.get_or_create(name=settings.DASHBOARD_PROXY_DEFAULT_ROLE)[0]
+                user.groups.add(role)
         return user

@@ -5,3 +5,7 @@ class DowntimesAppConfig(AppConfig):
     name = "downtimes_app"
     verbose_name = "Downtimes"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the receiver that records every sign-in in the audit trail.
+        from .signin import trail  # noqa: F401

@@ -1,5 +1,7 @@
 """Every write through the dashboard goes through `perform`: do it, record it, show it.
 
+Sign-in events (`record_event`) share the trail: who, or which name was tried, from where.
+
 One place decides what a write leaves behind: an audit entry (who, when, what, before and after,
 the outcome, Datadog's words on failure), and the downtime as Datadog answered, laid over the
 shared copy of the set so that every page shows it at once (a failed write, whose outcome may
@@ -47,6 +49,27 @@ def record(
         after=dict(after) if after is not None else None,
         outcome=AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.OK,
         error=error,
+    )
+
+
+def record_event(
+    user: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    *,
+    name: str = "",
+    summary: str,
+    address: str | None = None,
+    failed: bool = False,
+) -> AuditEntry:
+    """A sign-in event: `user` when known, else `name` (what was typed, or the provider's name)."""
+    known = user is not None and user.is_authenticated
+    return AuditEntry.objects.create(
+        actor=user if known else None,
+        actor_name=(_actor_name(user) if known else name or "unknown")[:150],
+        action=action,
+        summary=summary[:500],
+        outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.OK,
+        address=address,
     )
 
 

@@ -1,4 +1,4 @@
-"""The dashboard's own records: the audit trail of writes made through it."""
+"""The dashboard's own records: the audit trail, form tokens, and links to single sign-on."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ from django.conf import settings
 from django.db import models
 
 
-class AuditEntry(models.Model):
-    """One write through the dashboard: who, when, what, the downtime, before/after, outcome.
+class AuditQuerySet(models.QuerySet):
+    def writes(self) -> AuditQuerySet:
+        """Entries about downtimes (not sign-ins)."""
+        return self.filter(action__in=WRITE_ACTIONS)
 
-    Entries are only ever added. Nothing in the dashboard edits or deletes them, and the admin
-    shows them read-only.
+
+class AuditEntry(models.Model):
+    """One write through the dashboard, or one sign-in event: who, when, from where, what.
+
+    Writes carry the downtime, before/after and the outcome; sign-ins, failed sign-ins,
+    lockouts and role changes carry the name used and the address they came from. Entries are
+    only ever added. Nothing in the dashboard edits or deletes them, and the admin shows them
+    read-only.
     """
 
     class Action(models.TextChoices):
@@ -20,6 +28,11 @@ class AuditEntry(models.Model):
         END_NOW = "end_now", "Ended now"
         EXTEND = "extend", "Extended"
         BULK_CANCEL = "bulk_cancel", "Canceled in bulk"
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        LOCKOUT_LIFTED = "lockout_lifted", "Lockout lifted"
+        ROLE_CHANGED = "role_changed", "Role changed"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Succeeded"
@@ -38,6 +51,10 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    # Where a sign-in event came from (the client's address, behind DASHBOARD_PROXY_COUNT proxies).
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -45,6 +62,9 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.downtime_id}"
+
+
+WRITE_ACTIONS = ("create", "edit", "cancel", "end_now", "extend", "bulk_cancel")
 
 
 class SubmissionToken(models.Model):
@@ -95,3 +115,26 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of user {self.user_id}"
+
+
+class SsoIdentity(models.Model):
+    """The account a person of the identity provider signs in to: issuer and subject, never e-mail.
+
+    Linking by the provider's stable subject (not by a name or e-mail address that could match a
+    local account) means single sign-on only ever reaches accounts it created itself.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    first_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_account_per_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

@@ -1,26 +1,46 @@
-"""A strict Content-Security-Policy: our own scripts and styles only, nothing inline."""
+"""A strict Content-Security-Policy: our own scripts and styles only, nothing inline.
+
+`form-action` also names the identity provider's origin when single sign-on is on: signing out
+is a form whose answer redirects to the provider's sign-out page, and browsers hold redirects
+after a form to `form-action` too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 # Avatars come from Datadog's Gravatar links; everything else is served by the dashboard.
-POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: https://secure.gravatar.com",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+DIRECTIVES = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https://secure.gravatar.com",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
+POLICY = "; ".join(DIRECTIVES)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def policy() -> str:
+    if not settings.OIDC_ENABLED:
+        return POLICY
+    config = settings.OIDC
+    origins = sorted({o for o in (_origin(config.issuer), _origin(config.discovery_url)) if o})
+    form_action = " ".join(["form-action 'self'", *origins])
+    return "; ".join(form_action if d == "form-action 'self'" else d for d in DIRECTIVES)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -29,5 +49,5 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", POLICY)
+        response.setdefault("Content-Security-Policy", policy())
         return response

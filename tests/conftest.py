@@ -181,3 +181,24 @@ def upstream_calls(monkeypatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(service, "_request", counting)
     return calls
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory) -> Iterator:
+    """A real OpenID Connect provider (tests/oidc_provider), started once for the session."""
+    from tests.oidc_provider.harness import IdentityProvider
+
+    provider = IdentityProvider(tmp_path_factory.mktemp("idp")).start("http://testserver")
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(settings, identity_provider, db):
+    """The dashboard configured, as by its environment, for the test provider."""
+    from tests.signin_modes import enable_oidc
+
+    enable_oidc(settings, **identity_provider.environment())
+    identity_provider.tweak_id_tokens()
+    yield identity_provider
+    identity_provider.tweak_id_tokens()

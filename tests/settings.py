@@ -7,7 +7,7 @@ change the sandbox's behaviour, so they are cleared before the settings are read
 import os
 
 for _name in list(os.environ):
-    if _name.startswith(("DD_", "SANDBOX_", "DASHBOARD_", "SECURE_")) or _name in (
+    if _name.startswith(("DD_", "SANDBOX_", "DASHBOARD_", "SECURE_", "OIDC_")) or _name in (
         "DEBUG",
         "SECRET_KEY",
         "ALLOWED_HOSTS",

@@ -17,12 +17,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from sandbox import faults
 from sandbox.models import SandboxDowntime, SandboxMonitor, SandboxUser
 from tests.conftest import make_user
+from tests.signin_modes import MODES, apply_mode
 
 ROOT = Path(__file__).resolve().parent.parent
-# Routes anyone may reach: the sign-in page, the health check, and the sandbox's own API
-# (which checks Datadog-style keys instead of a session); a calendar feed, whose secret token
-# stands for its owner because calendar apps cannot sign in (tests/test_views_calendar.py).
-PUBLIC = ("login", "logout", "downtimes:healthz", "downtimes:calendar_feed")
+# Routes anyone may reach: the sign-in page and single sign-on's start and return, the health
+# check, and the sandbox's own API (which checks Datadog-style keys instead of a session); a
+# calendar feed, whose secret token stands for its owner because calendar apps cannot sign in
+# (tests/test_views_calendar.py).
+PUBLIC = (
+    "login",
+    "logout",
+    "downtimes:healthz",
+    "sso_start",
+    "sso_callback",
+    "downtimes:calendar_feed",
+)
 # Routes where anyone signed in, a viewer too, changes only their own settings (not Datadog).
 OWN_SETTINGS = ("downtimes:calendar_subscribe",)
 
@@ -55,11 +64,19 @@ def downtime_id(org) -> str:
     return str(SandboxDowntime.objects.get(message__contains="Failover drill").uuid)
 
 
+@pytest.fixture(params=MODES)
+def sign_in_mode(request, settings) -> str:
+    """The walks below hold with passwords only, with single sign-on beside them, or SSO only."""
+    apply_mode(settings, request.param)
+    return request.param
+
+
 def test_the_route_walk_finds_the_pages():
     names = {name for name, _ in _dashboard_routes()}
     assert {"downtimes:list", "downtimes:detail", "downtimes:audit", "downtimes:home"} <= names
 
 
+@pytest.mark.usefixtures("sign_in_mode")
 @pytest.mark.parametrize(("name", "path"), _dashboard_routes())
 def test_anonymous_requests_to_every_page_are_sent_to_sign_in(client, downtime_id, name, path):
     for method in ("get", "post"):
@@ -91,6 +108,7 @@ def test_htmx_requests_without_a_session_say_so_in_place(client, org):
     assert "next=/%" not in off_site.content.decode() and 'next=/"' in off_site.content.decode()
 
 
+@pytest.mark.usefixtures("sign_in_mode")
 @pytest.mark.parametrize(("name", "path"), _dashboard_routes())
 def test_viewers_cannot_write_anywhere(viewer_client, downtime_id, name, path):
     """A POST by a viewer is refused (403) or not a method the route takes (405): never done."""
@@ -165,6 +183,7 @@ def test_proxy_header_signs_in_only_when_enabled(org, settings):
     assert "Schedule downtime" not in response.content.decode()
 
 
+@pytest.mark.usefixtures("sign_in_mode")
 def test_anonymous_read_only_when_enabled(org, settings, downtime_id):
     assert Client().get(reverse("downtimes:list")).status_code == 302
     settings.DASHBOARD_ANONYMOUS_READ = True
@@ -261,6 +280,7 @@ def _assert_secret_free(responses, caplog) -> None:
     assert API_KEY not in caplog.text and APP_KEY not in caplog.text
 
 
+@pytest.mark.usefixtures("sign_in_mode")
 def test_configured_keys_appear_in_no_page_header_or_log(
     viewer_client, org, settings, caplog, downtime_id
 ):

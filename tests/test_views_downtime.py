@@ -356,7 +356,7 @@ def test_cancel_of_a_canceled_downtime_sends_nothing(editor_client, stories, ups
     downtime = stories["canceled"]
     editor_client.post(reverse("downtimes:cancel", args=[downtime.uuid]))
     assert [method for method, _ in upstream_calls] == ["GET"]
-    assert not AuditEntry.objects.exists()
+    assert not AuditEntry.objects.writes().exists()
 
 
 def test_viewers_cannot_cancel(viewer_client, stories):
@@ -404,7 +404,7 @@ def test_end_now_failure_leaves_the_downtime_unchanged(editor_client, stories):
     page = html.unescape(response.content.decode())
     assert "Datadog is unavailable" in page and "may or may not have been applied" in page
     assert stored_end(downtime) == NOW + timedelta(minutes=35)
-    assert AuditEntry.objects.get().outcome == AuditEntry.Outcome.FAILED
+    assert AuditEntry.objects.writes().get().outcome == AuditEntry.Outcome.FAILED
 
 
 def test_end_now_when_datadog_cannot_be_read_first_sends_nothing(
@@ -417,7 +417,7 @@ def test_end_now_when_datadog_cannot_be_read_first_sends_nothing(
     assert all(method == "GET" for method, _ in upstream_calls)
     page = html.unescape(editor_client.get(response["Location"]).content.decode())
     assert "Could not read it from Datadog first, so nothing was sent" in page
-    assert not AuditEntry.objects.exists()
+    assert not AuditEntry.objects.writes().exists()
 
 
 def test_end_now_is_refused_for_a_scheduled_downtime(editor_client, stories):
@@ -448,7 +448,7 @@ def test_extend_by_moves_the_end_and_keeps_the_start(editor_client, stories, by,
     editor_client.post(reverse("downtimes:extend", args=[downtime.uuid]), {"by": by})
     assert stored_end(downtime) == NOW + timedelta(minutes=35 + delta)
     assert downtime.schedule["start"] == start
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.writes().get()
     assert entry.action == AuditEntry.Action.EXTEND and entry.outcome == AuditEntry.Outcome.OK
 
 
@@ -470,7 +470,7 @@ def test_extend_until_earlier_than_the_end_is_refused(editor_client, stories):
     )
     assert "not later than its current end" in response.content.decode()
     assert stored_end(downtime) == NOW + timedelta(hours=6)
-    assert not AuditEntry.objects.exists()
+    assert not AuditEntry.objects.writes().exists()
 
 
 def test_extend_with_htmx_answers_the_updated_fragment(editor_client, stories):

@@ -399,7 +399,7 @@ def test_datadog_400_is_shown_beside_the_field_it_concerns(editor_client, org):
     assert "Datadog refused the downtime; nothing was saved." in page
     assert "Monitor 12345 not found" in monitor_section
     assert form_data(response.content)["monitor_id"] == "12345"
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.writes().get()
     assert entry.outcome == AuditEntry.Outcome.FAILED and "Monitor 12345 not found" in entry.error
     assert SubmissionToken.objects.get().state == SubmissionToken.State.FAILED
 

@@ -1,4 +1,7 @@
-"""The audit trail: every write made through the dashboard, filterable, with shareable links."""
+"""The audit trail: every write and sign-in event, filterable, with shareable links.
+
+It names people and addresses, so it needs sign-in even when anonymous reads are on.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ..access import members_only
 from ..models import AuditEntry
 
 PER_PAGE = 50
 
 
+@members_only
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.select_related("actor")

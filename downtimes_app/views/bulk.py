@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .. import actions, presenters, store
-from ..access import editor_required
+from ..access import editor_required, members_only
 from ..scope import ScopeError
 from ..timekeeping import now
 from .plumbing import Request, is_fragment, render_page
@@ -95,6 +95,7 @@ def _page(request: Request, context: dict[str, Any]) -> HttpResponse:
     )
 
 
+@members_only  # a page that exists to write: nothing for anonymous readers
 @require_http_methods(["GET", "POST"])
 def bulk_cancel(request: Request) -> HttpResponse:
     if request.method == "POST":

@@ -89,7 +89,10 @@ def page_context(
     moment = now()
     zone = request.zone
     row = presenters.row(downtime, moment, zone)
-    entries = list(AuditEntry.objects.filter(downtime_id=downtime.id)[:HISTORY_LIMIT])
+    # Who changed it through the dashboard is for people who signed in (anonymous reads too).
+    members = request.user.is_authenticated
+    history = AuditEntry.objects.filter(downtime_id=downtime.id)[:HISTORY_LIMIT]
+    entries = list(history) if members else []
     offers = actions.offers(downtime)
 
     def at(value):
@@ -114,6 +117,7 @@ def page_context(
         "canceled": at(downtime.canceled),
         "canceled_by": _canceled_by(entries) if downtime.canceled else None,
         "entries": entries,
+        "members": members,
         "offers": offers,
         "extensions": [(key, words) for key, (_, words) in actions.EXTENSIONS.items()],
         "until_default": _until_default(offers, row, moment, zone) if offers.extend else "",

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from downtimes_app.access import EDITOR, VIEWER
 
 DEMO_ACCOUNTS = (("demo", EDITOR), ("viewer", VIEWER))
+PUBLISHED_KEYS = ("sandbox-api-key", "sandbox-app-key")  # in README; never a real key
 
 
 class Command(BaseCommand):
@@ -34,4 +35,14 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 "Sandbox mode: sign in as demo / demo (editor) or viewer / viewer (read-only)."
             )
+        )
+        published = (settings.SANDBOX_API_KEY, settings.SANDBOX_APP_KEY) == PUBLISHED_KEYS
+        keys = (
+            "its published default keys (sandbox-api-key, sandbox-app-key)"
+            if published
+            else "the keys in SANDBOX_API_KEY and SANDBOX_APP_KEY"
+        )
+        self.stdout.write(
+            f"The sandbox's API under /sandbox/ accepts {keys} from anyone who can reach this "
+            "server, and the demo passwords are printed above: serve it on 127.0.0.1 only."
         )

@@ -1,0 +1,128 @@
+"""The trusted proxy header and anonymous reads, made safe to switch on.
+
+- The header reaches only ordinary accounts without a password (unless
+  DASHBOARD_PROXY_LOCAL_ACCOUNTS allows more), never replaces a session signed in another way,
+  and leaves password sign-in working beside it.
+- Anonymous readers see downtimes, never the audit trail, e-mail addresses, a downtime's history
+  in the dashboard, the bulk-cancel page or the lockouts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from downtimes_app.models import AuditEntry
+from sandbox.models import SandboxDowntime
+from tests.conftest import make_user
+
+HEADER = {"X-Forwarded-User": "sso.alice"}
+
+
+@pytest.fixture
+def proxy(settings, org):
+    settings.DASHBOARD_PROXY_USER_HEADER = "X-Forwarded-User"
+    backends = list(settings.AUTHENTICATION_BACKENDS)
+    backends.insert(1, "downtimes_app.access.ProxyUserBackend")
+    settings.AUTHENTICATION_BACKENDS = backends
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("django_htmx.middleware.HtmxMiddleware"),
+        "downtimes_app.access.ProxyUserMiddleware",
+    )
+    settings.MIDDLEWARE = middleware
+    return settings
+
+
+def who(client: Client, **headers: str) -> str:
+    response = client.get(reverse("downtimes:list"), headers=headers)
+    return response.wsgi_request.user.get_username() if response.status_code == 200 else ""
+
+
+def test_the_header_signs_in_an_account_of_its_own_with_no_password(proxy):
+    assert who(Client(), **HEADER) == "sso.alice"
+    alice = User.objects.get(username="sso.alice")
+    assert not alice.has_usable_password()
+    assert list(alice.groups.values_list("name", flat=True)) == ["viewer"]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN)
+    assert (entry.actor, entry.summary) == (alice, "Signed in through the proxy's header")
+    assert who(Client(), **HEADER) == "sso.alice"  # and again, on a new session
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("superuser", "it names an administrator account"),
+        ("staff", "it names an administrator account"),
+        ("password", "it names an account that signs in with a password"),
+    ],
+)
+def test_the_header_may_not_name_an_admin_or_a_password_account(proxy, kind, words):
+    account = make_user("root", "editor")  # make_user gives a password
+    if kind != "password":
+        account.set_unusable_password()
+        account.is_superuser = kind == "superuser"
+        account.is_staff = kind == "staff"
+        account.save()
+    client = Client()
+    response = client.get(reverse("downtimes:list"), headers={"X-Forwarded-User": "root"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor_name) == (AuditEntry.Action.SIGN_IN_FAILED, "root")
+    assert entry.summary == f"The proxy's header was refused: {words}"
+    who(client, **{"X-Forwarded-User": "root"})
+    assert AuditEntry.objects.count() == 1  # said once, not on every request
+
+
+def test_a_setting_lets_the_header_name_local_accounts(proxy):
+    make_user("root", "editor")
+    proxy.DASHBOARD_PROXY_LOCAL_ACCOUNTS = True
+    assert who(Client(), **{"X-Forwarded-User": "root"}) == "root"
+
+
+def test_a_password_session_is_kept_whatever_the_header_says(proxy):
+    make_user("erin", "editor")
+    client = Client()
+    signed = client.post(reverse("login"), {"username": "erin", "password": "erin"}, headers=HEADER)
+    assert signed.status_code == 302  # password sign-in works beside the proxy
+    assert who(client, **HEADER) == "erin"  # the header does not replace it...
+    assert who(client) == "erin"  # ...nor does its absence sign erin out
+    assert not User.objects.filter(username="sso.alice").exists()
+
+
+def test_a_header_session_ends_when_the_header_goes_or_changes(proxy):
+    client = Client()
+    assert who(client, **HEADER) == "sso.alice"
+    assert who(client, **{"X-Forwarded-User": "sso.bob"}) == "sso.bob"
+    assert who(client) == ""
+
+
+@pytest.fixture
+def downtime_id(org) -> str:
+    downtime = SandboxDowntime.objects.get(message__contains="Failover drill")
+    assert downtime.created_by.email  # the demo org's creator has an address to hide
+    return str(downtime.uuid)
+
+
+def test_anonymous_readers_see_downtimes_but_not_people_or_the_trail(
+    settings, downtime_id, editor_client, viewer_client
+):
+    editor_client.post(reverse("downtimes:extend", args=[downtime_id]), {"by": "30m"})
+    email = SandboxDowntime.objects.get(uuid=downtime_id).created_by.email
+    settings.DASHBOARD_ANONYMOUS_READ = True
+    anonymous = Client()
+    detail = anonymous.get(reverse("downtimes:detail", args=[downtime_id]))
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    assert "Failover drill" in page  # the downtime itself is public
+    assert email not in page and "Extended" not in page
+    assert "to see who changed it through this dashboard" in page
+    assert "Audit trail" not in anonymous.get(reverse("downtimes:list")).content.decode()
+    for name in ("downtimes:audit", "downtimes:bulk_cancel", "lockouts"):
+        response = anonymous.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
+    signed = viewer_client.get(reverse("downtimes:detail", args=[downtime_id])).content.decode()
+    assert email in signed and "Extended" in signed

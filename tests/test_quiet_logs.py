@@ -1,0 +1,129 @@
+"""Production logs: a refused request is one line with no traceback and no secret in it.
+
+A real server (gunicorn, production settings, DEBUG off) is sent refused requests of every kind
+and its log read back; an error still logs its traceback (checked in-process, through the same
+filter the production logging configuration puts on its console handler).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from django.conf import settings
+from django.test import Client
+
+from downtimes_app.logs import RefusalsOnOneLine
+from tests.oidc_provider.harness import free_port
+from tests.test_store_processes import ROOT, _env, _manage
+
+PASSWORD_TYPED = "correct-horse-battery-staple-42"  # typed into the name field by mistake
+SECRET_KEY = "k3N9-vQ2mZ8xR1tL7yB4wE6uI0oP5aS3dF8gH2jK9lZ1xC4vB7nM0qW6eR2tY5u"
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = _env(
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY=SECRET_KEY,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "ensure_demo_user")
+    log = tmp_path / "server.log"
+    with log.open("w") as sink:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=sink, stdout=sink)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                requests.get(f"{base}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield base, log
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _sign_in(browser: requests.Session, base: str, name: str, password: str) -> requests.Response:
+    browser.get(f"{base}/accounts/login/", timeout=10)
+    return browser.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": name,
+            "password": password,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{base}/accounts/login/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def test_refused_requests_log_one_line_each_without_traceback_or_secret(server):
+    base, log = server
+    viewer = requests.Session()
+    assert _sign_in(viewer, base, "viewer", "viewer").status_code == 302
+    session = viewer.cookies["sessionid"]
+    refused = {
+        "Forbidden (Permission denied): /downtimes/new/": viewer.get(f"{base}/downtimes/new/"),
+        "Forbidden (Permission denied): /accounts/lockouts/": viewer.get(
+            f"{base}/accounts/lockouts/"
+        ),
+        "Not Found: /no/such/page/": viewer.get(f"{base}/no/such/page/"),
+        "Invalid HTTP_HOST header": viewer.get(f"{base}/downtimes/", headers={"Host": "evil.test"}),
+    }
+    assert [r.status_code for r in refused.values()] == [403, 403, 404, 400]
+    guesser = requests.Session()
+    answers = [_sign_in(guesser, base, PASSWORD_TYPED, "wrong").status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
+    time.sleep(0.5)  # let the server write its last lines (no assertion depends on time)
+    text = log.read_text()
+    assert "Traceback" not in text
+    for start, _response in refused.items():
+        assert sum(start in line for line in text.splitlines()) == 1, start
+    assert text.count("Password sign-in failed from 127.0.0.1") == 4
+    assert text.count("Password sign-in locked out until") == 1
+    assert "Too Many Requests" not in text  # the lockout's own line says it, once
+    for secret in (PASSWORD_TYPED, "wrong", session, SECRET_KEY, "sandbox-api-key"):
+        assert secret not in text.replace("wrong name", ""), secret
+
+
+def test_an_error_still_logs_its_traceback(db, monkeypatch):
+    from downtimes_app.views import browse
+
+    def broken() -> str:
+        raise RuntimeError("the health check broke")
+
+    monkeypatch.setattr(browse, "_datadog_health", broken)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RefusalsOnOneLine())
+    logging.getLogger().addHandler(handler)
+    try:
+        assert Client(raise_request_exception=False).get("/healthz").status_code == 500
+        Client().get("/no/such/page/")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    assert "Internal Server Error: /healthz" in text
+    assert "Traceback" in text and "RuntimeError: the health check broke" in text
+    assert "Not Found: /no/such/page/" in text.splitlines()[-1]  # one line, no traceback after
+    assert "RefusalsOnOneLine" in str(settings.LOGGING["filters"])
