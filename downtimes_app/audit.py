@@ -26,7 +26,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-def _actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
+def actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
     if not user.is_authenticated:
         return "anonymous"
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
@@ -45,7 +45,7 @@ def record(
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=user if user.is_authenticated else None,
-        actor_name=_actor_name(user),
+        actor_name=actor_name(user),
         action=action,
         downtime_id=downtime_id,
         summary=summary[:500],
@@ -69,7 +69,7 @@ def record_event(
     known = user is not None and user.is_authenticated
     return AuditEntry.objects.create(
         actor=user if known else None,
-        actor_name=(_actor_name(user) if known else name or "unknown")[:150],
+        actor_name=(actor_name(user) if known else name or "unknown")[:150],
         action=action,
         summary=summary[:500],
         outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.OK,
