@@ -39,4 +39,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tasks run where they are queued, on Huey's in-memory storage: a unit test sees a task's effect
 # at once. The worker's real processes (a consumer, `make run`) are tested in their own files.
-HUEY = {**HUEY, "immediate": True}
+HUEY = {**HUEY, "immediate": True}  # noqa: F405

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 
+from .. import presenters
 from ..domain import Downtime
 from ..models import AuditEntry, Delivery, Reminder
 from . import reminders
@@ -171,16 +172,30 @@ def failed(row: Delivery, token: str, error: str) -> None:
 
 
 def retry_later(
-    row: Delivery, token: str, error: str, now: datetime, wait: float = 0
+    row: Delivery,
+    token: str,
+    error: str,
+    now: datetime,
+    wait: float = 0,
+    *,
+    until: datetime | None = None,
 ) -> datetime | None:
-    """After a failed attempt: when to try again, or None when the hour is up (then failed)."""
+    """After a failed attempt: when to try again, or None when there is no point (failed).
+
+    Pauses double from 30 s up to 10 min, or are what the destination asked for (Retry-After),
+    for `NOTIFY_RETRY_FOR` after the first attempt; a reminder's also end with its window.
+    """
     started = row.first_attempt or now
     give_up = started + settings.NOTIFY_RETRY_FOR
     if now >= give_up:
-        failed(row, token, f"{error} (tried {row.attempts} times over {settings.NOTIFY_RETRY_FOR})")
+        over = presenters.span(settings.NOTIFY_RETRY_FOR)
+        failed(row, token, f"{error} (tried {row.attempts} times over {over})")
         return None
     pause = min(FIRST_PAUSE * 2 ** (row.attempts - 1), LONGEST_PAUSE)
     at = min(max(now + pause, now + timedelta(seconds=wait)), give_up)
+    if until is not None and at >= until:
+        failed(row, token, f"{error}; its window ends before another attempt")
+        return None
     if _settle(row, token, state=State.PENDING, due=at, error=error[:300], claim=""):
         return at
     return None

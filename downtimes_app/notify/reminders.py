@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from .. import presenters, schedules
 from ..domain import CANCELED, Downtime, OneTimeSchedule, RecurringSchedule, Schedule, Window
 
+# A reminder with less time than this left helps nobody act on it.
+LEAST_NOTICE = timedelta(seconds=30)
+
 
 @dataclass(frozen=True)
 class Due:
@@ -51,8 +54,13 @@ def due_of(window: Window, lead: timedelta) -> Due:
 
 
 def due_now(downtime: Downtime, now: datetime, lead: timedelta) -> list[Due]:
-    """The reminders to send at `now`: due, and their window not yet over."""
-    return [d for w in windows_ahead(downtime, now) if (d := due_of(w, lead)).at <= now]
+    """The reminders to send at `now`: due, with their window not within moments of its end
+    (a window ended now through the dashboard ends seconds later: no reminder for that)."""
+    return [
+        d
+        for w in windows_ahead(downtime, now)
+        if (d := due_of(w, lead)).at <= now and d.end - now >= LEAST_NOTICE
+    ]
 
 
 def next_due(downtime: Downtime, now: datetime, lead: timedelta) -> Due | None:

@@ -66,7 +66,7 @@ def attempt(delivery_id: int) -> Attempt:
         outbox.sent(row, token, clock())
         return Attempt("sent")
     log.warning("%s: attempt %s failed: %s", outbox.what(row), row.attempts, error)
-    at = outbox.retry_later(row, token, error, clock(), wait)
+    at = outbox.retry_later(row, token, error, clock(), wait, until=row.window_end)
     return Attempt("retry", at) if at else Attempt("failed")
 
 
