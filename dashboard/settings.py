@@ -332,7 +332,8 @@ HUEY = {
     "immediate": False,
     "results": False,  # nothing reads a task's return value
     "utc": True,
-    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+    # An idle worker looks at the queue at least every second (Huey's default backs off to 10 s).
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True, "max_delay": 1.0},
 }
 # Webhook URLs live in DASHBOARD_NOTIFY: a debug page's settings and environment blank it.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "downtimes_app.logs.SecretsFilter"
