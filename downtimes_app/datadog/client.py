@@ -331,8 +331,22 @@ def _page_workers(config: Config, pages: int, limits: RateLimit | None) -> int:
     return workers if threads_allowed(config) else 1
 
 
+def within(config: Config, deadline_seconds: float | None) -> Config:
+    """The config for the calls of one whole load, which `deadline_seconds` bounds: inside it,
+    a page is tried again and again, and any rate limit that fits is waited out."""
+    if deadline_seconds is None:
+        return config
+    return dataclasses.replace(
+        config,
+        deadline=time.monotonic() + deadline_seconds,
+        retries=max(config.retries, PAGE_RETRIES),
+        rate_limit_wait_cap=max(config.rate_limit_wait_cap, deadline_seconds),
+        call_deadline=max(config.call_deadline, deadline_seconds),
+    )
+
+
 @contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
+def cycle_collection_paused() -> Iterator[None]:
     """Reading a whole set makes hundreds of thousands of dicts, lists and records, none of them
     in a cycle; meanwhile the cycle collector would walk the whole heap again and again, which
     doubles the time it takes. Plain reference counting still frees everything."""
@@ -345,7 +359,7 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def list_all_downtimes(
     *,
     current_only: bool = False,
@@ -359,16 +373,7 @@ def list_all_downtimes(
     page that fails (a 429, a 5xx, a timeout, a body that cannot be read) is retried on its own,
     so one bad page does not cost the others; only a page that never answers fails the load.
     """
-    config = config or Config.from_settings()
-    if deadline_seconds is not None:
-        config = dataclasses.replace(
-            config,
-            deadline=time.monotonic() + deadline_seconds,
-            # Inside a deadline, keep trying a page, and wait out any rate limit that fits.
-            retries=max(config.retries, PAGE_RETRIES),
-            rate_limit_wait_cap=max(config.rate_limit_wait_cap, deadline_seconds),
-            call_deadline=max(config.call_deadline, deadline_seconds),
-        )
+    config = within(config or Config.from_settings(), deadline_seconds)
     size = config.page_size
     limits: list[RateLimit] = []
 
