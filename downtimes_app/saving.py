@@ -157,8 +157,10 @@ def save_downtime(
     now: datetime,
     original: Downtime | None = None,
     baseline: Definition | None = None,
+    summary: str = "",
 ) -> Outcome:
-    """Create `definition`, or (with `original`, read fresh) edit that downtime into it."""
+    """Create `definition`, or (with `original`, read fresh) edit that downtime into it;
+    `summary` says in the audit trail what it was for, when the form's words would not."""
     kept: tuple[str, ...] = ()
     if original is None:
         sent = definition.attributes()
@@ -187,7 +189,7 @@ def save_downtime(
         earlier = _earlier_result(claim)
         if earlier is not None:
             return earlier
-    outcome = _write(user, claim, sent, original)
+    outcome = _write(user, claim, sent, original, summary)
     if isinstance(outcome, Saved):
         return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
     return outcome
@@ -251,7 +253,11 @@ def _summary(sent: Mapping[str, Any], original: Downtime | None) -> str:
 
 
 def _write(
-    user: User, claim: submissions.Claim, sent: dict[str, Any], original: Downtime | None
+    user: User,
+    claim: submissions.Claim,
+    sent: dict[str, Any],
+    original: Downtime | None,
+    summary: str = "",
 ) -> Saved | Refused | Failed:
     def call() -> Downtime:
         if original is not None:
@@ -264,7 +270,7 @@ def _write(
             AuditEntry.Action.EDIT if original else AuditEntry.Action.CREATE,
             call,
             downtime_id=original.id if original else "",
-            summary=_summary(sent, original),
+            summary=summary or _summary(sent, original),
             before=datadog.attributes_of(original) if original else None,
             after=datadog.attributes_of,
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, browse, bulk, downtime, form_parts, schedule
+from .views import audit, browse, bulk, downtime, form_parts, monitors, muting, schedule
 
 app_name = "downtimes"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("downtimes/<str:downtime_id>/cancel/", downtime.downtime_cancel, name="cancel"),
     path("downtimes/<str:downtime_id>/end/", downtime.downtime_end, name="end"),
     path("downtimes/<str:downtime_id>/extend/", downtime.downtime_extend, name="extend"),
+    path("monitors/", monitors.monitor_list, name="monitors_list"),
+    path("monitors/<str:monitor_id>/", monitors.monitor_detail, name="monitor"),
+    path("monitors/<str:monitor_id>/mute/", muting.monitor_mute, name="monitor_mute"),
 ]
