@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import audit, browse, bulk, downtime, form_parts, monitors, muting, schedule
+from .views import (
+    aftermath,
+    audit,
+    browse,
+    bulk,
+    downtime,
+    form_parts,
+    monitors,
+    muting,
+    schedule,
+)
 
 app_name = "downtimes"
 
@@ -22,6 +32,7 @@ urlpatterns = [
     path("downtimes/<str:downtime_id>/edit/", schedule.edit, name="edit"),
     path("downtimes/<str:downtime_id>/clone/", schedule.clone, name="clone"),
     path("downtimes/<str:downtime_id>/monitors/", downtime.downtime_monitors, name="monitors"),
+    path("downtimes/<str:downtime_id>/aftermath/", aftermath.downtime_aftermath, name="aftermath"),
     path("downtimes/<str:downtime_id>/cancel/", downtime.downtime_cancel, name="cancel"),
     path("downtimes/<str:downtime_id>/end/", downtime.downtime_end, name="end"),
     path("downtimes/<str:downtime_id>/extend/", downtime.downtime_extend, name="extend"),
