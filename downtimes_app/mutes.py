@@ -275,6 +275,8 @@ class Aftermath:
     notifies_on_end: bool = True  # `expired` among its notify_end_types
     perhaps: int = 0  # monitors it may mute (a scope on tags Datadog does not report)
     live: bool = True  # muting now (else a draft, or a window still to come)
+    kept: int = 0  # monitors in such a state that another downtime keeps quiet
+    states: tuple[str, ...] = ()  # the states it notifies for
 
     @property
     def would_notify(self) -> int:
@@ -288,6 +290,12 @@ class Aftermath:
 def _state_words(counts: Counter) -> str:
     parts = [f"{counts[s]} {s}" for s in sorted(counts, key=lambda s: SEVERITY.get(s, 9))]
     return ", ".join(parts)
+
+
+def _or(states: tuple[str, ...]) -> str:
+    if not states:
+        return "a state it notifies for"
+    return states[0] if len(states) == 1 else ", ".join(states[:-1]) + " or " + states[-1]
 
 
 def _plural(count: int, word: str = "monitor") -> str:
@@ -309,8 +317,15 @@ def aftermath_sentence(result: Aftermath) -> str:
         said += "."
     elif found:
         said = f"{lead}, {_plural(found)} would notify ({_state_words(result.counts)})."
+    elif result.kept:
+        said = (
+            f"{lead}, no monitor would notify: another downtime keeps the "
+            f"{_plural(result.kept)} in {_or(result.states)} quiet."
+        )
     else:
-        said = f"{lead}, no monitor would notify: none it mutes is in a state it notifies for."
+        said = f"{lead}, no monitor would notify: none it mutes is in {_or(result.states)}."
+    if found and result.kept:
+        said = said[:-1] + f"; another downtime keeps {_plural(result.kept, 'more')} quiet."
     if result.perhaps:
         said += (
             f" It may also mute {_plural(result.perhaps, 'more monitor')}: its scope uses tags "
@@ -329,9 +344,9 @@ def aftermath(
     """The monitors `downtime` mutes, their states, and which would notify if it ended now
     (`notify_end_states`, when its `notify_end_types` include `expired`): groups another active
     downtime keeps muted would not."""
-    states = set(notify_states(downtime))
+    states = notify_states(downtime)
     verdicts: dict[str, Verdict | None] = {}
-    affected, perhaps = [], 0
+    affected, perhaps, kept = [], 0, 0
     for monitor in monitors:
         reached = reach(downtime, monitor, verdicts)
         if reached is None:
@@ -339,14 +354,17 @@ def aftermath(
         if not reached.groups:
             perhaps += 1
             continue
-        still = _kept_muted(monitor, downtime, others, now)
-        notifying = tuple(g for g in reached.groups if g.status in states and g.name not in still)
+        alerting = [g for g in reached.groups if g.status in states]
+        still = _kept_muted(monitor, downtime, others, now) if alerting else frozenset()
+        notifying = tuple(g for g in alerting if g.name not in still)
+        kept += bool(alerting) and not notifying
         worst = min((g.status for g in notifying), key=lambda s: SEVERITY.get(s, 9), default=None)
         affected.append(Affected(monitor, reached.groups, reached.maybe, notifying, worst))
     affected.sort(key=lambda a: (a.state is None, SEVERITY.get(a.state or "", 9), a.monitor.name))
     counts = Counter(a.state for a in affected if a.state is not None)
     on_end = "expired" in downtime.notify_end_types
-    return Aftermath(tuple(affected), counts, on_end, perhaps, is_live(downtime, now))
+    live = is_live(downtime, now)
+    return Aftermath(tuple(affected), counts, on_end, perhaps, live, kept, states)
 
 
 def _kept_muted(monitor: Monitor, ending: Downtime, others: Mutes | None, now: datetime):
