@@ -166,7 +166,7 @@ def test_page_of_a_monitor_muted_by_a_tag_downtime_names_the_group(viewer_client
     rows = dict(re.findall(r'data-group="([^"]+)">(.*?)</tr>', page, re.S))
     assert "badge-info" in rows[group["name"]]  # muted
     assert all("badge-info" not in r for name, r in rows.items() if name != group["name"])
-    assert "Muted until Today 11:30 UTC" in text_of(page)
+    assert f"1 of {len(monitor.groups)} groups muted until Today 11:30 UTC" in text_of(page)
 
 
 def test_page_of_a_monitor_nothing_mutes(viewer_client, org):

@@ -120,6 +120,16 @@ def mute_links(mute_url: str, group: str = "") -> list[tuple[str, str]]:
     return [(words, f"{mute_url}?{urlencode({**base, 'duration': key})}") for key, words in choices]
 
 
+def _muted_text(found: monitoring.Page, groups: int, zone: Any, moment: Any) -> str:
+    """`Muted until Today 10:30 UTC`, or `1 of 4 groups muted, no end`."""
+    until = _until(found)
+    names = found.muted_groups
+    part = "" if "*" in names or len(names) >= groups else f"{len(names)} of {groups} groups "
+    words = monitor_words.until_words(until, zone, moment)
+    text = f"{part}muted{',' if until is None else ''} {words}"
+    return text[0].upper() + text[1:]
+
+
 def detail_context(request: Request, found: monitoring.Page, moment: Any) -> dict[str, Any]:
     monitor, zone = found.monitor, request.zone
     muted = bool(found.now) if found.now_failure is None else found.reckoned is not None
@@ -135,7 +145,7 @@ def detail_context(request: Request, found: monitoring.Page, moment: Any) -> dic
         "whole_links": mute_links(mute_url),
         "grouped": any(g.group.tags for g in groups),
         "muted": muted,
-        "muted_until": monitor_words.until_words(_until(found), zone, moment) if muted else "",
+        "muted_text": _muted_text(found, len(groups), zone, moment) if muted else "",
         "now_rows": [
             (n, presenters.row(n.downtime, moment, zone) if n.downtime else None) for n in found.now
         ],
