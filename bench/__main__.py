@@ -13,6 +13,7 @@ served alone with added latency and faults, and the dashboard against it, each u
 5. Warm pages at 100 and 10,000 downtimes in this process, and the upstream calls of warm views.
 6. A downtime's page when Datadog holds something hostile (bench/hostile.py) against an
    ordinary one.
+7. The monitor list warm at 5,000 monitors against 100 (bench/monitors.py).
 
 Prints a Markdown table; README keeps the latest one.
 """
@@ -25,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import figures, hostile, warm
+from . import figures, hostile, monitors, warm
 
 
 def _in_process(workdir: Path) -> dict:
@@ -53,6 +54,7 @@ def _in_process(workdir: Path) -> dict:
     large, large_search, view_calls, change_calls = warm.warm_page(10_000)
     return {
         "hostile_rows": hostile.hostile_page_figures(),
+        "monitor_rows": monitors.monitor_page_figures(),
         "small_ms": small,
         "large_ms": large,
         "small_search_ms": small_search,
@@ -166,7 +168,7 @@ def main() -> None:
     print("| measurement | result | target |")
     print("| --- | --- | --- |")
     rows = _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local)
-    for row in rows + local["hostile_rows"]:
+    for row in rows + local["hostile_rows"] + local["monitor_rows"]:
         print("| " + " | ".join(row) + " |")
     sys.stdout.flush()
 
