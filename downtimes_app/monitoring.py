@@ -76,10 +76,7 @@ class Now:
 
     match: DowntimeMatch
     downtime: Downtime | None  # from the copy, when it has it
-
-    @property
-    def whole(self) -> bool:
-        return self.match.groups == ("*",)
+    whole: bool = False  # every group of the monitor
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,13 @@ def find_monitor(monitor_id: int, overview: Overview) -> Monitor:
 
 def _matched(monitor: Monitor, downtimes: store.Snapshot | None) -> list[Now]:
     page = datadog.list_monitor_downtimes(monitor.id, limit=MATCHES_ASKED)
-    return [Now(m, downtimes.get(m.id) if downtimes else None) for m in page.matches]
+    every = {g.name for g in mutes.groups_of(monitor)}
+
+    def now(match: DowntimeMatch) -> Now:
+        whole = "*" in match.groups or every <= set(match.groups)
+        return Now(match, downtimes.get(match.id) if downtimes else None, whole)
+
+    return [now(m) for m in page.matches]
 
 
 def page(monitor_id: int, moment: datetime) -> Page:

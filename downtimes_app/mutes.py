@@ -267,6 +267,10 @@ class Affected:
     notifying: tuple[MonitorGroup, ...]  # in a notify state, and muted by nothing else
     state: str | None  # the worst state among `notifying`
 
+    @property
+    def whole(self) -> bool:
+        return len(self.groups) == len(groups_of(self.monitor))
+
 
 @dataclass(frozen=True)
 class Aftermath:
