@@ -54,3 +54,21 @@ def test_search_open_mute_one_group_for_an_hour_and_come_back_to_it_muted(editor
     page.goto(f"{live_server.url}/monitors/?state=muted")
     row = page.locator(f"#monitor-{monitor.id}").inner_text()
     assert f"1 of {groups} groups muted until {until.label} {until.zone_label}" in row
+
+
+def test_choosing_another_length_says_the_new_end_before_muting(editor_page, live_server):
+    page = editor_page
+    monitor = grouped("Warn")
+    page.goto(f"{live_server.url}/monitors/{monitor.id}/")
+    page.get_by_role("link", name="30 minutes").first.click()
+    dialog = page.get_by_role("alertdialog")
+    dialog.wait_for()
+    assert "(30 minutes)" in dialog.inner_text()
+    dialog.get_by_label("4 hours").check()
+    page.get_by_text("(4 hours)").wait_for()
+    dialog = page.get_by_role("alertdialog")
+    assert "(30 minutes)" not in dialog.inner_text()
+    dialog.get_by_role("button", name="Mute").click()
+    page.wait_for_url(f"{live_server.url}/downtimes/*/")
+    made = SandboxDowntime.objects.get(monitor_id=monitor.id, scope="*")
+    assert made.schedule["end"].startswith("2026-11-16T13:30")
