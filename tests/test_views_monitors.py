@@ -169,6 +169,16 @@ def test_page_of_a_monitor_muted_by_a_tag_downtime_names_the_group(viewer_client
     assert f"1 of {len(monitor.groups)} groups muted until Today 11:30 UTC" in text_of(page)
 
 
+def test_with_a_real_org_the_page_links_into_datadogs_ui(viewer_client, org):
+    from django.test import override_settings
+
+    monitor = grouped("Alert")
+    with override_settings(DATADOG_SANDBOX=False, DATADOG_APP_URL="https://app.datadoghq.eu"):
+        page = page_of(viewer_client, monitor.id)
+    assert f'href="https://app.datadoghq.eu/monitors/{monitor.id}"' in page
+    assert "Sandbox object" not in page
+
+
 def test_page_of_a_monitor_nothing_mutes(viewer_client, org):
     monitor = next(m for m in SandboxMonitor.objects.all() if "[staging] kafka" in m.name)
     text = text_of(page_of(viewer_client, monitor.id))

@@ -12,7 +12,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_safe
 
-from .. import datadog, monitor_listing, monitor_words, monitoring, parsing, presenters, quickmute
+from .. import (
+    datadog,
+    monitor_listing,
+    monitor_words,
+    monitoring,
+    parsing,
+    presenters,
+    quickmute,
+    sharing,
+)
 from ..access import link_preview
 from ..timekeeping import now
 from .plumbing import Request, is_fragment
@@ -82,7 +91,7 @@ def _datadog_url(monitor_id: int) -> str:
     """The monitor in Datadog's UI; none in sandbox mode, where it exists nowhere else."""
     if settings.DATADOG_SANDBOX:
         return ""
-    return f"{settings.DATADOG_APP_URL.rstrip('/')}/monitors/{int(monitor_id)}"
+    return sharing.datadog_monitor_url(settings.DATADOG_APP_URL, monitor_id)
 
 
 @link_preview
