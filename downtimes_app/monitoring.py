@@ -7,17 +7,23 @@ and reads the monitor from Datadog only when the copy does not have it yet.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
+
 from . import datadog, monitor_listing, mutes, store
 from .domain import Downtime, DowntimeMatch, Monitor
 from .store import monitors as monitor_store
+from .store import refresh
 
 # Enough downtimes that muted a monitor before to see a pattern; older ones are counted.
 BEFORE_SHOWN = 20
 MATCHES_ASKED = 100
+# Seconds of waiting for the monitors after which a page does not wait for the downtimes too.
+ONE_WAIT = 1.0
 
 _indexes: dict[str, monitor_listing.Index] = {}
 _mutes: dict[tuple[str, str], mutes.Mutes] = {}
@@ -55,10 +61,24 @@ def mutes_for(monitors: store.Snapshot | None, downtimes: store.Snapshot | None)
     return found
 
 
+def _downtimes(waited: float) -> store.Current:
+    """The downtime copy; not waited for again when the monitors' already took a while, so a
+    page waits out one deadline at most (a moment later it has both)."""
+    if waited < ONE_WAIT:
+        return store.current()
+    copy = store.peek()
+    return store.Current(copy, loading=copy is None)
+
+
 def overview(*, force: bool = False) -> Overview:
-    """Both copies as a page gets them (at once once they exist), and what is worked out once."""
+    """Both copies as a page gets them (at once once they exist), and what is worked out once.
+
+    Before any downtime copy exists, its first load starts behind the monitors' own."""
+    started = time.monotonic()
+    if store.peek() is None and not cache.get(store.KEY_FRESH):  # no failure's pause either
+        refresh.start(store.DOWNTIMES)
     monitors = monitor_store.current(force=force)
-    downtimes = store.current()
+    downtimes = _downtimes(time.monotonic() - started)
     return Overview(
         monitors,
         downtimes,

@@ -82,3 +82,23 @@ def test_an_expired_copy_is_served_at_once_and_refreshed_behind(frozen_now, load
     assert served.snapshot is first.snapshot  # at once, the copy it had
     wait_until(lambda: len(loads) == 2 and cache.get(kind.lock) is None)
     assert [name for name, _ in loads] == ["monitor-refresh", "monitor-refresh"]
+
+
+def test_a_page_that_waited_for_the_monitors_does_not_wait_for_the_downtimes_too(org, monkeypatch):
+    """The first downtime copy loads behind the monitors' own; a page that already waited
+    takes what there is of it instead of waiting out a second deadline."""
+    from types import SimpleNamespace
+
+    from downtimes_app import monitoring
+
+    clock = iter(range(0, 1000, 5))  # every look at the clock finds five seconds gone
+    monkeypatch.setattr(monitoring, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+
+    def waits(**kwargs):
+        raise AssertionError("waited for the downtime copy again")
+
+    monkeypatch.setattr(store, "current", waits)
+    seen = monitoring.overview()
+    assert seen.monitors.snapshot is not None
+    # Started before the monitors (here, without threads, it ran there and then).
+    assert seen.downtimes.snapshot is not None and not seen.downtimes.loading
