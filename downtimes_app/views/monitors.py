@@ -53,6 +53,7 @@ def monitor_list(request: Request) -> HttpResponse:
         "rows": [monitor_words.row(m, muted.get(m.id), zone, moment) for m in result.rows],
         "notices": notices + result.notices,
         "current": seen.monitors,
+        "downtimes_missing": seen.downtimes.snapshot is None,
         **_freshness(seen.monitors, zone, moment),
         "states": [
             (key, label, result.counts[key], query.url(path, state=key))
