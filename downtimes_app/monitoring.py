@@ -27,6 +27,7 @@ ONE_WAIT = 1.0
 
 _indexes: dict[str, monitor_listing.Index] = {}
 _mutes: dict[tuple[str, str], mutes.Mutes] = {}
+_group_indexes: dict[str, mutes.Groups] = {}
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,27 @@ def _index(snapshot: store.Snapshot | None) -> monitor_listing.Index:
     return found
 
 
+def _groups(monitors: store.Snapshot | None) -> mutes.Groups:
+    """Every group of the monitor copy, indexed: once per copy, kept across downtime writes
+    (with every scope it has judged)."""
+    version = monitors.version if monitors else ""
+    found = _group_indexes.get(version)
+    if found is None:
+        found = mutes.Groups(monitors.monitors if monitors else ())
+        _group_indexes.clear()
+        _group_indexes[version] = found
+    return found
+
+
 def mutes_for(monitors: store.Snapshot | None, downtimes: store.Snapshot | None) -> mutes.Mutes:
     """Which downtimes could mute which monitors, per pair of copies (once per process)."""
     key = (monitors.version if monitors else "", downtimes.version if downtimes else "")
     found = _mutes.get(key)
     if found is None:
         found = mutes.Mutes(
-            downtimes.downtimes if downtimes else (), monitors.monitors if monitors else ()
+            downtimes.downtimes if downtimes else (),
+            monitors.monitors if monitors else (),
+            _groups(monitors),
         )
         _mutes.clear()
         _mutes[key] = found

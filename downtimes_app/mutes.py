@@ -14,7 +14,6 @@ where one call per monitor is out of the question.
 from __future__ import annotations
 
 import bisect
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,39 +31,14 @@ from .domain import (
     Monitor,
     MonitorGroup,
 )
+from .monitor_groups import Groups, groups_of, query_tags
 from .scope import ScopeError, judge
+
+__all__ = ["Groups", "groups_of", "query_tags"]  # with what is defined below
 
 # How bad a state is, for the one a monitor would notify with: the worst of its groups'.
 SEVERITY = {ALERT: 0, NO_DATA: 1, WARN: 2}
-_BRACES = re.compile(r"(?<!by )\{([^{}]*)\}")
-# A service check's `.over("service:db","env:prod")`: its tags, each quoted.
-_OVER = re.compile(r"\.over\(([^)]*)\)")
 _FAR = datetime.max.replace(tzinfo=UTC)
-
-
-def query_tags(query: str | None) -> tuple[str, ...]:
-    """The `key:value` tags a monitor's query filters every group on: those in every metric
-    filter (`{service:db,env:prod}`; `by {...}` aside), or a service check's `.over(...)`.
-    Negations and wildcards say nothing certain about a group, and are left out."""
-    filters = [m.group(1).split(",") for m in _BRACES.finditer(query or "")]
-    filters += [
-        [part.strip().strip("'\"") for part in m.group(1).split(",")]
-        for m in _OVER.finditer(query or "")
-    ]
-    found: set[str] | None = None
-    for parts in filters:
-        tags = {
-            part.strip()
-            for part in parts
-            if ":" in part and not part.strip().startswith(("!", "-")) and "*" not in part
-        }
-        found = tags if found is None else found & tags
-    return tuple(sorted(found or ()))
-
-
-def groups_of(monitor: Monitor) -> tuple[MonitorGroup, ...]:
-    """Its groups; one, `*`, in the monitor's own state, when Datadog reported none."""
-    return monitor.groups or (MonitorGroup("*", monitor.overall_state),)
 
 
 def applies(downtime: Downtime, monitor: Monitor) -> bool:
@@ -141,62 +115,63 @@ class Muted:
 
 
 class Mutes:
-    """The downtimes that could mute each monitor (active or scheduled in the downtime copy), and
-    which mute it now: one of these per pair of copies, its answers kept as they are worked out.
+    """The downtimes that could mute each monitor (active or scheduled in the downtime copy),
+    and which mute it now: one of these per pair of copies, its answers kept as worked out.
 
-    Whether a downtime mutes now changes only where one of their windows starts or ends, so the
-    answer for every monitor is kept until the clock passes the next such moment.
+    Which groups a downtime mutes comes from `Groups` (set operations over every group at once,
+    each scope judged once per copy of the monitors). Whether a downtime mutes *now* changes
+    only where one of their windows starts or ends, so the answer for every monitor is kept
+    until the clock passes the next such moment.
     """
 
-    def __init__(self, downtimes: Sequence[Downtime], monitors: Sequence[Monitor]) -> None:
+    def __init__(
+        self,
+        downtimes: Sequence[Downtime],
+        monitors: Sequence[Monitor],
+        groups: Groups | None = None,
+    ) -> None:
         self.live = [d for d in downtimes if d.status in (ACTIVE, SCHEDULED)]
+        self.groups = groups if groups is not None else Groups(monitors)
         self.by_id = {m.id: m for m in monitors}
-        self.candidates = _candidates(self.live, monitors)
         self.verdicts: dict[str, Verdict | None] = {}
-        self._reaches: dict[int, tuple[Reach, ...]] = {}
         moments = set()
         for downtime in self.live:
             window = downtime.window
             if window is not None:
                 moments.update(m for m in (window.start, window.end) if m is not None)
         self.moments = sorted(moments)
-        self._muted: tuple[int, dict[int, Muted]] | None = None
+        self._now: tuple[int, dict[int, Muted], dict[int, list[Downtime]]] | None = None
 
     def reaches(self, monitor: Monitor) -> tuple[Reach, ...]:
-        found = self._reaches.get(monitor.id) if self.by_id.get(monitor.id) is monitor else None
-        if found is None:
-            if self.by_id.get(monitor.id) is monitor:
-                candidates = self.candidates.get(monitor.id, ())
-            else:  # a monitor read on its own (newer than the copy)
-                candidates = [d for d in self.live if applies(d, monitor)]
-            reached = (reach(d, monitor, self.verdicts) for d in candidates)
-            found = tuple(r for r in reached if r is not None)
-            if self.by_id.get(monitor.id) is monitor:
-                self._reaches[monitor.id] = found
-        return found
+        """Every live downtime that mutes some group of the monitor (surely or perhaps)."""
+        candidates = (d for d in self.live if applies(d, monitor))
+        reached = (reach(d, monitor, self.verdicts) for d in candidates)
+        return tuple(r for r in reached if r is not None)
+
+    def _worked_out(self, now: datetime) -> tuple[dict[int, Muted], dict[int, list[Downtime]]]:
+        """(muted monitors by id, the active downtimes that surely mute each group)."""
+        span = bisect.bisect_right(self.moments, now)
+        if self._now is None or self._now[0] != span:
+            self._now = (span, *_muted_now(self, now))
+        return self._now[1], self._now[2]
+
+    def muted_now(self, now: datetime) -> dict[int, Muted]:
+        """Every monitor of the copy muted now, surely, by id."""
+        return self._worked_out(now)[0]
+
+    def covering(self, now: datetime) -> dict[int, list[Downtime]]:
+        """For each group (by number in `groups`), the active downtimes that surely mute it."""
+        return self._worked_out(now)[1]
 
     def muted(self, monitor: Monitor, now: datetime) -> Muted | None:
         """Muted now, surely, by at least one downtime; None when not."""
+        if self.by_id.get(monitor.id) is monitor:
+            return self.muted_now(now).get(monitor.id)
         live = [r for r in self.reaches(monitor) if r.groups and is_live(r.downtime, now)]
         if not live:
             return None
-        names = frozenset(g.name for r in live for g in r.groups)
-        ends = [r.downtime.window.end if r.downtime.window else None for r in live]
-        until = None if any(end is None for end in ends) else max(ends)  # type: ignore[type-var]
-        whole = any(r.whole for r in live) or len(names) == len(groups_of(monitor))
-        return Muted(tuple(r.downtime for r in live), names, whole, until)
-
-    def muted_now(self, now: datetime) -> dict[int, Muted]:
-        """Every monitor of the copy muted now, by id."""
-        span = bisect.bisect_right(self.moments, now)
-        if self._muted is None or self._muted[0] != span:
-            found = {}
-            for monitor_id in self.candidates:
-                muted = self.muted(self.by_id[monitor_id], now)
-                if muted is not None:
-                    found[monitor_id] = muted
-            self._muted = (span, found)
-        return self._muted[1]
+        names = {g.name for r in live for g in r.groups}
+        return _muted(monitor, [r.downtime for r in live], names)
 
     def later(self, monitor: Monitor, now: datetime) -> list[Reach]:
         """Downtimes not muting it now that will (their next window is ahead), soonest first."""
@@ -206,27 +181,49 @@ class Mutes:
         return sorted(found, key=lambda r: r.downtime.window.start if r.downtime.window else _FAR)
 
 
-def _candidates(
-    downtimes: Iterable[Downtime], monitors: Sequence[Monitor]
-) -> dict[int, list[Downtime]]:
-    """For each monitor, the downtimes whose monitor identifier picks it (tags, by an index)."""
-    by_tag: dict[str, set[int]] = {}
-    for monitor in monitors:
-        for tag in monitor.tags:
-            by_tag.setdefault(tag, set()).add(monitor.id)
-    every = {m.id for m in monitors}
-    found: dict[int, list[Downtime]] = {}
-    for downtime in downtimes:
-        if downtime.monitor_id is not None:
-            ids = {downtime.monitor_id} & every
-        else:
-            ids = every
-            for tag in downtime.monitor_tags:
-                if tag != "*":
-                    ids = ids & by_tag.get(tag, set())
-        for monitor_id in ids:
-            found.setdefault(monitor_id, []).append(downtime)
-    return found
+def _end(downtime: Downtime) -> datetime | None:
+    window = downtime.window
+    return window.end if window else None
+
+
+def _muted(
+    monitor: Monitor,
+    downtimes: list[Downtime],
+    names: set[str],
+    ends: dict[str, datetime | None] | None = None,
+) -> Muted:
+    found = [ends[d.id] if ends is not None else _end(d) for d in downtimes]
+    until = None if any(end is None for end in found) else max(found)  # type: ignore[type-var]
+    whole = len(names) >= len(groups_of(monitor))
+    return Muted(tuple(downtimes), frozenset(names), whole, until)
+
+
+def _muted_now(mutes: Mutes, now: datetime) -> tuple[dict[int, Muted], dict[int, list[Downtime]]]:
+    """Walk each active downtime's groups once (downtimes with the same scope and target share
+    one walk), and gather what mutes each monitor."""
+    groups = mutes.groups
+    shared: dict[tuple, list[Downtime]] = {}
+    ends: dict[str, datetime | None] = {}
+    for downtime in mutes.live:
+        if is_live(downtime, now):
+            tags = tuple(sorted(downtime.monitor_tags))
+            key = (downtime.scope.strip(), downtime.monitor_id, tags)
+            shared.setdefault(key, []).append(downtime)
+            ends[downtime.id] = _end(downtime)
+    covering: dict[int, list[Downtime]] = {}
+    for same in shared.values():
+        for number in groups.reached(same[0]).sure:
+            covering.setdefault(number, []).extend(same)
+    by_monitor: dict[int, tuple[set[str], dict[str, Downtime]]] = {}
+    for number, downtimes in covering.items():
+        names, found = by_monitor.setdefault(groups.owner[number], (set(), {}))
+        names.add(groups.groups[number].name)
+        found.update((d.id, d) for d in downtimes)
+    muted = {
+        monitor_id: _muted(mutes.by_id[monitor_id], list(found.values()), names, ends)
+        for monitor_id, (names, found) in by_monitor.items()
+    }
+    return muted, covering
 
 
 def before(downtimes: Iterable[Downtime], monitor: Monitor, now: datetime) -> list[Reach]:
@@ -338,6 +335,39 @@ def aftermath_sentence(result: Aftermath) -> str:
     return said
 
 
+def _each_reached(
+    downtime: Downtime, monitors: Iterable[Monitor], others: Mutes | None, now: datetime
+) -> Iterable[tuple[Monitor, list[MonitorGroup], list[MonitorGroup], list[bool]]]:
+    """(monitor, groups surely muted, perhaps muted, whether another downtime keeps each sure
+    one quiet): by set operations over the copy when there is one, else one monitor at a time."""
+    if others is None:
+        for monitor in monitors:
+            reached = reach(downtime, monitor)
+            if reached is not None:
+                yield (
+                    monitor,
+                    list(reached.groups),
+                    list(reached.maybe),
+                    [False] * len(reached.groups),
+                )
+        return
+    groups, covering = others.groups, others.covering(now)
+    selected = groups.reached(downtime)
+    found: dict[int, tuple[list[int], list[int]]] = {}
+    for number in sorted(selected.sure):
+        found.setdefault(groups.owner[number], ([], []))[0].append(number)
+    for number in sorted(selected.maybe):
+        found.setdefault(groups.owner[number], ([], []))[1].append(number)
+    for monitor_id, (sure, maybe) in found.items():
+        kept = [any(d.id != downtime.id for d in covering.get(n, ())) for n in sure]
+        yield (
+            others.by_id[monitor_id],
+            [groups.groups[n] for n in sure],
+            [groups.groups[n] for n in maybe],
+            kept,
+        )
+
+
 def aftermath(
     downtime: Downtime,
     monitors: Iterable[Monitor],
@@ -347,37 +377,21 @@ def aftermath(
 ) -> Aftermath:
     """The monitors `downtime` mutes, their states, and which would notify if it ended now
     (`notify_end_states`, when its `notify_end_types` include `expired`): groups another active
-    downtime keeps muted would not."""
+    downtime keeps muted would not. With `others` (the copies' `Mutes`), over the whole copy
+    at once; else over `monitors`, one at a time."""
     states = notify_states(downtime)
-    verdicts: dict[str, Verdict | None] = {}
     affected, perhaps, kept = [], 0, 0
-    for monitor in monitors:
-        reached = reach(downtime, monitor, verdicts)
-        if reached is None:
-            continue
-        if not reached.groups:
+    for monitor, sure, maybe, quiet in _each_reached(downtime, monitors, others, now):
+        if not sure:
             perhaps += 1
             continue
-        alerting = [g for g in reached.groups if g.status in states]
-        still = _kept_muted(monitor, downtime, others, now) if alerting else frozenset()
-        notifying = tuple(g for g in alerting if g.name not in still)
+        alerting = [(g, q) for g, q in zip(sure, quiet, strict=True) if g.status in states]
+        notifying = tuple(g for g, q in alerting if not q)
         kept += bool(alerting) and not notifying
         worst = min((g.status for g in notifying), key=lambda s: SEVERITY.get(s, 9), default=None)
-        affected.append(Affected(monitor, reached.groups, reached.maybe, notifying, worst))
+        affected.append(Affected(monitor, tuple(sure), tuple(maybe), notifying, worst))
     affected.sort(key=lambda a: (a.state is None, SEVERITY.get(a.state or "", 9), a.monitor.name))
     counts = Counter(a.state for a in affected if a.state is not None)
     on_end = "expired" in downtime.notify_end_types
     live = is_live(downtime, now)
     return Aftermath(tuple(affected), counts, on_end, perhaps, live, kept, states)
-
-
-def _kept_muted(monitor: Monitor, ending: Downtime, others: Mutes | None, now: datetime):
-    """The groups another downtime mutes now, surely: they stay quiet when this one ends."""
-    if others is None:
-        return frozenset()
-    return frozenset(
-        g.name
-        for r in others.reaches(monitor)
-        if r.downtime.id != ending.id and is_live(r.downtime, now)
-        for g in r.groups
-    )

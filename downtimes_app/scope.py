@@ -375,6 +375,9 @@ def _value_pattern(value: str) -> re.Pattern[str]:
     return re.compile("^" + ".*".join(re.escape(part) for part in value.split("*")) + "$", re.I)
 
 
+value_pattern = _value_pattern  # for indexes that match a value against many at once
+
+
 def _has(tags: frozenset[tuple[str, str]], key: str, value: str) -> bool:
     pattern = _value_pattern(value)
     return any(k == key.lower() and pattern.match(v) for k, v in tags)
