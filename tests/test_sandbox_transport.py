@@ -61,6 +61,9 @@ def test_writes_round_trip_in_process(org):
 
 def test_injected_429_is_retried_in_process(org, no_sleep, settings):
     settings.DATADOG_RATE_LIMIT_WAIT_CAP = 10  # the reset is whatever is left of the window
+    # ...up to 10 s: a call's own deadline (8 s by default) must leave room to wait it out, or
+    # the test fails whenever it runs in the first seconds of the sandbox's window.
+    settings.DATADOG_CALL_DEADLINE = 12
     with faults.inject(sequence=["429", "ok"]):
         assert datadog.get_downtime(str(SandboxDowntime.objects.first().uuid))
     assert len(no_sleep) == 1
