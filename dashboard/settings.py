@@ -86,6 +86,9 @@ DATADOG_MAX_WORKERS = 16
 
 # The whole downtime set is cached this many seconds; pages, tabs and searches read the copy.
 DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))
+# The org's monitors, with each group's state, are cached this many seconds (the monitor list
+# and pages, muted-now, what would page when a downtime ends); refreshed the same way.
+MONITOR_CACHE_TTL = int(env.number("MONITOR_CACHE_TTL", 30, minimum=1))
 # After a failed refresh, wait this long before asking Datadog again.
 DOWNTIME_FAILURE_PAUSE = 10
 # A person waits at most this many seconds for a new copy of the whole set (the first page, the

@@ -157,11 +157,13 @@ def save_downtime(
     now: datetime,
     original: Downtime | None = None,
     baseline: Definition | None = None,
+    summary: str = "",
 ) -> Outcome:
-    """Create `definition`, or (with `original`, read fresh) edit that downtime into it; every
+    """Create `definition`, or (with `original`, read fresh) edit that downtime into it;
+    `summary` says in the audit trail what it was for, when the form's words would not. Every
     call to Datadog this makes fits in one call's deadline, so the page answers in time."""
     with datadog.answer_within(settings.DATADOG_CALL_DEADLINE):
-        return _save(user, definition, token, now, original, baseline)
+        return _save(user, definition, token, now, original, baseline, summary)
 
 
 def _save(
@@ -171,6 +173,7 @@ def _save(
     now: datetime,
     original: Downtime | None,
     baseline: Definition | None,
+    summary: str,
 ) -> Outcome:
     kept: tuple[str, ...] = ()
     if original is None:
@@ -201,7 +204,7 @@ def _save(
             earlier = _earlier_result(claim)
         if earlier is not None:
             return earlier
-    outcome = _write(user, claim, sent, original)
+    outcome = _write(user, claim, sent, original, summary)
     if isinstance(outcome, Saved):
         return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
     return outcome
@@ -266,7 +269,11 @@ def _summary(sent: Mapping[str, Any], original: Downtime | None) -> str:
 
 
 def _write(
-    user: User, claim: submissions.Claim, sent: dict[str, Any], original: Downtime | None
+    user: User,
+    claim: submissions.Claim,
+    sent: dict[str, Any],
+    original: Downtime | None,
+    summary: str = "",
 ) -> Saved | Refused | Failed:
     def call() -> Downtime:
         if original is not None:
@@ -279,7 +286,7 @@ def _write(
             AuditEntry.Action.EDIT if original else AuditEntry.Action.CREATE,
             call,
             downtime_id=original.id if original else "",
-            summary=_summary(sent, original),
+            summary=summary or _summary(sent, original),
             before=datadog.attributes_of(original) if original else None,
             after=datadog.attributes_of,
         )
