@@ -101,6 +101,8 @@ DOWNTIME_REFRESH_BEHIND_DEADLINE = max(30.0, DOWNTIME_REFRESH_DEADLINE)
 DOWNTIME_REFRESH_LOCK_SECONDS = int(DOWNTIME_REFRESH_BEHIND_DEADLINE) + 10
 # The Refresh button reloads the set at most once in this many seconds, across everyone.
 DOWNTIME_FORCED_REFRESH_INTERVAL = env.number("DOWNTIME_FORCED_REFRESH_INTERVAL", 10)
+# A downtime with no end that has muted longer than this many days needs attention (/attention/).
+DASHBOARD_STALE_DAYS = int(env.number("DASHBOARD_STALE_DAYS", 7, minimum=1))
 
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -72,6 +72,7 @@ class Groups:
         self.values: dict[str, dict[str, set[int]]] = {}  # key -> value (lower case) -> groups
         self.keyed: dict[str, set[int]] = {}  # key -> the groups known to have one
         self.by_tag: dict[str, set[int]] = {}  # a monitor's own tag -> monitor ids
+        self.by_status: dict[str, set[int]] = {}  # a group's state ("Alert") -> groups
         for monitor in monitors:
             self._add(monitor, query_tags(monitor.query))
         self.every = frozenset(range(len(self.groups)))
@@ -86,6 +87,7 @@ class Groups:
             number = len(self.groups)
             self.groups.append(group)
             self.owner.append(monitor.id)
+            self.by_status.setdefault(group.status, set()).add(number)
             for tag in (*group.tags, *known):
                 key, _, value = tag.partition(":")
                 key = key.lower()

@@ -173,6 +173,19 @@ class Mutes:
         names = {g.name for r in live for g in r.groups}
         return _muted(monitor, [r.downtime for r in live], names)
 
+    def would_notify(self, downtime: Downtime, now: datetime) -> bool:
+        """Whether ending `downtime` now would notify: a group it surely mutes is in a state it
+        notifies for, and no other active downtime keeps that group quiet. By set operations,
+        so that a look over a whole copy needs `aftermath` only for the few that would."""
+        if "expired" not in downtime.notify_end_types:
+            return False
+        groups = self.groups
+        states = notify_states(downtime)
+        alerting = set().union(*(groups.by_status.get(state, ()) for state in states))
+        found = groups.reached(downtime).sure & alerting
+        covering = self.covering(now)
+        return any(all(d.id == downtime.id for d in covering.get(n, ())) for n in found)
+
     def later(self, monitor: Monitor, now: datetime) -> list[Reach]:
         """Downtimes not muting it now that will (their next window is ahead), soonest first."""
         found = [

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     aftermath,
+    attention,
     audit,
     browse,
     bulk,
@@ -18,6 +19,7 @@ app_name = "downtimes"
 urlpatterns = [
     path("", browse.home, name="home"),
     path("healthz", browse.healthz, name="healthz"),
+    path("attention/", attention.attention_list, name="attention"),
     path("audit/", audit.audit_list, name="audit"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/subscribe/", calendar_views.subscribe, name="calendar_subscribe"),

@@ -195,6 +195,29 @@ def test_a_downtime_set_not_to_notify_on_end_says_so():
     assert "1 monitor it mutes would go on alerting (1 Alert)" in result.sentence
 
 
+def test_the_quick_would_notify_agrees_with_the_whole_aftermath():
+    kept = downtime("kept", scope="env:prod", monitor_id=1)
+    keeper = downtime("keeper", scope="host:(web-1 OR web-3)", monitor_id=1, end=NOW + 5 * HOUR)
+    calm = downtime("calm", scope="host:web-2", monitor_id=1)
+    quiet_end = downtime("quiet", scope="host:web-1", monitor_id=2, end_types=())
+    alerting = downtime("alerting", scope="*", tags=("team:db",))
+    every = [kept, keeper, calm, quiet_end, alerting]
+    index = mutes.Mutes(every, [WEB, DB, SIMPLE])
+    quick = {d.id: index.would_notify(d, NOW) for d in every}
+    whole = {
+        d.id: bool(mutes.aftermath(d, [WEB, DB, SIMPLE], NOW, others=index).would_notify)
+        for d in every
+    }
+    assert quick == whole
+    assert quick == {
+        "kept": False,
+        "keeper": False,
+        "calm": False,
+        "quiet": False,
+        "alerting": True,
+    }
+
+
 def test_one_that_has_not_started_speaks_of_the_states_as_they_are():
     ending = downtime(scope="host:web-3", monitor_id=1, start=NOW + HOUR, status=SCHEDULED)
     sentence = mutes.aftermath(ending, [WEB], NOW).sentence

@@ -41,6 +41,7 @@ __all__ = [
     "Current",
     "Failure",
     "Snapshot",
+    "behind",
     "current",
     "fetched_since",
     "invalidate",
@@ -74,6 +75,7 @@ KEY_JOURNAL_HEAD = DOWNTIMES.journal_head
 
 current = _copy.current  # the set for a page: at once, refreshed behind it when old
 peek = _copy.peek  # the copy as it is, never asking Datadog
+behind = _copy.behind  # this process's copy at once, refreshed behind it when old
 fetched_since = _copy.fetched_since  # a copy fetched after a moment, waited for within a deadline
 record_write = _copy.record_write  # Datadog's answer to a write, laid over every copy at once
 mark_stale = _copy.mark_stale  # a write's outcome is unknown: refresh behind the next page

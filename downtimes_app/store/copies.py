@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 
 from .. import datadog
+from ..timekeeping import now
 from . import refresh
 from .shared import KEEP_SECONDS, Failure, Kind, Snapshot, Written, glance
 from .shared import failure as _failure
@@ -97,6 +98,20 @@ class Copy:
     def peek(self) -> Snapshot | None:
         """The copy as it is, however old, without ever asking Datadog: for fallbacks after a
         failed read, and for requests that must not cause upstream calls."""
+        return _view(self.kind)
+
+    def behind(self) -> Snapshot | None:
+        """The copy as this process last saw it, at once, with a refresh started behind it when
+        there is none or it is past its time to live: for what a page shows beside its own
+        content (the top bar's count), which must neither wait nor make a cache round trip on
+        every page. A failure's pause holds, as for pages."""
+        local = self.kind.local
+        with local.lock:
+            seen = local.view or local.base
+        if seen is not None and now() - seen.fetched_at < timedelta(seconds=self.kind.ttl):
+            return seen
+        if not glance(self.kind).fresh:
+            refresh.start(self.kind)
         return _view(self.kind)
 
     def fetched_since(self, moment: datetime) -> Snapshot:

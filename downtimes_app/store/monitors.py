@@ -24,7 +24,7 @@ from ..domain import Monitor
 from .copies import Copy, Current
 from .shared import Kind, Snapshot
 
-__all__ = ["MONITORS", "Current", "Snapshot", "current", "find", "invalidate", "peek"]
+__all__ = ["MONITORS", "Current", "Snapshot", "behind", "current", "find", "invalidate", "peek"]
 
 MONITORS = Kind(
     "monitor",
@@ -39,6 +39,7 @@ _copy = Copy(MONITORS)
 
 current = _copy.current
 peek = _copy.peek
+behind = _copy.behind
 invalidate = _copy.invalidate
 
 

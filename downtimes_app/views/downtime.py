@@ -23,6 +23,7 @@ from ..access import editor_required, link_preview
 from ..domain import Downtime, Monitor, RecurringSchedule
 from ..models import AuditEntry
 from ..timekeeping import now
+from . import attention
 from .plumbing import Request, downtime_or_error, is_fragment, render_page
 
 HISTORY_LIMIT = 50
@@ -261,6 +262,9 @@ def _act(request: Request, downtime_id: str, run: Action) -> HttpResponse:
         downtime, text, level = None, "Datadog has no downtime with this id.", messages.ERROR
     except datadog.DatadogError as error:
         downtime, text, level = None, _write_failure_words(error), messages.ERROR
+    tone = "ok" if level == messages.SUCCESS else "error"
+    if request.POST.get("back") == attention.BACK:
+        return _back_to_attention(request, downtime, level, text, tone)
     detail = reverse("downtimes:detail", args=[downtime_id])
     if not is_fragment(request):
         messages.add_message(request, level, text)
@@ -276,9 +280,23 @@ def _act(request: Request, downtime_id: str, run: Action) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = detail
         return response
-    tone = "ok" if level == messages.SUCCESS else "error"
     context = page_context(request, downtime, failure=failure, notice=(tone, text))
     return render(request, "downtimes/partials/_downtime.html", context)
+
+
+def _back_to_attention(
+    request: Request, downtime: Downtime | None, level: int, text: str, tone: str
+) -> HttpResponse:
+    """An action taken from the attention list: its row again (htmx), or the list."""
+    if is_fragment(request) and downtime is not None:
+        return attention.item_response(request, downtime, (tone, text))
+    messages.add_message(request, level, text)
+    target = reverse("downtimes:attention")
+    if not is_fragment(request):
+        return redirect(target)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = target
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,6 +312,7 @@ def downtime_cancel(request: Request, downtime_id: str) -> HttpResponse:
     monitors, total, error = matched_monitors(downtime, CONFIRM_MONITORS)
     context = {
         **page_context(request, downtime, failure=failure),
+        "back": request.GET.get("back") if request.GET.get("back") == attention.BACK else "",
         "monitors": monitors,
         "monitor_total": total,
         "monitor_more": max(0, total - len(monitors or ())),
