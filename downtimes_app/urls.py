@@ -20,6 +20,7 @@ urlpatterns = [
     path("", browse.home, name="home"),
     path("healthz", browse.healthz, name="healthz"),
     path("attention/", attention.attention_list, name="attention"),
+    path("attention/count", attention.attention_count, name="attention_count"),
     path("audit/", audit.audit_list, name="audit"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/subscribe/", calendar_views.subscribe, name="calendar_subscribe"),

@@ -20,9 +20,9 @@ from tests.test_views_monitors import text_of
 PAGE = reverse("downtimes:attention")
 
 
-def rows(client: Client, **headers) -> dict[str, str]:
+def rows(client: Client, **query) -> dict[str, str]:
     """Each row's downtime id, with its text."""
-    page = client.get(PAGE, headers=headers).content.decode()
+    page = client.get(PAGE, query).content.decode()
     found = re.findall(r'<tr id="attention-([^"]+)".*?</tr>', page, re.S)
     return {
         downtime_id: text_of(re.search(rf'id="attention-{downtime_id}".*?</tr>', page, re.S)[0])
@@ -114,6 +114,10 @@ def test_end_now_in_place_ends_it_records_it_and_takes_the_row_off_the_list(edit
     text = text_of(response.content.decode())
     assert response.status_code == 200 and "<html" not in response.content.decode()
     assert "It needs no attention now." in text
+    # The top bar's count asks for itself again, and has one fewer.
+    assert response["HX-Trigger"] == "attention-changed"
+    count = editor_client.get(reverse("downtimes:attention_count")).content.decode()
+    assert '<span class="count-badge">1</span>' in count and "<html" not in count
     forgotten.refresh_from_db()
     assert forgotten.schedule["end"] is not None
     entry = AuditEntry.objects.get(downtime_id=str(forgotten.uuid))
@@ -191,3 +195,19 @@ def test_a_warm_attention_page_and_its_count_ask_datadog_nothing(
         page = editor_client.get(PAGE).content.decode()
     assert "No end: it has muted" in page and "count-badge" in page
     assert upstream_calls == []
+
+
+def test_the_list_narrows_to_one_reason_and_bad_input_is_a_notice(viewer_client, stories):
+    only = rows(viewer_client, rule="no-end")
+    assert list(only) == [str(stories["forgotten"].uuid)]
+    page = viewer_client.get(PAGE, {"rule": "no-end"}).content.decode()
+    assert re.search(r'aria-current="page">No end <span class="count">1</span>', page)
+    assert 'Mutes nothing <span class="count">1</span>' in page
+    odd = viewer_client.get(PAGE, {"rule": "<b>", "page": "²"})
+    assert odd.status_code == 200
+    text = text_of(odd.content.decode())
+    assert "There is no rule '<b>'; showing every reason." in text
+    assert "Page '²' is not a page number; showing the first page." in text
+    assert "No downtime needs attention for this reason now." in text_of(
+        viewer_client.get(PAGE, {"rule": "duplicate"}).content.decode()
+    )

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .. import actions, attention, monitoring, presenters
+from ..attention.query import RULE_LABELS, AttentionQuery, select
 from ..domain import Downtime
 from ..timekeeping import now
 from .plumbing import Request, render_page
@@ -31,11 +32,25 @@ def _entry(item: attention.Item | None, downtime: Downtime, moment: datetime, zo
 
 @require_GET
 def attention_list(request: Request) -> HttpResponse:
+    query, notices = AttentionQuery.from_params(request.GET)
     seen = monitoring.overview(force=request.headers.get("X-Refresh") == "1")
     moment, zone = now(), request.zone
     found = attention.review(moment, seen.downtimes.snapshot, seen.monitors.snapshot)
+    shown = select(found.items, query)
+    tabs = [("", "Every reason", len(found.items), query.url(rule=""))]
+    tabs += [(r, RULE_LABELS[r], n, query.url(rule=r)) for r, n in shown.counts.items()]
+    if query.rule and query.rule not in shown.counts:
+        tabs.append((query.rule, RULE_LABELS[query.rule], 0, query.url()))
+    page = shown.page
     context = {
-        "entries": [_entry(item, item.downtime, moment, zone) for item in found.items],
+        "entries": [_entry(item, item.downtime, moment, zone) for item in shown.items],
+        "shown": shown,
+        "query": query,
+        "tabs": tabs,
+        "notices": [*notices, *shown.notices],
+        "page_url": query.url(page=page),
+        "prev_url": query.url(page=page - 1) if page > 1 else "",
+        "next_url": query.url(page=page + 1) if page < shown.pages else "",
         "monitors_known": found.monitors_known,
         "current": seen.downtimes,
         "monitors": seen.monitors,
@@ -61,3 +76,10 @@ def item_response(request: Request, downtime: Downtime, notice: tuple[str, str])
         "back": BACK,
     }
     return render(request, "attention/partials/_item.html", context)
+
+
+@require_GET
+def attention_count(request: Request) -> HttpResponse:
+    """The top bar's link and count alone, for htmx to fetch again after a change."""
+    here = request.GET.get("here") == "attention"
+    return render(request, "attention/partials/_count.html", {"nav": "attention" if here else ""})

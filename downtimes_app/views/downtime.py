@@ -281,7 +281,14 @@ def _act(request: Request, downtime_id: str, run: Action) -> HttpResponse:
         response["HX-Redirect"] = detail
         return response
     context = page_context(request, downtime, failure=failure, notice=(tone, text))
-    return render(request, "downtimes/partials/_downtime.html", context)
+    return _changed(render(request, "downtimes/partials/_downtime.html", context), level)
+
+
+def _changed(response: HttpResponse, level: int) -> HttpResponse:
+    """After a write redrawn in place, the top bar's attention count asks for itself again."""
+    if level == messages.SUCCESS:
+        response["HX-Trigger"] = "attention-changed"
+    return response
 
 
 def _back_to_attention(
@@ -289,7 +296,7 @@ def _back_to_attention(
 ) -> HttpResponse:
     """An action taken from the attention list: its row again (htmx), or the list."""
     if is_fragment(request) and downtime is not None:
-        return attention.item_response(request, downtime, (tone, text))
+        return _changed(attention.item_response(request, downtime, (tone, text)), level)
     messages.add_message(request, level, text)
     target = reverse("downtimes:attention")
     if not is_fragment(request):
