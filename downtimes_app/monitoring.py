@@ -102,6 +102,21 @@ def overview(*, force: bool = False) -> Overview:
     )
 
 
+def carrying(tags: Iterable[str]) -> list[Monitor] | None:
+    """The monitors of the copy that carry every one of `tags`, by name, as Datadog's
+    `monitor_tags` filter picks them; None while there is no copy (the caller asks Datadog).
+    Never waits: a copy past its time to live is refreshed behind the page."""
+    snapshot = monitor_store.behind()
+    if snapshot is None:
+        return None
+    groups = _groups(snapshot)
+    ids = set(groups.monitor_ids)
+    for tag in tags:
+        ids &= groups.by_tag.get(tag, set())
+    found = (snapshot.get(monitor_id) for monitor_id in ids)
+    return sorted((m for m in found if m is not None), key=lambda m: m.name.lower())
+
+
 # --- one monitor ---------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from .. import actions, datadog, presenters, schedules, sharing, store
+from .. import actions, datadog, monitoring, presenters, schedules, sharing, store
 from ..access import editor_required, link_preview
 from ..domain import Downtime, Monitor, RecurringSchedule
 from ..models import AuditEntry
@@ -203,11 +203,13 @@ def matched_monitors(
     tags = tuple(t for t in downtime.monitor_tags if t)
     if not tags or tags == ("*",):
         return None, 0, None
-    try:
-        found = datadog.list_monitors(monitor_tags=tags).monitors
-    except datadog.DatadogError as error:
-        return [], 0, error
-    ordered = sorted(found, key=lambda m: m.name.lower())
+    ordered = monitoring.carrying(tags)  # the monitor copy, when there is one
+    if ordered is None:
+        try:
+            found = datadog.list_monitors(monitor_tags=tags).monitors
+        except datadog.DatadogError as error:
+            return [], 0, error
+        ordered = sorted(found, key=lambda m: m.name.lower())
     return ordered[:limit], len(ordered), None
 
 
