@@ -15,6 +15,9 @@ served alone with added latency and faults, and the dashboard against it, each u
    ordinary one.
 7. The calendar's week view at 10,000 downtimes, warm, against the warm list page
    (bench/calendar.py).
+8. The monitor list warm at 5,000 monitors against 100 (bench/monitors.py).
+9. What needs attention at 10,000 downtimes: one review of the copy, the warm page
+   (bench/attention.py).
 
 Prints a Markdown table; README keeps the latest one.
 """
@@ -27,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import calendar, figures, hostile, warm
+from . import attention, calendar, figures, hostile, monitors, warm
 
 
 def _in_process(workdir: Path) -> dict:
@@ -56,6 +59,8 @@ def _in_process(workdir: Path) -> dict:
     return {
         "hostile_rows": hostile.hostile_page_figures(),
         "calendar_rows": calendar.calendar_figures(),
+        "monitor_rows": monitors.monitor_page_figures(),
+        "attention_rows": attention.attention_figures(),
         "small_ms": small,
         "large_ms": large,
         "small_search_ms": small_search,
@@ -169,7 +174,8 @@ def main() -> None:
     print("| measurement | result | target |")
     print("| --- | --- | --- |")
     rows = _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local)
-    for row in rows + local["hostile_rows"] + local["calendar_rows"]:
+    extra = ("hostile_rows", "calendar_rows", "monitor_rows", "attention_rows")
+    for row in rows + [row for key in extra for row in local[key]]:
         print("| " + " | ".join(row) + " |")
     sys.stdout.flush()
 

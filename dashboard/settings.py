@@ -86,6 +86,9 @@ DATADOG_MAX_WORKERS = 16
 
 # The whole downtime set is cached this many seconds; pages, tabs and searches read the copy.
 DOWNTIME_CACHE_TTL = int(env.number("DOWNTIME_CACHE_TTL", 30, minimum=1))
+# The org's monitors, with each group's state, are cached this many seconds (the monitor list
+# and pages, muted-now, what would page when a downtime ends); refreshed the same way.
+MONITOR_CACHE_TTL = int(env.number("MONITOR_CACHE_TTL", 30, minimum=1))
 # After a failed refresh, wait this long before asking Datadog again.
 DOWNTIME_FAILURE_PAUSE = 10
 # A person waits at most this many seconds for a new copy of the whole set (the first page, the
@@ -98,6 +101,8 @@ DOWNTIME_REFRESH_BEHIND_DEADLINE = max(30.0, DOWNTIME_REFRESH_DEADLINE)
 DOWNTIME_REFRESH_LOCK_SECONDS = int(DOWNTIME_REFRESH_BEHIND_DEADLINE) + 10
 # The Refresh button reloads the set at most once in this many seconds, across everyone.
 DOWNTIME_FORCED_REFRESH_INTERVAL = env.number("DOWNTIME_FORCED_REFRESH_INTERVAL", 10)
+# A downtime with no end that has muted longer than this many days needs attention (/attention/).
+DASHBOARD_STALE_DAYS = int(env.number("DASHBOARD_STALE_DAYS", 7, minimum=1))
 
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [

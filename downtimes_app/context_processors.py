@@ -4,9 +4,20 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from downtimes_app import __version__
+from downtimes_app import __version__, attention
 from downtimes_app.access import can_write
+from downtimes_app.timekeeping import now
+
+
+def _attention_count(request: HttpRequest) -> int:
+    """The top bar's "Needs attention" count: from the copies as they are (never a call to
+    Datadog), and only for someone who may read the list."""
+    user = getattr(request, "user", None)
+    if not (settings.DASHBOARD_ANONYMOUS_READ or (user is not None and user.is_authenticated)):
+        return 0
+    return attention.count(now())
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:
@@ -18,6 +29,8 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         "anonymous_read": settings.DASHBOARD_ANONYMOUS_READ,
         "can_write": can_write(request.user) if hasattr(request, "user") else False,
         "app_version": __version__,
+        # Lazy: worked out only by a page that shows the top bar.
+        "attention_count": SimpleLazyObject(lambda: _attention_count(request)),
         # The viewer's zone (set by ViewerZoneMiddleware); absent on pages Django renders alone.
         "zone": request.zone.key if hasattr(request, "zone") else "UTC",
     }

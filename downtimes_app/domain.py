@@ -52,6 +52,33 @@ class User(_Record):
         return self.name or self.handle or self.email or self.id
 
 
+# Datadog's monitor states, overall and per group; the first three notify.
+ALERT = "Alert"
+WARN = "Warn"
+NO_DATA = "No Data"
+OK = "OK"
+MONITOR_STATES = (ALERT, WARN, NO_DATA, OK, "Ignored", "Skipped", "Unknown")
+# A downtime's `notify_end_states` name them in lower case.
+NOTIFY_STATE_NAMES = {"alert": ALERT, "warn": WARN, "no data": NO_DATA}
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorGroup(_Record):
+    """One group a monitor evaluates on its own, named by its tags (`host:web-3`,
+    `env:prod,host:web-3`; `*` for a monitor that is not grouped), and its state."""
+
+    name: str
+    status: str | None = None
+    last_triggered: datetime | None = None
+    last_resolved: datetime | None = None
+    last_nodata: datetime | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The `key:value` tags its name is made of (none for `*`)."""
+        return tuple(part for part in (p.strip() for p in self.name.split(",")) if ":" in part)
+
+
 @dataclass(frozen=True, slots=True)
 class Monitor(_Record):
     id: int
@@ -64,6 +91,8 @@ class Monitor(_Record):
     priority: int | None = None
     created: datetime | None = None
     modified: datetime | None = None
+    # Each group's state, when Datadog was asked for them (`group_states=all`), by name.
+    groups: tuple[MonitorGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

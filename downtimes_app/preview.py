@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
-from . import datadog, lookups, planning, presenters, schedules, store
+from . import datadog, lookups, monitoring, planning, presenters, schedules, store
+from . import mutes as muting
 from .domain import Downtime, OneTimeSchedule, changed
 from .forms.draft import Draft, Problem
 from .forms.prefill import share_query
@@ -42,6 +43,9 @@ class Preview:
     body_note: str = ""
     changed: list[str] = field(default_factory=list)
     share_url: str = ""
+    # The monitors it would mute, their states, and what would notify if it ended now.
+    aftermath: muting.Aftermath | None = None
+    aftermath_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,20 @@ def _covering(
     return [presenters.row(d, now, viewer) for d in found[:COVERING_SHOWN]], ""
 
 
+AFTERMATH_SHOWN = 5
+
+
+def _aftermath(draft: Draft, now: datetime) -> tuple[muting.Aftermath | None, str]:
+    """From the cached copies (no upstream call once they are warm)."""
+    record = Downtime.of(draft.definition(), created=now)
+    result, seen = monitoring.aftermath(record, now)
+    if seen.monitors.snapshot is None:
+        failure = seen.monitors.failure
+        why = f": {failure.message}" if failure else " yet"
+        return None, f"The monitors' states could not be had from Datadog{why}."
+    return result, ""
+
+
 def _request(preview: Preview, draft: Draft, editing: Downtime | None) -> None:
     """The exact request: the whole create, or an edit's PATCH of what changed."""
     if not draft.is_valid():
@@ -180,6 +198,8 @@ def build(draft: Draft, *, now: datetime, viewer: ZoneInfo, editing: Downtime | 
             preview.covering, preview.covering_note = _covering(
                 draft, muted.target, record, now, viewer
             )
+    if draft.is_valid():
+        preview.aftermath, preview.aftermath_note = _aftermath(draft, now)
     _request(preview, draft, editing)
     preview.share_url = reverse("downtimes:new") + "?" + share_query(draft.data)
     return preview

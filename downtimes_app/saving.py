@@ -160,14 +160,17 @@ def save_downtime(
     now: datetime,
     original: Downtime | None = None,
     baseline: Definition | None = None,
+    summary: str = "",
     remind_to: Sequence[str] | None = None,
 ) -> Outcome:
-    """Create `definition`, or (with `original`, read fresh) edit that downtime into it; every
+    """Create `definition`, or (with `original`, read fresh) edit that downtime into it;
+    `summary` says in the audit trail what it was for, when the form's words would not. Every
     call to Datadog this makes fits in one call's deadline, so the page answers in time.
 
-    `remind_to` is the form's reminder choice (None: it did not show one)."""
+    `remind_to` is the reminder choice (None: the form did not show one; a create then takes
+    the default)."""
     with datadog.answer_within(settings.DATADOG_CALL_DEADLINE):
-        return _save(user, definition, token, now, original, baseline, remind_to)
+        return _save(user, definition, token, now, original, baseline, summary, remind_to)
 
 
 def _reminders_only(user: User, original: Downtime, remind_to: Sequence[str] | None) -> Unchanged:
@@ -185,6 +188,7 @@ def _save(
     now: datetime,
     original: Downtime | None,
     baseline: Definition | None,
+    summary: str,
     remind_to: Sequence[str] | None,
 ) -> Outcome:
     kept: tuple[str, ...] = ()
@@ -216,7 +220,7 @@ def _save(
             earlier = _earlier_result(claim)
         if earlier is not None:
             return earlier
-    outcome = _write(user, claim, sent, original, remind_to)
+    outcome = _write(user, claim, sent, original, summary, remind_to)
     if isinstance(outcome, Saved):
         return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
     return outcome
@@ -285,6 +289,7 @@ def _write(
     claim: submissions.Claim,
     sent: dict[str, Any],
     original: Downtime | None,
+    summary: str,
     remind_to: Sequence[str] | None,
 ) -> Saved | Refused | Failed:
     def call() -> Downtime:
@@ -298,7 +303,7 @@ def _write(
             AuditEntry.Action.EDIT if original else AuditEntry.Action.CREATE,
             call,
             downtime_id=original.id if original else "",
-            summary=_summary(sent, original),
+            summary=summary or _summary(sent, original),
             before=datadog.attributes_of(original) if original else None,
             after=datadog.attributes_of,
             remind_to=remind_to,

@@ -11,8 +11,9 @@ parentheses; no `OR` joining terms at the top level (alternatives for one key go
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 MAX_DEPTH = 2
@@ -367,10 +368,14 @@ def render(node: Node) -> str:
 # --- which groups a scope mutes ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _value_pattern(value: str) -> re.Pattern[str]:
     """A scope value as a pattern: `*` is any run of characters; nothing else is special."""
     value = value.strip('"')
     return re.compile("^" + ".*".join(re.escape(part) for part in value.split("*")) + "$", re.I)
+
+
+value_pattern = _value_pattern  # for indexes that match a value against many at once
 
 
 def _has(tags: frozenset[tuple[str, str]], key: str, value: str) -> bool:
@@ -401,3 +406,53 @@ def matches(scope: str, tags: Iterable[str]) -> bool:
         (key.lower(), value) for key, sep, value in (t.partition(":") for t in tags) if sep
     )
     return _holds(parse_scope(scope), pairs)
+
+
+# --- when only some of a group's tags are known --------------------------------------------------
+
+
+def _combine(results: list[bool | None], op: str) -> bool | None:
+    """AND or OR when some parts cannot be told: a part that decides it is enough."""
+    decisive = op == "OR"
+    if any(r is decisive for r in results):
+        return decisive
+    if all(r is (not decisive) for r in results):
+        return not decisive
+    return None
+
+
+def _known(tags: frozenset[tuple[str, str]], keys: frozenset[str], key: str, value: str):
+    if _has(tags, key, value):
+        return True
+    return False if key.lower() in keys else None
+
+
+def _judge(node: Node, tags: frozenset[tuple[str, str]], keys: frozenset[str]) -> bool | None:
+    if isinstance(node, Everything):
+        return True
+    if isinstance(node, Term):
+        found = _known(tags, keys, node.key, node.value)
+    elif isinstance(node, KeyGroup):
+        found = _combine([_known(tags, keys, node.key, v) for v in node.values], node.op)
+    else:
+        found = _combine([_judge(item, tags, keys) for item in node.items], node.op)
+    return None if found is None else found != node.negated
+
+
+def judge(scope: str) -> Callable[[Iterable[str]], bool | None]:
+    """The scope, parsed once, as a question to ask of many groups: is a group carrying `tags`
+    in it? True or False; None when the answer turns on a tag key the group's known `tags` do
+    not include (a monitor group is known by the tags of its name and its query's filter, and
+    the scope may ask about others, such as a host's region).
+
+    Raises ScopeError for a scope Datadog would refuse.
+    """
+    node = parse_scope(scope)
+
+    def verdict(tags: Iterable[str]) -> bool | None:
+        pairs = frozenset(
+            (key.lower(), value) for key, sep, value in (t.partition(":") for t in tags) if sep
+        )
+        return _judge(node, pairs, frozenset(key for key, _ in pairs))
+
+    return verdict

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import audit, browse, bulk, downtime, form_parts, schedule
+from .views import (
+    aftermath,
+    attention,
+    audit,
+    browse,
+    bulk,
+    downtime,
+    form_parts,
+    monitors,
+    muting,
+    schedule,
+)
 from .views import calendar as calendar_views
 
 app_name = "downtimes"
@@ -8,6 +19,8 @@ app_name = "downtimes"
 urlpatterns = [
     path("", browse.home, name="home"),
     path("healthz", browse.healthz, name="healthz"),
+    path("attention/", attention.attention_list, name="attention"),
+    path("attention/count", attention.attention_count, name="attention_count"),
     path("audit/", audit.audit_list, name="audit"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/subscribe/", calendar_views.subscribe, name="calendar_subscribe"),
@@ -28,7 +41,11 @@ urlpatterns = [
     path("downtimes/<str:downtime_id>/calendar.ics", calendar_views.downtime_ics, name="ics"),
     path("downtimes/<str:downtime_id>/clone/", schedule.clone, name="clone"),
     path("downtimes/<str:downtime_id>/monitors/", downtime.downtime_monitors, name="monitors"),
+    path("downtimes/<str:downtime_id>/aftermath/", aftermath.downtime_aftermath, name="aftermath"),
     path("downtimes/<str:downtime_id>/cancel/", downtime.downtime_cancel, name="cancel"),
     path("downtimes/<str:downtime_id>/end/", downtime.downtime_end, name="end"),
     path("downtimes/<str:downtime_id>/extend/", downtime.downtime_extend, name="extend"),
+    path("monitors/", monitors.monitor_list, name="monitors_list"),
+    path("monitors/<str:monitor_id>/", monitors.monitor_detail, name="monitor"),
+    path("monitors/<str:monitor_id>/mute/", muting.monitor_mute, name="monitor_mute"),
 ]

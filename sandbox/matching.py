@@ -16,15 +16,8 @@ from downtimes_app.scope import ScopeError
 from downtimes_app.scope import matches as scope_matches
 
 from .models import SandboxDowntime, SandboxMonitor
-from .monitors import query_tags
+from .monitors import groups
 from .resources import current_window
-
-
-def groups(monitor: SandboxMonitor) -> list[dict]:
-    """The monitor's groups; one group, `*`, for a monitor that is not grouped."""
-    if monitor.groups:
-        return monitor.groups
-    return [{"name": "*", "tags": query_tags(monitor.query), "status": monitor.overall_state}]
 
 
 def applies_to(downtime: SandboxDowntime, monitor: SandboxMonitor) -> bool:

@@ -129,7 +129,44 @@ def _users(now: datetime) -> tuple[list[SandboxUser], SandboxUser]:
     return users[:-1], users[-1]
 
 
-def _monitors(rng: random.Random, users: list[SandboxUser], now: datetime) -> list[SandboxMonitor]:
+def _monitor(
+    rng: random.Random,
+    monitor_id: int,
+    where: tuple[str, str, str],
+    template: tuple[str, str, str],
+    users: list[SandboxUser],
+    now: datetime,
+) -> SandboxMonitor:
+    team, svc, env = where
+    kind, name, query = template
+    values = {
+        "svc": svc,
+        "env": env,
+        "n": rng.choice([250, 500, 800, 1200]),
+        "p": rng.choice([2, 5, 85, 90]),
+    }
+    region = rng.choice(REGIONS)
+    state = rng.choice(STATES) if env == "prod" else "OK"
+    tier = ["tier:1"] if env == "prod" and team in ("payments", "identity", "checkout") else []
+    return SandboxMonitor(
+        id=monitor_id,
+        name=f"[{env}] " + name.format(**values),
+        type=kind,
+        query=query.format(**values),
+        message=f"{{{{#is_alert}}}}@slack-{team}-alerts @pagerduty-{team}{{{{/is_alert}}}}",
+        tags=[f"team:{team}", f"service:{svc}", f"env:{env}", f"region:{region}", *tier],
+        overall_state=state,
+        groups=monitor_groups(monitor_id, query.format(**values), [svc, env, region], state),
+        priority=rng.choice([1, 2, 3, None]) if env == "prod" else None,
+        creator=rng.choice(users),
+        created=now - timedelta(days=rng.randint(30, 700)),
+        modified=now - timedelta(days=rng.randint(0, 29)),
+    )
+
+
+def _monitors(
+    rng: random.Random, users: list[SandboxUser], now: datetime, extra: int = 0
+) -> list[SandboxMonitor]:
     monitors = []
     next_id = 48_213_001
     for team, services in TEAMS.items():
@@ -137,45 +174,18 @@ def _monitors(rng: random.Random, users: list[SandboxUser], now: datetime) -> li
             for env in ENVS:
                 # Every service has two or three monitors in prod and one in staging.
                 templates = rng.sample(MONITOR_TEMPLATES, 3 if env == "prod" else 1)
-                for kind, name, query in templates:
-                    values = {
-                        "svc": svc,
-                        "env": env,
-                        "n": rng.choice([250, 500, 800, 1200]),
-                        "p": rng.choice([2, 5, 85, 90]),
-                    }
-                    region = rng.choice(REGIONS)
-                    state = rng.choice(STATES) if env == "prod" else "OK"
-                    monitors.append(
-                        SandboxMonitor(
-                            id=next_id,
-                            name=f"[{env}] " + name.format(**values),
-                            type=kind,
-                            query=query.format(**values),
-                            message=f"{{{{#is_alert}}}}@slack-{team}-alerts @pagerduty-{team}{{{{/is_alert}}}}",
-                            tags=[
-                                f"team:{team}",
-                                f"service:{svc}",
-                                f"env:{env}",
-                                f"region:{region}",
-                            ]
-                            + (
-                                ["tier:1"]
-                                if env == "prod" and team in ("payments", "identity", "checkout")
-                                else []
-                            ),
-                            overall_state=state,
-                            groups=monitor_groups(
-                                next_id, query.format(**values), [svc, env, region], state
-                            ),
-                            priority=rng.choice([1, 2, 3, None]) if env == "prod" else None,
-                            creator=rng.choice(users),
-                            created=now - timedelta(days=rng.randint(30, 700)),
-                            modified=now - timedelta(days=rng.randint(0, 29)),
-                        )
-                    )
+                for template in templates:
+                    monitors.append(_monitor(rng, next_id, (team, svc, env), template, users, now))
                     next_id += rng.randint(1, 90)
-    SandboxMonitor.objects.bulk_create(monitors)
+    # Volume, from a generator of its own so that the demo org above stays as it is.
+    more = random.Random(next_id)
+    for n in range(extra):
+        team = more.choice(list(TEAMS))
+        where = (team, f"{team}-svc-{n // 4:04d}", more.choice(ENVS))
+        template = more.choice(MONITOR_TEMPLATES)
+        monitors.append(_monitor(more, next_id, where, template, users, now))
+        next_id += more.randint(1, 90)
+    SandboxMonitor.objects.bulk_create(monitors, batch_size=2000)
     return monitors
 
 
@@ -198,7 +208,10 @@ def monitor_groups(monitor_id: int, query: str, where: list[str], state: str) ->
         values = {"host": f"{svc}-{n}", "device": "/dev/nvme0n1"}
         name_tags = [f"{key}:{values.get(key, key)}" for key in keys]
         groups.append({"name": ",".join(name_tags), "tags": name_tags + tags, "status": "OK"})
-    groups[rng.randrange(len(groups))]["status"] = state
+    # One group is in the monitor's state; two, sometimes, where there are three or more.
+    count = rng.randint(1, 2) if len(groups) > 2 and state != "OK" else 1
+    for group in rng.sample(groups, count):
+        group["status"] = state
     return groups
 
 
@@ -292,13 +305,18 @@ def _generated_downtimes(
         )
 
 
-def seed(*, downtimes: int = 60, seed_value: int = 7, now: datetime | None = None) -> int:
-    """Create an org with at least `downtimes` downtimes; returns how many were created."""
+def seed(
+    *, downtimes: int = 60, seed_value: int = 7, now: datetime | None = None, monitors: int = 0
+) -> int:
+    """Create an org with at least `downtimes` downtimes and `monitors` monitors; returns how
+    many downtimes were created."""
     now = now or clock.now()
     rng = random.Random(seed_value)
     with transaction.atomic():
         users, key_owner = _users(now)
-        org = Org(users=users, monitors=_monitors(rng, users, now), key_owner=key_owner)
+        base = sum(len(services) for services in TEAMS.values()) * 4  # 3 in prod, 1 in staging
+        made = _monitors(rng, users, now, extra=max(0, monitors - base))
+        org = Org(users=users, monitors=made, key_owner=key_owner)
         stories = list(story_downtimes(org.users, org.monitors, now))
         extra = max(0, downtimes - len(stories))
         # Generated ones are older on average; keep creation order as list order.

@@ -276,7 +276,8 @@ def monitor_search(request: HttpRequest) -> HttpResponse:
 
 @endpoint("GET")
 def monitor_detail(request: HttpRequest, monitor_id: str) -> HttpResponse:
-    return JsonResponse(monitors.serialize_monitor(monitors.get_monitor(monitor_id)))
+    wanted = monitors.group_states(request.GET)
+    return JsonResponse(monitors.serialize_monitor(monitors.get_monitor(monitor_id), wanted))
 
 
 @endpoint("GET", app_key=False)

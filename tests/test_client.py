@@ -360,16 +360,16 @@ def test_a_load_given_the_last_fingerprints_reads_only_pages_that_changed(dd, mo
     original = whole.parse_downtime_page
     monkeypatch.setattr(whole, "parse_downtime_page", lambda d: parsed.append(1) or original(d))
     first = datadog.load_all_downtimes()
-    assert len(first.downtimes) == 6 and len(first.prints) == 3 and len(parsed) == 3
+    assert len(first.items) == 6 and len(first.prints) == 3 and len(parsed) == 3
     again = datadog.load_all_downtimes(known=first.prints)
-    assert again.downtimes is None and again.prints == first.prints
+    assert again.items is None and again.prints == first.prints
     assert len(parsed) == 4  # only the first page, which says how many there are
-    renamed[first.downtimes[4].id] = "host:renamed"
+    renamed[first.items[4].id] = "host:renamed"
     changed = datadog.load_all_downtimes(known=first.prints)
-    assert [d.scope for d in changed.downtimes] == [
-        *(d.scope for d in first.downtimes[:4]),
+    assert [d.scope for d in changed.items] == [
+        *(d.scope for d in first.items[:4]),
         "host:renamed",
-        first.downtimes[5].scope,
+        first.items[5].scope,
     ]
     assert changed.prints[:2] == first.prints[:2] and changed.prints[2] != first.prints[2]
 

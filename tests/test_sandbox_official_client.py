@@ -131,3 +131,12 @@ def test_official_client_reads_monitors_and_matches(official):
     assert len(listed) == 3
     matches = DowntimesApi(official).list_monitor_downtimes(monitor_id=monitor.id)
     assert matches.meta.page.total_filtered_count == len(matches.data)
+
+
+def test_official_client_reads_each_groups_state(official):
+    from sandbox.models import SandboxMonitor
+
+    grouped = next(m for m in SandboxMonitor.objects.all() if len(m.groups) > 1)
+    monitor = MonitorsApi(official).get_monitor(monitor_id=grouped.id, group_states="all")
+    states = {name: group.status.value for name, group in monitor.state.groups.items()}
+    assert states == {g["name"]: g["status"] for g in grouped.groups}

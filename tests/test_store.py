@@ -49,7 +49,7 @@ def settled() -> None:
 
 def another_worker() -> None:
     """As if the next call came from another process sharing the cache: nothing in memory."""
-    store.shared.local.forget()
+    store.DOWNTIMES.local.forget()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -103,11 +103,11 @@ def test_a_refresh_that_finds_nothing_changed_stores_only_when_it_looked(
     monkeypatch.setattr(
         cache, "get", lambda key, *a, **kw: reads.append(key) or original(key, *a, **kw)
     )
-    monkeypatch.setattr(store.shared, "local", other)
+    monkeypatch.setattr(store.DOWNTIMES, "local", other)
     seen_there = store.current().snapshot
     assert seen_there.fetched_at == frozen_now + SECOND  # as fresh there as here
     assert seen_there.downtimes is first.downtimes
-    assert store.shared.KEY_DATA not in reads  # without reading the set again
+    assert store.KEY_DATA not in reads  # without reading the set again
 
 
 def test_a_refresh_that_finds_a_change_makes_a_new_version_for_everyone(org, list_calls):
@@ -155,7 +155,7 @@ def test_another_process_reads_the_shared_copy_by_version(org, list_calls):
 
 def test_the_shared_copy_is_stored_compressed(org):
     store.current()
-    stored = cache.get(store.shared.KEY_DATA)
+    stored = cache.get(store.KEY_DATA)
     assert isinstance(stored, bytes)
     assert store.shared.unpack(stored).version == cache.get(store.KEY_VERSION)
 

@@ -102,6 +102,21 @@ def test_tag_downtime_lists_the_monitors_its_tags_match(viewer_client, stories):
     assert "[prod] payments" not in listed
 
 
+def test_the_monitors_a_downtimes_tags_match_come_from_the_monitor_copy_as_datadog_picks_them(
+    viewer_client, stories, upstream_calls
+):
+    from downtimes_app import datadog, monitoring
+
+    assert monitoring.carrying(["team:payments"]) is not None  # the copy, loaded once
+    for tags in (["team:payments"], ["env:prod", "team:checkout"], ["team:search", "tier:1"]):
+        live = sorted(m.name for m in datadog.list_monitors(monitor_tags=tags).monitors)
+        assert [m.name for m in monitoring.carrying(tags)] == sorted(live, key=str.lower)
+    upstream_calls.clear()
+    patching = viewer_client.get(reverse("downtimes:monitors", args=[stories["patching"].uuid]))
+    assert "12 monitors match now" in text_of(patching.content.decode())
+    assert not [path for _, path in upstream_calls if "monitor" in path]
+
+
 def test_ended_downtime_says_it_no_longer_mutes_and_offers_no_end_or_extend(editor_client, stories):
     page = page_of(editor_client, stories["ended"])
     text = text_of(page)

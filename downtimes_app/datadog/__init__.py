@@ -25,7 +25,13 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
-from .monitors import get_monitor, list_monitor_downtimes, list_monitors, search_monitors
+from .monitors import (
+    get_monitor,
+    list_all_monitors,
+    list_monitor_downtimes,
+    list_monitors,
+    search_monitors,
+)
 from .whole import Loaded, list_all_downtimes, load_all_downtimes
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "get_downtime",
     "get_monitor",
     "list_all_downtimes",
+    "list_all_monitors",
     "list_downtimes",
     "list_monitor_downtimes",
     "list_monitors",

@@ -21,6 +21,7 @@ from ..domain import (
     Downtime,
     DowntimeMatch,
     Monitor,
+    MonitorGroup,
     MonitorIdentifier,
     OneTimeSchedule,
     Recurrence,
@@ -189,6 +190,29 @@ def parse_user(resource: Mapping[str, Any]) -> User:
     )
 
 
+def _moment(value: Any) -> datetime | None:
+    """A group's epoch-seconds time; Datadog writes 0 for "never"."""
+    return None if value in (0, "0") else parse_time(value)
+
+
+def parse_groups(state: Any) -> tuple[MonitorGroup, ...]:
+    """`state.groups` (asked for with `group_states`): group name -> its state, by name."""
+    groups = _obj(_obj(state, "monitor state").get("groups"), "monitor state groups")
+    found = []
+    for key, value in groups.items():
+        value = _obj(value, "monitor group")
+        found.append(
+            MonitorGroup(
+                name=str(value.get("name") or key),
+                status=value.get("status"),
+                last_triggered=_moment(value.get("last_triggered_ts")),
+                last_resolved=_moment(value.get("last_resolved_ts")),
+                last_nodata=_moment(value.get("last_nodata_ts")),
+            )
+        )
+    return tuple(sorted(found, key=lambda group: group.name))
+
+
 def parse_monitor(data: Mapping[str, Any]) -> Monitor:
     """A monitor from the v1 API (flat object) or from a v2 `included` resource."""
     attrs = data.get("attributes") if "attributes" in data else data
@@ -208,6 +232,7 @@ def parse_monitor(data: Mapping[str, Any]) -> Monitor:
         priority=_int(attrs.get("priority")),
         created=parse_time(attrs.get("created")),
         modified=parse_time(attrs.get("modified")),
+        groups=parse_groups(attrs.get("state")),
     )
 
 

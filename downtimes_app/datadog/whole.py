@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import Downtime
 from .client import DEFAULT_INCLUDE, Config, RateLimit, list_downtimes, threads_allowed
@@ -35,10 +36,10 @@ WHAT = "GET /api/v2/downtime"
 @dataclass(frozen=True)
 class Loaded:
     """A whole-set load: the set (None when every page was as `known` had it), and each page's
-    fingerprint, in order, for the next load."""
+    fingerprint, in order, for the next load (none for a set read in one piece)."""
 
-    downtimes: tuple[Downtime, ...] | None
-    prints: tuple[str, ...]
+    items: tuple[Any, ...] | None
+    prints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _page_workers(config: Config, pages: int, limits: RateLimit | None) -> int:
 
 
 @contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
+def cycle_collection_paused() -> Iterator[None]:
     """Reading a whole set makes hundreds of thousands of dicts, lists and records, none of them
     in a cycle; meanwhile the cycle collector would walk the whole heap again and again, which
     doubles the time it takes. Plain reference counting still frees everything."""
@@ -78,7 +79,9 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _within(config: Config, deadline_seconds: float | None) -> Config:
+def within(config: Config, deadline_seconds: float | None) -> Config:
+    """The config for the calls of one whole load, which `deadline_seconds` bounds: inside it,
+    a page is tried again and again, and any rate limit that fits is waited out."""
     if deadline_seconds is None:
         return config
     return dataclasses.replace(
@@ -91,7 +94,7 @@ def _within(config: Config, deadline_seconds: float | None) -> Config:
     )
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def load_all_downtimes(
     *,
     known: tuple[str, ...] = (),
@@ -105,7 +108,7 @@ def load_all_downtimes(
     `deadline_seconds` bounds the whole load, every page and retry included; only a page that
     never answers within it fails the load.
     """
-    config = _within(config or Config.from_settings(), deadline_seconds)
+    config = within(config or Config.from_settings(), deadline_seconds)
     limits: list[RateLimit] = []
 
     def page(offset: int, number: int) -> _Page:
@@ -173,5 +176,5 @@ def list_all_downtimes(
         deadline_seconds=deadline_seconds,
         config=config,
     )
-    assert loaded.downtimes is not None  # nothing was known, so everything was read
-    return loaded.downtimes
+    assert loaded.items is not None  # nothing was known, so everything was read
+    return loaded.items

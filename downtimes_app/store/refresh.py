@@ -1,5 +1,9 @@
-"""Refreshing the copy from Datadog: one refresh at a time across every process, by a lock in
+"""Refreshing a copy from Datadog: one refresh at a time across every process, by a lock in
 the shared cache; its result shown here at once and stored for everyone else.
+
+Every kind of copy (`shared.Kind`) is renewed the same way; the settings that bound a refresh
+(`DOWNTIME_REFRESH_*`, `DOWNTIME_FAILURE_PAUSE`) are the same for all of them, since they are
+about how long Datadog may take, not about what is fetched.
 
 Every refresh runs behind the pages, on a thread of its own, with a long deadline
 (`DOWNTIME_REFRESH_BEHIND_DEADLINE`): long enough to wait out a rate limit's reset or a page that
@@ -27,19 +31,13 @@ from .. import datadog
 from ..timekeeping import now
 from .shared import (
     KEEP_SECONDS,
-    KEY_CHECKED,
-    KEY_DATA,
-    KEY_FAILURE,
-    KEY_FRESH,
-    KEY_LOCK,
-    KEY_VERSION,
     Failure,
+    Kind,
     Snapshot,
     failure,
     glance,
     in_background,
     journal_head,
-    local,
     pack,
     view,
 )
@@ -49,24 +47,22 @@ log = logging.getLogger(__name__)
 WAIT_STEP = 0.05
 
 
-def _fetch() -> tuple[Snapshot, bool]:
+def _fetch(kind: Kind) -> tuple[Snapshot, bool]:
     """A new base from Datadog, shown by this process's pages at once, and whether it differs
     from the shared one."""
     started = now()
-    journal = journal_head()
-    shared = glance().version
+    journal = journal_head(kind)
+    shared = glance(kind).version
+    local = kind.local
     with local.lock:
         base = local.base if local.base is not None and local.base.version == shared else None
-    loaded = datadog.load_all_downtimes(
-        known=base.pages if base is not None else (),
-        deadline_seconds=settings.DOWNTIME_REFRESH_BEHIND_DEADLINE,
-    )
-    if base is not None and (loaded.downtimes is None or loaded.downtimes == base.downtimes):
+    loaded = kind.fetch(settings.DOWNTIME_REFRESH_BEHIND_DEADLINE, base.pages if base else ())
+    if base is not None and (loaded.items is None or loaded.items == base.items):
         snapshot = replace(base, fetched_at=started, pages=loaded.prints, positions=base.positions)
         changed = False
     else:
-        assert loaded.downtimes is not None
-        snapshot = Snapshot(loaded.downtimes, started, uuid.uuid4().hex, journal, loaded.prints)
+        assert loaded.items is not None
+        snapshot = Snapshot(loaded.items, started, uuid.uuid4().hex, journal, loaded.prints)
         changed = True
         with local.lock:
             local.sharing = snapshot.version
@@ -74,52 +70,53 @@ def _fetch() -> tuple[Snapshot, bool]:
     return snapshot, changed
 
 
-def _share(snapshot: Snapshot, changed: bool) -> None:
+def _share(kind: Kind, snapshot: Snapshot, changed: bool) -> None:
     """The base for every other process: the data before the version that points at it; or,
     when nothing changed, only when it was last found so."""
     if changed:
-        cache.set_many({KEY_DATA: pack(snapshot), KEY_VERSION: snapshot.version}, KEEP_SECONDS)
+        cache.set_many({kind.data: pack(snapshot), kind.version: snapshot.version}, KEEP_SECONDS)
     else:
-        cache.set(KEY_CHECKED, (snapshot.version, snapshot.fetched_at), KEEP_SECONDS)
-    cache.set(KEY_FRESH, True, settings.DOWNTIME_CACHE_TTL)
-    cache.delete(KEY_FAILURE)
+        cache.set(kind.checked, (snapshot.version, snapshot.fetched_at), KEEP_SECONDS)
+    cache.set(kind.fresh, True, kind.ttl)
+    cache.delete(kind.failure)
 
 
-def _record_failure(error: datadog.DatadogError) -> Failure:
+def _record_failure(kind: Kind, error: datadog.DatadogError) -> Failure:
     failure = Failure(message=str(error), kind=type(error).__name__, at=now())
-    cache.set(KEY_FAILURE, failure, KEEP_SECONDS)
+    cache.set(kind.failure, failure, KEEP_SECONDS)
     # Hold off the next attempt; a rate limit says for how long.
     pause = settings.DOWNTIME_FAILURE_PAUSE
     if isinstance(error, datadog.RateLimited) and error.reset:
         pause = max(pause, min(error.reset, 60))
-    cache.set(KEY_FRESH, True, pause)
+    cache.set(kind.fresh, True, pause)
     return failure
 
 
-def _release(token: str) -> None:
-    if cache.get(KEY_LOCK) == token:
-        cache.delete(KEY_LOCK)
+def _release(kind: Kind, token: str) -> None:
+    if cache.get(kind.lock) == token:
+        cache.delete(kind.lock)
 
 
-def _refresh_holding(token: str) -> None:
+def _refresh_holding(kind: Kind, token: str) -> None:
     """Refresh while holding the lock taken with `token`; this process's pages show the result
     at once, and the lock is released once it is stored for everyone else."""
     snapshot = None
+    local = kind.local
     try:
-        snapshot, changed = _fetch()
-        _share(snapshot, changed)
+        snapshot, changed = _fetch(kind)
+        _share(kind, snapshot, changed)
     except datadog.DatadogError as error:
-        log.warning("refreshing the downtime set failed: %s", error)
-        _record_failure(error)
+        log.warning("refreshing the %s set failed: %s", kind.name, error)
+        _record_failure(kind, error)
     finally:
         if snapshot is not None:
             with local.lock:
                 if local.sharing == snapshot.version:
                     local.sharing = None
-        _release(token)
+        _release(kind, token)
 
 
-def start() -> str | None:
+def start(kind: Kind) -> str | None:
     """Start one refresh on another thread, unless one is under way anywhere already; the token
     of its lock, if it started.
 
@@ -127,12 +124,12 @@ def start() -> str | None:
     tests), the refresh runs here instead.
     """
     token = uuid.uuid4().hex
-    if not cache.add(KEY_LOCK, token, settings.DOWNTIME_REFRESH_LOCK_SECONDS):
+    if not cache.add(kind.lock, token, settings.DOWNTIME_REFRESH_LOCK_SECONDS):
         return None
     if datadog.threads_allowed():
-        in_background("downtime-refresh", lambda: _refresh_holding(token), finish=True)
+        in_background(f"{kind.name}-refresh", lambda: _refresh_holding(kind, token), finish=True)
     else:
-        _refresh_holding(token)
+        _refresh_holding(kind, token)
     return token
 
 
@@ -143,7 +140,7 @@ class Waited:
     arrived: bool  # a copy fetched after the moment asked for
 
 
-def wait_for_copy(after: datetime | None) -> Waited:
+def wait_for_copy(kind: Kind, after: datetime | None) -> Waited:
     """Wait for a copy fetched after `after` (any copy, if None), within
     `DOWNTIME_REFRESH_DEADLINE` (or what is left of the request's budget, if less): one under way
     may have begun too early, so once it is done this starts another, and what that one brings
@@ -152,9 +149,9 @@ def wait_for_copy(after: datetime | None) -> Waited:
     began, until = now(), time.monotonic() + waiting
     mine = None
     while True:
-        seen = glance()
-        copy = view(seen, read_now=True)
-        last = failure(copy, seen)
+        seen = glance(kind)
+        copy = view(kind, seen, read_now=True)
+        last = failure(kind, copy, seen)
         if copy is not None and (after is None or copy.fetched_at > after):
             return Waited(copy, last, arrived=True)
         if mine is not None and seen.lock != mine:
@@ -165,6 +162,6 @@ def wait_for_copy(after: datetime | None) -> Waited:
         if left <= 0:
             return Waited(copy, None, arrived=False)
         if seen.lock is None:
-            mine = start()
-        with local.lock:
-            local.finished.wait(min(WAIT_STEP, left))
+            mine = start(kind)
+        with kind.local.lock:
+            kind.local.finished.wait(min(WAIT_STEP, left))

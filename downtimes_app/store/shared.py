@@ -1,9 +1,13 @@
-"""The copy as it is stored: a base in the shared cache with a journal of writes, and this
+"""A copy as it is stored: a base in the shared cache with a journal of writes, and this
 process's own view of it.
 
 The shared cache (the database, or Redis) is the one truth; each process keeps the base it last
 read and the view it built from it, so a warm page reads a few small keys in one round trip
 instead of unpickling thousands of records.
+
+Every copy is of one `Kind` (the downtime set, the monitor list): its keys in the cache, how it
+is fetched, how long it counts as fresh, and this process's view of it. The mechanism is the
+same for every kind; the records it holds need an `id` and a `modified` time.
 """
 
 from __future__ import annotations
@@ -14,23 +18,14 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
 from .. import datadog
-from ..domain import Downtime
 
-KEY_DATA = "downtimes:snapshot:data"
-KEY_VERSION = "downtimes:snapshot:version"
-KEY_FRESH = "downtimes:snapshot:fresh"
-KEY_LOCK = "downtimes:snapshot:lock"
-KEY_FAILURE = "downtimes:snapshot:failure"
-KEY_FORCED = "downtimes:snapshot:forced"
-# (version, when): a later fetch found the set as that version has it, so nothing was reshared.
-KEY_CHECKED = "downtimes:snapshot:checked"
-KEY_JOURNAL = "downtimes:journal"
-KEY_JOURNAL_HEAD = "downtimes:journal:head"
 # Last good data, and the writes laid over it, are kept long after they stop being fresh.
 KEEP_SECONDS = 24 * 60 * 60
 # Journal entries a reader looks past the recorded head for (two writers racing to set it).
@@ -39,24 +34,40 @@ JOURNAL_PROBE = 4
 
 @dataclass(frozen=True)
 class Snapshot:
-    downtimes: tuple[Downtime, ...]
+    items: tuple[Any, ...]
     fetched_at: datetime  # when its latest fetch began: it is at least this fresh
     version: str
     # The last journal entry written before its fetch began: later ones are laid over it.
     journal: int = 0
     # Each page's fingerprint as fetched: the next refresh skips reading pages that match.
     pages: tuple[str, ...] = ()
-    # Where each id is in `downtimes`: worked out when first needed, never stored in the cache.
-    positions: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Where each id is in `items`: worked out when first needed, never stored in the cache.
+    positions: dict[Any, int] = field(default_factory=dict, compare=False, repr=False)
 
-    def where(self) -> dict[str, int]:
-        if not self.positions and self.downtimes:
-            self.positions.update((d.id, i) for i, d in enumerate(self.downtimes))
+    @property
+    def downtimes(self) -> tuple[Any, ...]:
+        """The items of the downtime copy, by the name its readers use."""
+        return self.items
+
+    @property
+    def monitors(self) -> tuple[Any, ...]:
+        """The items of the monitor copy, by the name its readers use."""
+        return self.items
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A copy an earlier release stored called its items `downtimes`.
+        if "downtimes" in state:
+            state["items"] = state.pop("downtimes")
+        self.__dict__.update(state)
+
+    def where(self) -> dict[Any, int]:
+        if not self.positions and self.items:
+            self.positions.update((item.id, i) for i, item in enumerate(self.items))
         return self.positions
 
-    def get(self, downtime_id: str) -> Downtime | None:
-        at = self.where().get(downtime_id)
-        return self.downtimes[at] if at is not None else None
+    def get(self, item_id: Any) -> Any | None:
+        at = self.where().get(item_id)
+        return self.items[at] if at is not None else None
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,16 @@ class Written:
     """One write through the dashboard: Datadog's answer to it, in journal order."""
 
     seq: int
-    downtime: Downtime
+    item: Any
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "downtime" in state:  # an entry an earlier release wrote
+            state["item"] = state.pop("downtime")
+        self.__dict__.update(state)
+
+    @property
+    def downtime(self) -> Any:
+        return self.item
 
 
 class Local:
@@ -96,7 +116,46 @@ class Local:
             self.base = self.view = None
 
 
-local = Local()
+class Kind:
+    """One kind of copy: its keys in the shared cache, how it is fetched, and how long it
+    counts as fresh.
+
+    `fetch(deadline_seconds, known)` returns the whole set from Datadog as a `datadog.Loaded`
+    (raising `DatadogError`); `known` are the page fingerprints of the copy it would replace, so
+    that a fetch that can tell may answer "unchanged" without reading the set again. It is called
+    on a refresh's own thread. `ttl_setting` names the setting that says, in seconds,
+    how long a copy counts as fresh. `local` is this process's view of the copy.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        prefix: str,
+        fetch: Callable[[float, tuple[str, ...]], datadog.Loaded],
+        *,
+        ttl_setting: str,
+    ) -> None:
+        self.name = name  # in words ("the whole downtime set"), thread names and log lines
+        self.fetch = fetch
+        self.ttl_setting = ttl_setting
+        self.local = Local()
+        self.data = f"{prefix}:snapshot:data"
+        self.version = f"{prefix}:snapshot:version"
+        self.fresh = f"{prefix}:snapshot:fresh"
+        self.lock = f"{prefix}:snapshot:lock"
+        self.failure = f"{prefix}:snapshot:failure"
+        self.forced = f"{prefix}:snapshot:forced"
+        # (version, when): a later fetch found the set as that version has it: nothing reshared.
+        self.checked = f"{prefix}:snapshot:checked"
+        self.journal = f"{prefix}:journal"
+        self.journal_head = f"{prefix}:journal:head"
+
+    @property
+    def ttl(self) -> int:
+        return int(getattr(settings, self.ttl_setting))
+
+    def __repr__(self) -> str:
+        return f"Kind({self.name!r})"
 
 
 def in_background(name: str, work: Callable[[], object], *, finish: bool = False) -> None:
@@ -135,56 +194,59 @@ class Glance:
     found: dict[str, object]
 
 
-def glance() -> Glance:
+def glance(kind: Kind) -> Glance:
+    local = kind.local
     with local.lock:
         seen = local.view or local.base
     after = seen.journal if seen is not None else 0
-    journal = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
-    small = (KEY_VERSION, KEY_FRESH, KEY_FAILURE, KEY_CHECKED, KEY_LOCK, KEY_JOURNAL_HEAD)
+    journal = [f"{kind.journal}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
+    small = (kind.version, kind.fresh, kind.failure, kind.checked, kind.lock, kind.journal_head)
     found = cache.get_many([*small, *journal])
     version, fresh, failure, checked, lock, head = (found.get(key) for key in small)
     return Glance(version, bool(fresh), failure, checked, lock, head or 0, after, found)
 
 
-def _read_shared(version: str) -> Snapshot | None:
-    snapshot = unpack(cache.get(KEY_DATA))
+def _read_shared(kind: Kind, version: str) -> Snapshot | None:
+    snapshot = unpack(cache.get(kind.data))
     return snapshot if snapshot is not None and snapshot.version == version else None
 
 
-def _load_in_background(version: str) -> None:
+def _load_in_background(kind: Kind, version: str) -> None:
+    local = kind.local
+
     def load() -> None:
         try:
-            snapshot = _read_shared(version)
+            snapshot = _read_shared(kind, version)
             if snapshot is not None:
                 local.publish(snapshot)
         finally:
             with local.lock:
                 local.loading = False
 
-    in_background("downtime-copy-load", load)
+    in_background(f"{kind.name}-copy-load", load)
 
 
-def _checked(base: Snapshot, checked: tuple[str, datetime] | None) -> Snapshot:
+def _checked(kind: Kind, base: Snapshot, checked: tuple[str, datetime] | None) -> Snapshot:
     """The base, as fresh as the latest fetch that found it unchanged."""
     if checked is None or checked[0] != base.version or checked[1] <= base.fetched_at:
         return base
     base = replace(base, fetched_at=checked[1], positions=base.positions)
-    local.publish(base)
+    kind.local.publish(base)
     return base
 
 
-def _base(seen: Glance, read_now: bool) -> Snapshot | None:
+def _base(kind: Kind, seen: Glance, read_now: bool) -> Snapshot | None:
     """This process's base, brought up to the shared one's version.
 
     A process that has a base keeps serving it while it reads the newer one on another thread,
     unless told to `read_now`; one with none reads it now.
     """
-    version = seen.version
+    local, version = kind.local, seen.version
     with local.lock:
         base = local.base
         current = base is not None and base.version in (version, local.sharing)
     if base is not None and current:
-        return _checked(base, seen.checked)
+        return _checked(kind, base, seen.checked)
     if version is None:
         local.forget()  # the shared cache is the one truth: no copy there, none here
         return None
@@ -192,26 +254,27 @@ def _base(seen: Glance, read_now: bool) -> Snapshot | None:
         with local.lock:
             start, local.loading = not local.loading, True
         if start:
-            _load_in_background(version)
+            _load_in_background(kind, version)
         return base
-    snapshot = _read_shared(version)
+    snapshot = _read_shared(kind, version)
     if snapshot is not None:
         local.publish(snapshot)
-        return _checked(snapshot, seen.checked)
+        return _checked(kind, snapshot, seen.checked)
     with local.lock:
         return local.base
 
 
-def entries(after: int, seen: Glance | None = None) -> list[Written]:
+def entries(kind: Kind, after: int, seen: Glance | None = None) -> list[Written]:
     """Journal entries after `after`, in order, up to the first one missing."""
     if seen is not None and seen.after == after:
         # The glance read the keys just after this one; if the run of entries ends among
         # them, that is all there is (the usual case: none, or a write or two since).
-        keys = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
+        keys = [f"{kind.journal}:{n}" for n in range(after + 1, after + 1 + JOURNAL_PROBE)]
         if any(key not in seen.found for key in keys) and seen.head < after + JOURNAL_PROBE:
             return _run(keys, seen.found)
-    head = seen.head if seen is not None else cache.get(KEY_JOURNAL_HEAD) or 0
-    keys = [f"{KEY_JOURNAL}:{n}" for n in range(after + 1, max(head, after) + 1 + JOURNAL_PROBE)]
+    head = seen.head if seen is not None else cache.get(kind.journal_head) or 0
+    top = max(head, after) + 1 + JOURNAL_PROBE
+    keys = [f"{kind.journal}:{n}" for n in range(after + 1, top)]
     return _run(keys, cache.get_many(keys))
 
 
@@ -226,41 +289,42 @@ def _run(keys: list[str], found: dict) -> list[Written]:
 
 def _overlay(snapshot: Snapshot, written: list[Written], base_version: str) -> Snapshot:
     """The journal's answers laid over a copy; a newer version in the copy wins. Each answer
-    goes where its downtime already is (made since the copy was fetched: at the end)."""
-    answers: dict[str, Downtime] = {}
+    goes where its item already is (made since the copy was fetched: at the end)."""
+    answers: dict[Any, Any] = {}
     for entry in written:
-        answers[entry.downtime.id] = entry.downtime
+        answers[entry.item.id] = entry.item
     where = snapshot.where()
-    downtimes = list(snapshot.downtimes)
-    added: dict[str, int] = {}
-    for downtime_id, newer in answers.items():
-        at = where.get(downtime_id)
+    items = list(snapshot.items)
+    added: dict[Any, int] = {}
+    for item_id, newer in answers.items():
+        at = where.get(item_id)
         if at is None:
-            added[downtime_id] = len(downtimes)
-            downtimes.append(newer)
+            added[item_id] = len(items)
+            items.append(newer)
             continue
-        shown = downtimes[at]
+        shown = items[at]
         if shown.modified is None or newer.modified is None or newer.modified >= shown.modified:
-            downtimes[at] = newer
+            items[at] = newer
     seq = written[-1].seq
     return replace(
         snapshot,
-        downtimes=tuple(downtimes),
+        items=tuple(items),
         version=f"{base_version}.{seq}",
         journal=seq,
         positions={**where, **added} if added else where,
     )
 
 
-def view(seen: Glance | None = None, *, read_now: bool = False) -> Snapshot | None:
+def view(kind: Kind, seen: Glance | None = None, *, read_now: bool = False) -> Snapshot | None:
     """What a page shows: the base with every journal entry since its fetch laid over it."""
-    seen = seen or glance()
-    base = _base(seen, read_now)
+    seen = seen or glance(kind)
+    base = _base(kind, seen, read_now)
     if base is None:
         return None
+    local = kind.local
     with local.lock:
         shown = local.view if local.base is base and local.view is not None else base
-    newer = entries(shown.journal, seen)
+    newer = entries(kind, shown.journal, seen)
     if not newer:
         return shown
     shown = _overlay(shown, newer, base.version)
@@ -270,15 +334,15 @@ def view(seen: Glance | None = None, *, read_now: bool = False) -> Snapshot | No
     return shown
 
 
-def failure(snapshot: Snapshot | None, seen: Glance | None = None) -> Failure | None:
+def failure(kind: Kind, snapshot: Snapshot | None, seen: Glance | None = None) -> Failure | None:
     """The last failed refresh, unless a copy fetched since has superseded it."""
-    last: Failure | None = seen.failure if seen else cache.get(KEY_FAILURE)
+    last: Failure | None = seen.failure if seen else cache.get(kind.failure)
     if last is None or (snapshot is not None and last.at < snapshot.fetched_at):
         return None
     return last
 
 
-def journal_head() -> int:
+def journal_head(kind: Kind) -> int:
     """The last journal entry written so far."""
-    written = entries(head := cache.get(KEY_JOURNAL_HEAD) or 0)
+    written = entries(kind, head := cache.get(kind.journal_head) or 0)
     return written[-1].seq if written else head

@@ -18,12 +18,13 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from .. import actions, datadog, presenters, schedules, sharing, store
+from .. import actions, datadog, monitoring, presenters, schedules, sharing, store
 from ..access import editor_required, link_preview
 from ..domain import Downtime, Monitor, RecurringSchedule
 from ..models import AuditEntry, Delivery
 from ..notify import outbox, reminders
 from ..timekeeping import now
+from . import attention
 from .plumbing import Request, downtime_or_error, is_fragment, render_page
 
 HISTORY_LIMIT = 50
@@ -243,11 +244,13 @@ def matched_monitors(
     tags = tuple(t for t in downtime.monitor_tags if t)
     if not tags or tags == ("*",):
         return None, 0, None
-    try:
-        found = datadog.list_monitors(monitor_tags=tags).monitors
-    except datadog.DatadogError as error:
-        return [], 0, error
-    ordered = sorted(found, key=lambda m: m.name.lower())
+    ordered = monitoring.carrying(tags)  # the monitor copy, when there is one
+    if ordered is None:
+        try:
+            found = datadog.list_monitors(monitor_tags=tags).monitors
+        except datadog.DatadogError as error:
+            return [], 0, error
+        ordered = sorted(found, key=lambda m: m.name.lower())
     return ordered[:limit], len(ordered), None
 
 
@@ -302,6 +305,9 @@ def _act(request: Request, downtime_id: str, run: Action) -> HttpResponse:
         downtime, text, level = None, "Datadog has no downtime with this id.", messages.ERROR
     except datadog.DatadogError as error:
         downtime, text, level = None, _write_failure_words(error), messages.ERROR
+    tone = "ok" if level == messages.SUCCESS else "error"
+    if request.POST.get("back") == attention.BACK:
+        return _back_to_attention(request, downtime, level, text, tone)
     detail = reverse("downtimes:detail", args=[downtime_id])
     if not is_fragment(request):
         messages.add_message(request, level, text)
@@ -317,9 +323,30 @@ def _act(request: Request, downtime_id: str, run: Action) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = detail
         return response
-    tone = "ok" if level == messages.SUCCESS else "error"
     context = page_context(request, downtime, failure=failure, notice=(tone, text))
-    return render(request, "downtimes/partials/_downtime.html", context)
+    return _changed(render(request, "downtimes/partials/_downtime.html", context), level)
+
+
+def _changed(response: HttpResponse, level: int) -> HttpResponse:
+    """After a write redrawn in place, the top bar's attention count asks for itself again."""
+    if level == messages.SUCCESS:
+        response["HX-Trigger"] = "attention-changed"
+    return response
+
+
+def _back_to_attention(
+    request: Request, downtime: Downtime | None, level: int, text: str, tone: str
+) -> HttpResponse:
+    """An action taken from the attention list: its row again (htmx), or the list."""
+    if is_fragment(request) and downtime is not None:
+        return _changed(attention.item_response(request, downtime, (tone, text)), level)
+    messages.add_message(request, level, text)
+    target = reverse("downtimes:attention")
+    if not is_fragment(request):
+        return redirect(target)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = target
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -335,6 +362,7 @@ def downtime_cancel(request: Request, downtime_id: str) -> HttpResponse:
     monitors, total, error = matched_monitors(downtime, CONFIRM_MONITORS)
     context = {
         **page_context(request, downtime, failure=failure),
+        "back": request.GET.get("back") if request.GET.get("back") == attention.BACK else "",
         "monitors": monitors,
         "monitor_total": total,
         "monitor_more": max(0, total - len(monitors or ())),

@@ -19,6 +19,12 @@ class Command(BaseCommand):
             default=60,
             help="how many downtimes to create in all (default 60; 10000 for benchmarks)",
         )
+        parser.add_argument(
+            "--monitors",
+            type=int,
+            default=0,
+            help="at least this many monitors (the demo org has 72; 5000 for benchmarks)",
+        )
         parser.add_argument("--reset", action="store_true", help="delete all sandbox data first")
         parser.add_argument(
             "--if-empty",
@@ -28,8 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="random seed for generated data")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["downtimes"] < 0:
-            raise CommandError("--downtimes must be zero or more")
+        if options["downtimes"] < 0 or options["monitors"] < 0:
+            raise CommandError("--downtimes and --monitors must be zero or more")
         has_data = SandboxMonitor.objects.exists()
         if options["if_empty"] and has_data and not options["reset"]:
             count = SandboxDowntime.objects.count()
@@ -39,7 +45,9 @@ class Command(BaseCommand):
             raise CommandError("The sandbox already has data; add --reset to replace it.")
         started = time.monotonic()
         seed.reset()
-        created = seed.seed(downtimes=options["downtimes"], seed_value=options["seed"])
+        created = seed.seed(
+            downtimes=options["downtimes"], seed_value=options["seed"], monitors=options["monitors"]
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded the sandbox with {created} downtimes, "

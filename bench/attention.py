@@ -1,0 +1,101 @@
+"""`python -m bench.attention`: what needs attention, worked out at 10,000 downtimes.
+
+The sandbox is seeded with 10,000 downtimes and 1,000 monitors (with their groups' states).
+Measured, server side: one review of the whole copy (what the top bar's count starts behind a
+page once per minute or per change), the attention page warm (signed in, through Django's test
+client), and the upstream calls warm pages made (there should be none).
+
+`attention_figures()` gives the rows for `make bench`'s table; run alone, this module sets up
+its own throwaway database first (as bench/monitors.py does).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+DOWNTIMES, MONITORS = 10_000, 1_000
+ROUNDS = 20
+
+
+def _review_ms() -> tuple[float, int]:
+    """Median ms of a whole review (nothing kept from the last), and how many rows it found."""
+    from downtimes_app import attention, monitoring
+    from downtimes_app.timekeeping import now
+
+    seen = monitoring.overview()
+    samples, found = [], 0
+    for _ in range(ROUNDS):
+        attention._kept.clear()  # as after a change to either copy
+        started = time.perf_counter()
+        found = len(attention.review(now(), seen.downtimes.snapshot, seen.monitors.snapshot).items)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000, found
+
+
+def attention_figures() -> list[tuple[str, str, str]]:
+    """(measurement, result, target) rows. Needs Django set up on a migrated sandbox database."""
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    from downtimes_app.datadog import client as service
+
+    call_command(
+        "seed_sandbox",
+        "--reset",
+        "--downtimes",
+        str(DOWNTIMES),
+        "--monitors",
+        str(MONITORS),
+        verbosity=0,
+    )
+    cache.clear()
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    browser = Client()
+    browser.force_login(user)
+    calls: list[str] = []
+    original = service._request
+
+    def counting(method, path, **kwargs):
+        calls.append(path)
+        return original(method, path, **kwargs)
+
+    service._request = counting
+    try:
+        browser.get("/attention/")  # the first loads both copies
+        review, rows = _review_ms()
+        browser.get("/attention/")
+        calls.clear()
+        samples = []
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            assert browser.get("/attention/").status_code == 200
+            samples.append(time.perf_counter() - started)
+        page = statistics.median(samples) * 1000
+        warm_calls = len(calls)
+    finally:
+        service._request = original
+    scale = f"{DOWNTIMES:,} downtimes, {MONITORS:,} monitors"
+    return [
+        (f"attention review of the whole copy, {scale} ({rows:,} rows)", f"{review:.0f} ms", ""),
+        (f"warm attention page, {scale}", f"{page:.1f} ms", ""),
+        ("upstream calls, warm attention pages and their counts", f"{warm_calls}", "0"),
+    ]
+
+
+def main() -> None:
+    from bench.monitors import _standalone
+
+    _standalone()
+    print(f"Medians of {ROUNDS} rounds")
+    print()
+    print("| measurement | result | target |")
+    print("| --- | --- | --- |")
+    for row in attention_figures():
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Planning a quick mute: what goes quiet (a monitor, or one group as the scope), for how long,
+and the link a monitor's alert carries to it. Pure: records and "now" in, a plan or a refusal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from downtimes_app import quickmute
+from downtimes_app.domain import Monitor, MonitorGroup, OneTimeSchedule
+
+NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+WEB = Monitor(
+    id=4711,
+    name="web latency",
+    overall_state="Alert",
+    query="avg(last_5m):avg:lat{env:prod} by {host,env} > 1",
+    groups=(
+        MonitorGroup("env:prod,host:web-1", "OK"),
+        MonitorGroup("env:prod,host:web-3", "Alert"),
+    ),
+)
+SIMPLE = Monitor(id=7, name="queue depth", overall_state="OK", query="avg:q{*} > 5")
+
+
+def test_a_group_becomes_the_scope_and_the_window_runs_from_now():
+    chosen = quickmute.target(WEB, "host:web-3,env:prod")  # any order
+    assert chosen.group is WEB.groups[1]
+    plan = quickmute.plan(chosen, NOW, duration="1h", zone=BERLIN, message=" Deploy ")
+    definition = plan.definition
+    assert definition.scope == "env:prod AND host:web-3"
+    assert definition.monitor_identifier.monitor_id == 4711
+    assert definition.schedule == OneTimeSchedule(start=None, end=NOW + timedelta(hours=1))
+    assert definition.message == "Deploy" and definition.display_timezone == "Europe/Berlin"
+    words = quickmute.quiet_words(plan, BERLIN, NOW)
+    assert words == (
+        "env:prod,host:web-3 of \u201cweb latency\u201d (Alert now) stops notifying until "
+        "Today 11:30 CET (1 hour)."
+    )
+
+
+def test_the_whole_monitor_is_every_scope():
+    plan = quickmute.plan(quickmute.target(WEB, ""), NOW, duration="30m", zone=BERLIN)
+    assert plan.definition.scope == "*" and plan.end == NOW + timedelta(minutes=30)
+    assert quickmute.quiet_words(plan, BERLIN, NOW).startswith(
+        "all 2 groups of \u201cweb latency\u201d (Alert now)"
+    )
+
+
+def test_until_a_chosen_time_is_read_in_the_viewers_zone():
+    plan = quickmute.plan(
+        quickmute.target(SIMPLE), NOW, duration="until", until="2026-11-16T18:00", zone=BERLIN
+    )
+    assert plan.end == datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("duration", "until", "says"),
+    [
+        ("2h", "", "Choose 30 minutes, 1 hour, 4 hours"),
+        ("until", "", "Say until when"),
+        ("until", "yesterday", "a date and time"),
+        ("until", "2026-11-16T10:00", "That time has passed"),
+        ("until", "2040-01-01T00:00", "more than ten years"),
+    ],
+)
+def test_lengths_it_cannot_plan_are_refused_in_words(duration, until, says):
+    with pytest.raises(quickmute.Refused, match=says):
+        quickmute.plan(quickmute.target(SIMPLE), NOW, duration=duration, until=until, zone=BERLIN)
+
+
+def test_a_group_datadog_has_not_reported_is_muted_by_its_tags_with_a_notice():
+    chosen = quickmute.target(WEB, "host:web-9,env:prod")
+    assert chosen.group is None and chosen.scope == "env:prod AND host:web-9"
+    assert "has not reported a group" in chosen.notice
+
+
+@pytest.mark.parametrize(
+    ("group", "says"),
+    [
+        ("host:", "is not a group"),  # an alert's variable that came out empty
+        ("web-3", "is not a group"),
+        ("service:api", "groups by env, host"),
+        ("env:prod,host:web (3)", "cannot be a scope"),
+    ],
+)
+def test_groups_that_are_not_the_monitors_are_refused(group, says):
+    with pytest.raises(quickmute.Refused, match=says):
+        quickmute.target(WEB, group)
+
+
+def test_a_monitor_that_is_not_grouped_has_no_groups_to_mute():
+    with pytest.raises(quickmute.Refused, match="is not grouped"):
+        quickmute.target(SIMPLE, "host:web-1")
+    assert quickmute.target(SIMPLE, "*").whole
+
+
+def test_the_alert_link_carries_datadogs_tag_variables_for_the_keys_it_groups_by():
+    assert quickmute.alert_link_query(WEB) == "group=env:{{env.name}},host:{{host.name}}"
+    ungrouped_yet = Monitor(id=9, name="new", query="avg:cpu{env:prod} by {host,device} > 9")
+    assert (
+        quickmute.alert_link_query(ungrouped_yet)
+        == "group=host:{{host.name}},device:{{device.name}}"
+    )
+    assert quickmute.alert_link_query(SIMPLE) == ""
