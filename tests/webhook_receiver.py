@@ -43,6 +43,12 @@ class Receiver:
             return found
         return [b for b in found if isinstance(b, dict) and b.get("event") == event]
 
+    def bodies_at(self, event: str) -> list[float]:
+        """When each message of this event arrived (seconds since the epoch)."""
+        with self.lock:
+            found = [r for r in self.received if isinstance(r.body, dict)]
+        return [r.at for r in found if r.body.get("event") == event]
+
     def answer(self) -> int:
         with self.lock:
             return self.statuses.pop(0) if self.statuses else 200
