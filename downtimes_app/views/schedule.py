@@ -30,7 +30,7 @@ from ..models import SubmissionToken
 from ..notify import outbox
 from ..planning import place_error
 from ..timekeeping import now
-from . import form_parts
+from . import form_parts, reminding
 from .plumbing import Request, downtime_or_error
 
 NEW, EDIT = "new", "edit"
@@ -45,22 +45,6 @@ def _tz_options(viewer: ZoneInfo, chosen: str) -> list[tuple[str, str]]:
         options.insert(0, (chosen, f"{chosen} (unknown)"))
     options += [(n, n) for n in schedules.timezone_names() if n not in first]
     return options
-
-
-def _names() -> list[str]:
-    return list(outbox.destinations())
-
-
-def _reminder_context(data: MultiValueDict) -> dict[str, Any]:
-    """The "Remind before it ends" control: each destination, ticked or not."""
-    picked = set(data.getlist(remind.FIELD))
-    return {
-        "reminder_choices": [
-            {"name": d.name, "label": d.label, "checked": d.name in picked}
-            for d in outbox.destinations().values()
-        ],
-        "reminder_minutes": presenters.span(outbox.lead()),
-    }
 
 
 def _original_context(original: Downtime | None, draft: Draft, moment: datetime) -> dict:
@@ -120,7 +104,7 @@ def _page(
         # cursor (and so the scroll position) back where the user was working.
         "focus": focus,
         **_original_context(original, draft, moment),
-        **_reminder_context(data),
+        **reminding.context(data.getlist(remind.FIELD)),
         **form_parts.scope_context(data.get("scope") or ""),
         **form_parts.monitor_choices(
             data.get("monitor_query") or "", form_parts.to_int(data.get("monitor_id"))
@@ -145,7 +129,7 @@ def new(request: Request) -> HttpResponse:
     if request.method == "POST":
         return _submit(request, mode=NEW, original=None)
     data = prefill.data_from_query(request.GET, submissions.new_token(), now(), request.zone)
-    data = remind.with_choice(data, _names(), asked=request.GET.get("remind"))
+    data = remind.with_choice(data, reminding.names(), asked=request.GET.get("remind"))
     return _page(request, _draft(data, None), mode=NEW)
 
 
@@ -173,7 +157,7 @@ def edit(request: Request, downtime_id: str) -> HttpResponse:
     token = submissions.new_token()
     saving.remember_baseline(token, original)
     data = prefill.data_from_downtime(original, token, now())
-    data = remind.with_choice(data, _names(), chosen=outbox.chosen(original.id))
+    data = remind.with_choice(data, reminding.names(), chosen=outbox.chosen(original.id))
     return _page(request, _draft(data, original), mode=EDIT, original=original)
 
 
@@ -185,7 +169,7 @@ def clone(request: Request, downtime_id: str) -> HttpResponse:
         return found
     original, _ = found
     data = prefill.data_from_downtime(original, submissions.new_token(), now(), clone=True)
-    data = remind.with_choice(data, _names())
+    data = remind.with_choice(data, reminding.names())
     return _page(request, _draft(data, None), mode=NEW, clone_of=original)
 
 
@@ -244,7 +228,7 @@ def _submit(request: Request, *, mode: str, original: Downtime | None) -> HttpRe
         now=draft.now,
         original=original,
         baseline=saving.baseline(token, original, data.get(SEEN, "")) if original else None,
-        remind_to=remind.chosen(data, _names()),
+        remind_to=remind.chosen(data, reminding.names()),
     )
     return _answer(request, draft, outcome, page)
 
