@@ -73,4 +73,3 @@ class RedactWebhooks(logging.Filter):
             if any(secret in message for secret in secrets):
                 record.msg, record.args = redact_webhooks(message), None
         return True
-

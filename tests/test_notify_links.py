@@ -104,7 +104,10 @@ def test_a_reminders_extend_link_opens_the_choices_and_changes_nothing_until_a_c
     writes = AuditEntry.objects.exclude(action="notified").count()
 
     page = editor_client.get(f"{link.path}?{link.query}").content.decode()
-    assert "Choose how long to extend it below: nothing changes until you click one." in page
+    assert (
+        "It ends in 15m. Choose how long to extend it below: nothing changes until you click one."
+        in page
+    )
     assert 'class="extend is-prompted" id="extend"' in page
     assert f'action="{reverse("downtimes:extend", args=[downtime_id])}"' in page
     assert SandboxDowntime.objects.get(uuid=downtime_id).schedule == before
@@ -113,5 +116,5 @@ def test_a_reminders_extend_link_opens_the_choices_and_changes_nothing_until_a_c
     assert end == NOW + timedelta(hours=1)
 
     seen = viewer_client.get(f"{link.path}?{link.query}").content.decode()
-    assert "Only an editor can extend it" in seen
+    assert "Only an editor can extend it; it ends in 15m." in seen
     assert reverse("downtimes:extend", args=[downtime_id]) not in seen
