@@ -24,13 +24,15 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(RUN_STAMP)
 
-# A local development server: DEBUG on unless the caller says otherwise.
+# A local development server and its background worker (reminders, messages), started and
+# stopped together: DEBUG on unless the caller says otherwise.
 run: export DEBUG ?= true
+run: export DASHBOARD_URL ?= http://127.0.0.1:$(PORT)
 run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_sandbox --if-empty
 	$(PY) manage.py ensure_demo_user
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py serve 127.0.0.1:$(PORT)
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 chromium:

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from downtimes_app.notify.destinations import BadDestinations, Destination
+from downtimes_app.notify.destinations import parse as parse_destinations
+
 TRUE = ("true", "1", "yes", "on")
 FALSE = ("false", "0", "no", "off", "")
 
@@ -60,6 +63,19 @@ class Env:
 
     def list(self, name: str, default: str = "") -> list[str]:
         return [item.strip() for item in self.str(name, default).split(",") if item.strip()]
+
+    def destinations(self, name: str) -> tuple[Destination, ...]:
+        """Named message destinations (`sre=slack:https://…,ops=webhook:https://…`).
+
+        Unlike the other readers, the error never repeats the value: it holds webhook URLs,
+        which are secrets.
+        """
+        try:
+            return parse_destinations(self.str(name))
+        except BadDestinations as exc:
+            raise ImproperlyConfigured(
+                f"{name}: {exc}; write name=slack:URL or name=webhook:URL, separated by commas"
+            ) from None
 
     def url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
         """A base URL (no query or fragment), without its trailing slash; '' when unset."""

@@ -1,4 +1,4 @@
-"""Log lines never carry a calendar feed's secret token.
+"""Log lines never carry a calendar feed's secret token, nor a webhook's URL.
 
 A feed URL (`/calendar/feed/<token>.ics`) is the only credential a calendar app has, and it
 sits in the path, which Django's request log ("Not Found: /calendar/feed/…"), runserver's
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 
+from django.conf import settings
 from gunicorn.glogging import Logger
 
 FEED_PATH = re.compile(r"(/calendar/feed/)[^/?#.\s\"']+")
@@ -40,3 +41,35 @@ class GunicornLogger(Logger):
             if isinstance(value, str) and "/calendar/feed/" in value:
                 atoms[key] = redact(value)
         return atoms
+
+
+# --- webhook URLs ------------------------------------------------------------------------------
+# A webhook's URL (its path above all: Slack's holds the token) is the only credential needed to
+# post to a channel. The dashboard never logs one itself (destinations print as name, kind and
+# host); this filter is the belt to those braces, for a library that might.
+
+
+def _webhook_secrets() -> list[str]:
+    found = []
+    for destination in getattr(settings, "DASHBOARD_NOTIFY", ()):
+        found.append(destination.url)
+        path = destination.url.split(destination.host, 1)[-1]
+        if len(path) > 8:  # a path worth hiding: "/" alone says nothing
+            found.append(path)
+    return found
+
+
+def redact_webhooks(text: str) -> str:
+    for secret in _webhook_secrets():
+        text = text.replace(secret, "[webhook]")
+    return text
+
+
+class RedactWebhooks(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = _webhook_secrets()
+        if secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in secrets):
+                record.msg, record.args = redact_webhooks(message), None
+        return True

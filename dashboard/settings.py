@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "huey.contrib.djhuey",
     "downtimes_app",
     "sandbox",
 ]
@@ -297,6 +298,51 @@ CACHES = {
     )
 }
 
+# --- messages and the background worker ----------------------------------------------------------
+# Named destinations for reminders and messages: `sre=slack:https://hooks.slack.com/…,ops=webhook:
+# https://…`. The URLs are secrets: `Destination` never prints them, and this setting's name is
+# among those Django's error pages blank (DEFAULT_EXCEPTION_REPORTER_FILTER below).
+DASHBOARD_NOTIFY = env.destinations("DASHBOARD_NOTIFY")
+# Minutes before a window ends that its reminder is sent (fractions are allowed, for tests).
+DASHBOARD_REMINDER_MINUTES = env.number("DASHBOARD_REMINDER_MINUTES", 15, minimum=0.1)
+# The address people open the dashboard at: messages link to it. `make run` sets it.
+DASHBOARD_URL = env.url("DASHBOARD_URL")
+if DASHBOARD_NOTIFY and not DASHBOARD_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DASHBOARD_NOTIFY needs DASHBOARD_URL, the address people open the dashboard at "
+            "(e.g. https://downtimes.example.com), for the links in its messages"
+        )
+    DASHBOARD_URL = "http://127.0.0.1:8000"
+# A destination that fails is tried again with growing pauses for this long, then recorded as
+# failed; one attempt waits this long for an answer.
+NOTIFY_RETRY_FOR = timedelta(hours=1)
+NOTIFY_TIMEOUT = (3.05, 10)
+# A worker that claimed a message and died without saying how the send went holds it this long;
+# then another worker may send it again (README: delivery guarantees).
+NOTIFY_LEASE = timedelta(minutes=2)
+
+# The task queue (Huey): Redis with REDIS_URL, else a SQLite file beside the database, which a
+# worker on the same machine shares. `manage.py run_huey` is the worker; `make run` starts one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _database_file = Path(str(DATABASES["default"]["NAME"]))
+    HUEY_FILE = _database_file.with_name(f"{_database_file.stem}-queue.sqlite3")
+else:
+    HUEY_FILE = BASE_DIR / "queue.sqlite3"
+HUEY = {
+    "name": "downtime-dashboard",
+    "huey_class": "huey.RedisHuey" if _redis_url else "huey.SqliteHuey",
+    "connection": {"url": _redis_url} if _redis_url else {"filename": str(HUEY_FILE)},
+    # djhuey runs tasks in the web process when DEBUG is on unless told otherwise: never here.
+    "immediate": False,
+    "results": False,  # nothing reads a task's return value
+    "utc": True,
+    # An idle worker looks at the queue at least every second (Huey's default backs off to 10 s).
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True, "max_delay": 1.0},
+}
+# Webhook URLs live in DASHBOARD_NOTIFY: a debug page's settings and environment blank it.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "downtimes_app.logs.SecretsFilter"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -326,13 +372,14 @@ LOGGING = {
     # A refused request (4xx) is one line: its traceback says nothing an operator can act on.
     "filters": {
         "feed_tokens": {"()": "dashboard.logs.RedactFeedTokens"},
+        "webhooks": {"()": "dashboard.logs.RedactWebhooks"},
         "refusals": {"()": "downtimes_app.logs.RefusalsOnOneLine"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["feed_tokens", "refusals"],
+            "filters": ["feed_tokens", "webhooks", "refusals"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -345,5 +392,9 @@ LOGGING = {
         # Sign-in events have their own line (downtimes_app.signin); axes would add several more.
         "axes": {"level": "ERROR"},
         "mozilla_django_oidc": {"level": "ERROR"},
+        # The worker's lines through the same handler (run_huey adds its own otherwise).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # urllib3's debug lines print request paths, and a webhook's path is its secret.
+        "urllib3": {"level": "INFO"},
     },
 }

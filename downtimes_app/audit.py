@@ -3,14 +3,16 @@
 Sign-in events (`record_event`) share the trail: who, or which name was tried, from where.
 
 One place decides what a write leaves behind: an audit entry (who, when, what, before and after,
-the outcome, Datadog's words on failure), and the downtime as Datadog answered, laid over the
+the outcome, Datadog's words on failure), the downtime as Datadog answered, laid over the
 shared copy of the set so that every page shows it at once (a failed write, whose outcome may
-be unknown, asks for a refresh instead).
+be unknown, asks for a refresh instead), and its messages: the destinations chosen for it, word
+of a create, cancel or end to them, and its reminders moved with its window (`notify`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -18,11 +20,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from . import datadog, store
 from .domain import Downtime
 from .models import AuditEntry
+from .notify import worker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
-def _actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
+def actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
     if not user.is_authenticated:
         return "anonymous"
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
@@ -41,7 +45,7 @@ def record(
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=user if user.is_authenticated else None,
-        actor_name=_actor_name(user),
+        actor_name=actor_name(user),
         action=action,
         downtime_id=downtime_id,
         summary=summary[:500],
@@ -65,7 +69,7 @@ def record_event(
     known = user is not None and user.is_authenticated
     return AuditEntry.objects.create(
         actor=user if known else None,
-        actor_name=(_actor_name(user) if known else name or "unknown")[:150],
+        actor_name=(actor_name(user) if known else name or "unknown")[:150],
         action=action,
         summary=summary[:500],
         outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.OK,
@@ -82,10 +86,13 @@ def perform(
     summary: str,
     before: Mapping[str, Any] | None = None,
     after: Callable[[T], Mapping[str, Any] | None] | None = None,
+    remind_to: Iterable[str] | None = None,
 ) -> T:
     """Run one write against Datadog and leave its trace, whether it worked or not.
 
-    A call that returns a downtime (Datadog's answer) puts it in the shared copy.
+    A call that returns a downtime (Datadog's answer) puts it in the shared copy. `remind_to`
+    names the destinations chosen for the downtime (None: as they were; a create without a
+    choice takes the form's default).
     """
     try:
         result = call()
@@ -99,7 +106,7 @@ def perform(
     if isinstance(result, Downtime):
         store.record_write(result)
         downtime_id = downtime_id or result.id
-    record(
+    entry = record(
         user,
         action,
         downtime_id=downtime_id,
@@ -107,4 +114,13 @@ def perform(
         before=before,
         after=after(result) if after is not None else None,
     )
+    _messages(entry, result if isinstance(result, Downtime) else None, remind_to)
     return result
+
+
+def _messages(entry: AuditEntry, downtime: Downtime | None, remind_to) -> None:
+    """The write is done and recorded: a failure to queue its messages must not undo that."""
+    try:
+        worker.after_write(entry, downtime, remind_to=remind_to)
+    except Exception:
+        log.exception("The messages about %s could not be queued", entry.downtime_id)

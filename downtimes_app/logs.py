@@ -4,11 +4,16 @@ Django logs a 403 or 404 raised as an exception with its traceback, and a suspic
 (a bad Host header, a tampered session) likewise; none of it tells an operator anything the
 line's first words do not. This filter, on the console handler, drops the traceback from
 records about answers below 500. Errors (500s and everything not about a request) are untouched.
+
+`SecretsFilter` is what Django's error pages (DEBUG only) use to blank settings: webhook URLs too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+
+from django.views.debug import SafeExceptionReporterFilter
 
 
 class RefusalsOnOneLine(logging.Filter):
@@ -20,3 +25,13 @@ class RefusalsOnOneLine(logging.Filter):
             record.exc_text = None
             record.stack_info = None
         return True
+
+
+class SecretsFilter(SafeExceptionReporterFilter):
+    """Django's error pages (DEBUG) also blank settings and environment variables that hold
+    webhook URLs (DASHBOARD_NOTIFY), and any URL, which may carry a password."""
+
+    hidden_settings = re.compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|NOTIFY|WEBHOOK|HUEY|URL",
+        flags=re.IGNORECASE,
+    )

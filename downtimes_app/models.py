@@ -1,6 +1,9 @@
-"""The dashboard's own records: the audit trail, form tokens, and links to single sign-on."""
+"""The dashboard's own records: the audit trail, form tokens, links to single sign-on, and the
+messages about downtimes (who is reminded where, and every message to send)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +36,7 @@ class AuditEntry(models.Model):
         LOCKED_OUT = "locked_out", "Locked out"
         LOCKOUT_LIFTED = "lockout_lifted", "Lockout lifted"
         ROLE_CHANGED = "role_changed", "Role changed"
+        NOTIFIED = "notified", "Message"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Succeeded"
@@ -51,6 +55,7 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    # A message's outcome (action "notified"): what the destination answered, never its URL.
     # Where a sign-in event came from (the client's address, behind DASHBOARD_PROXY_COUNT proxies).
     address = models.GenericIPAddressField(null=True, blank=True)
 
@@ -138,3 +143,87 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer}"
+
+
+class Reminder(models.Model):
+    """A destination that hears about one downtime: its reminders before each window ends, and
+    word when it is created, canceled or ended through the dashboard. Chosen in the form."""
+
+    downtime_id = models.CharField(max_length=64, db_index=True)
+    destination = models.CharField(max_length=40)
+    chosen_by = models.CharField(max_length=150)
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["downtime_id", "destination"], name="one_reminder_choice_per_destination"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination} for {self.downtime_id}"
+
+
+class Delivery(models.Model):
+    """One message to one destination, and how sending it went.
+
+    Made once: a reminder is unique per downtime, window end and destination, an event message
+    per audit entry and destination (database constraints, so two workers that both find it due
+    make one row). Sent once: a worker *claims* a row with one conditional UPDATE (pending, or
+    sending with an expired lease) before it sends, and only the worker holding the claim
+    records the outcome. `message_id` is the same on every attempt: receivers drop repeats by it.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        CREATED = "created", "Created"
+        CANCELED = "canceled", "Canceled"
+        ENDED = "ended", "Ended"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        DROPPED = "dropped", "Not sent"
+
+    message_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    downtime_id = models.CharField(max_length=64, db_index=True)
+    destination = models.CharField(max_length=40)
+    # A reminder's window end; an event's audit entry (who did what, when).
+    window_end = models.DateTimeField(null=True, blank=True)
+    cause = models.ForeignKey(
+        AuditEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # When the next attempt may be made (the first: when it is due).
+    due = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    first_attempt = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt failed, or why it was not sent: words, never a URL.
+    error = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["downtime_id", "window_end", "destination"],
+                condition=models.Q(kind="reminder"),
+                name="one_reminder_per_window_per_destination",
+            ),
+            models.UniqueConstraint(
+                fields=["cause", "destination"],
+                condition=~models.Q(kind="reminder"),
+                name="one_message_per_event_per_destination",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.downtime_id} to {self.destination}: {self.state}"

@@ -17,6 +17,7 @@ and Datadog would not know the intent: a mute that may or may not end is worse t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -194,10 +195,23 @@ def summary(chosen: Plan) -> str:
     return f"Muted {what} of monitor {chosen.target.monitor.id} until {until} (quick mute)"
 
 
-def mute(user: User, chosen: Plan, *, token: str, now: datetime) -> saving.Outcome:
-    """Create the downtime once for this token, however often it is sent."""
+def mute(
+    user: User,
+    chosen: Plan,
+    *,
+    token: str,
+    now: datetime,
+    remind_to: Sequence[str] | None = None,
+) -> saving.Outcome:
+    """Create the downtime once for this token, however often it is sent; `remind_to`: the
+    destinations reminded before it ends (None: the default, as for any new downtime)."""
     return saving.save_downtime(
-        user, chosen.definition, token=token, now=now, summary=summary(chosen)
+        user,
+        chosen.definition,
+        token=token,
+        now=now,
+        summary=summary(chosen),
+        remind_to=remind_to,
     )
 
 

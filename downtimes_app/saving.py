@@ -13,7 +13,7 @@ under the form's token, so it never travels through the browser.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from django.core.cache import cache
 from . import audit, datadog, store, submissions
 from .domain import CANCELED, Definition, Downtime, OneTimeSchedule, comparable
 from .models import AuditEntry
+from .notify import outbox
 from .timekeeping import now
 
 User = AbstractBaseUser | AnonymousUser
@@ -114,6 +115,8 @@ class InFlight:
 @dataclass(frozen=True)
 class Unchanged:
     downtime_id: str
+    # Nothing changed in Datadog, but the reminder choice did: the destinations now chosen.
+    reminders: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,12 +161,24 @@ def save_downtime(
     original: Downtime | None = None,
     baseline: Definition | None = None,
     summary: str = "",
+    remind_to: Sequence[str] | None = None,
 ) -> Outcome:
     """Create `definition`, or (with `original`, read fresh) edit that downtime into it;
     `summary` says in the audit trail what it was for, when the form's words would not. Every
-    call to Datadog this makes fits in one call's deadline, so the page answers in time."""
+    call to Datadog this makes fits in one call's deadline, so the page answers in time.
+
+    `remind_to` is the reminder choice (None: the form did not show one; a create then takes
+    the default)."""
     with datadog.answer_within(settings.DATADOG_CALL_DEADLINE):
-        return _save(user, definition, token, now, original, baseline, summary)
+        return _save(user, definition, token, now, original, baseline, summary, remind_to)
+
+
+def _reminders_only(user: User, original: Downtime, remind_to: Sequence[str] | None) -> Unchanged:
+    """An edit that changes nothing in Datadog may still change who is reminded."""
+    if remind_to is None or set(remind_to) == set(outbox.chosen(original.id)):
+        return Unchanged(original.id)
+    who = audit.actor_name(user)
+    return Unchanged(original.id, tuple(outbox.choose(original.id, remind_to, who)))
 
 
 def _save(
@@ -174,6 +189,7 @@ def _save(
     original: Downtime | None,
     baseline: Definition | None,
     summary: str,
+    remind_to: Sequence[str] | None,
 ) -> Outcome:
     kept: tuple[str, ...] = ()
     if original is None:
@@ -185,7 +201,7 @@ def _save(
         if merge.clashes:
             return Clash(merge.clashes, original, known=baseline is not None)
         if not merge.sent:
-            return Unchanged(original.id)
+            return _reminders_only(user, original, remind_to)
         sent, kept = merge.sent, merge.kept
     claim = submissions.claim(
         token,
@@ -204,7 +220,7 @@ def _save(
             earlier = _earlier_result(claim)
         if earlier is not None:
             return earlier
-    outcome = _write(user, claim, sent, original, summary)
+    outcome = _write(user, claim, sent, original, summary, remind_to)
     if isinstance(outcome, Saved):
         return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
     return outcome
@@ -273,7 +289,8 @@ def _write(
     claim: submissions.Claim,
     sent: dict[str, Any],
     original: Downtime | None,
-    summary: str = "",
+    summary: str,
+    remind_to: Sequence[str] | None,
 ) -> Saved | Refused | Failed:
     def call() -> Downtime:
         if original is not None:
@@ -289,6 +306,7 @@ def _write(
             summary=summary or _summary(sent, original),
             before=datadog.attributes_of(original) if original else None,
             after=datadog.attributes_of,
+            remind_to=remind_to,
         )
     except datadog.BadRequest as error:
         submissions.failed(claim.row, str(error), uncertain=False)

@@ -202,3 +202,29 @@ def sso(settings, identity_provider, db):
     identity_provider.tweak_id_tokens()
     yield identity_provider
     identity_provider.tweak_id_tokens()
+
+
+# --- message destinations ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def receiver() -> Iterator:
+    """A webhook receiver on a free local port (tests/webhook_receiver.py)."""
+    from tests import webhook_receiver
+
+    with webhook_receiver.running() as running:
+        yield running
+
+
+@pytest.fixture
+def destinations(settings, receiver):
+    """`hook` (a plain webhook, the first, so the default) and `sre` (Slack), both local."""
+    from downtimes_app.notify.destinations import parse
+    from tests.notify_support import HOOK_PATH, SLACK_PATH
+
+    settings.DASHBOARD_NOTIFY = parse(
+        f"hook=webhook:{receiver.url(HOOK_PATH)},sre=slack:{receiver.url(SLACK_PATH)}"
+    )
+    settings.DASHBOARD_URL = "https://downtimes.example.com"
+    settings.NOTIFY_TIMEOUT = (1, 1)
+    return settings.DASHBOARD_NOTIFY

@@ -36,3 +36,7 @@ if not os.environ.get("REDIS_URL"):
 DATADOG_READ_TIMEOUT = 0.5
 DATADOG_BACKOFF = 0.01
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tasks run where they are queued, on Huey's in-memory storage: a unit test sees a task's effect
+# at once. The worker's real processes (a consumer, `make run`) are tested in their own files.
+HUEY = {**HUEY, "immediate": True}  # noqa: F405

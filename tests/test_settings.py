@@ -191,3 +191,21 @@ def test_the_sandbox_api_is_not_served_next_to_a_real_org():
     assert _start(real, code).stdout.split() == ["absent"]
     assert _start({**real, "SANDBOX_ENABLED": "true"}, code).stdout.split() == ["served"]
     assert _start({"DEBUG": "1"}, code).stdout.split() == ["served"]
+
+
+def test_the_workers_queue_is_redis_with_redis_url_else_a_sqlite_file_beside_the_database(
+    tmp_path,
+):
+    code = (
+        "from django.conf import settings as s; from huey.contrib.djhuey import HUEY as h;"
+        "print(type(h.storage).__name__, s.HUEY['connection'], h.immediate)"
+    )
+    redis = _start({"DEBUG": "1", "REDIS_URL": "redis://cache.internal:6379/1"}, code)
+    assert redis.stdout.split(maxsplit=1) == [
+        "RedisStorage",
+        "{'url': 'redis://cache.internal:6379/1'} False\n",
+    ]
+    database = tmp_path / "dash.sqlite3"
+    local = _start({"DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}"}, code)
+    queue = tmp_path / "dash-queue.sqlite3"
+    assert local.stdout.split(maxsplit=1) == ["SqliteStorage", f"{{'filename': '{queue}'}} False\n"]

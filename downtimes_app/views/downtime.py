@@ -21,7 +21,8 @@ from django.views.decorators.http import (
 from .. import actions, datadog, monitoring, presenters, schedules, sharing, store
 from ..access import editor_required, link_preview
 from ..domain import Downtime, Monitor, RecurringSchedule
-from ..models import AuditEntry
+from ..models import AuditEntry, Delivery
+from ..notify import outbox, reminders
 from ..timekeeping import now
 from . import attention
 from .plumbing import Request, downtime_or_error, is_fragment, render_page
@@ -126,9 +127,49 @@ def page_context(
         "unmutes": actions.unmutes(downtime),
         "ui": _datadog_ui(downtime),
         "permalink": request.build_absolute_uri(reverse("downtimes:detail", args=[downtime.id])),
+        # A reminder's link: the extend choices are ready, and nothing changes until a click.
+        "extend_prompt": request.GET.get("extend") == "1",
+        **_messages_context(downtime, moment, zone, members),
         "share_title": presenters.share_title(downtime, moment),
         "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
         **_copies(request, downtime, moment),
+    }
+
+
+def _messages_context(downtime: Downtime, moment, zone, members: bool) -> dict[str, Any]:
+    """Who is reminded about this downtime, the next reminder, and every message and its fate."""
+    if not members:
+        return {}
+    known = outbox.destinations()
+    names = outbox.chosen(downtime.id)
+    upcoming = reminders.next_due(downtime, moment, outbox.lead()) if names else None
+    rows = outbox.history(downtime.id)
+    if not known and not rows:
+        return {}
+
+    def at(value):
+        return presenters.Moment(value, zone, moment) if value else None
+
+    return {
+        "messages_card": True,
+        "remind_labels": [known[name].label for name in names],
+        "reminder_lead": presenters.span(outbox.lead()),
+        "next_reminder": at(upcoming.at) if upcoming else None,
+        "next_reminder_end": at(upcoming.end) if upcoming else None,
+        "deliveries": [
+            {
+                "kind": row.get_kind_display(),
+                "to": known[row.destination].label if row.destination in known else row.destination,
+                "state": row.state,
+                "state_label": row.get_state_display(),
+                "when": at(row.sent_at or row.due),
+                "window_end": at(row.window_end),
+                "attempts": row.attempts,
+                "error": row.error,
+                "retrying": row.state == Delivery.State.PENDING and row.attempts > 0,
+            }
+            for row in rows
+        ],
     }
 
 

@@ -17,18 +17,24 @@ from django.views.decorators.http import require_http_methods
 from .. import datadog, monitoring, quickmute, saving, submissions
 from ..access import editor_required
 from ..domain import Monitor
+from ..forms import remind
 from ..timekeeping import now
+from . import reminding
 from .monitors import monitor_number, not_found, unavailable
 from .plumbing import Request, render_page
 
 
-def _form(request: Request) -> dict[str, str]:
+def _form(request: Request) -> dict[str, Any]:
     data = request.POST if request.method == "POST" else request.GET
+    names = reminding.names()
+    # A quick mute always has an end: reminded, like the form's one-time windows, by default.
+    chosen = remind.chosen(data, names)
     return {
         "group": data.get("group", "")[:1000],
         "duration": data.get("duration", "") or quickmute.DEFAULT,
         "until": data.get("until", "")[:40],
         "message": data.get("message", "")[: quickmute.MAX_MESSAGE + 1],
+        "remind": names[:1] if chosen is None else chosen,
     }
 
 
@@ -42,13 +48,15 @@ def _more_options(monitor: Monitor, target: quickmute.Target | None, form: dict,
         params.update(start="now", end=form["until"])
     if form["message"].strip():
         params["message"] = form["message"].strip()
+    if reminding.names():
+        params["remind"] = ",".join(form["remind"]) or "none"
     return reverse("downtimes:new") + "?" + urlencode(params)
 
 
 def _confirm(
     request: Request,
     monitor: Monitor,
-    form: dict[str, str],
+    form: dict[str, Any],
     *,
     errors: list[str] | None = None,
     token: str = "",
@@ -80,6 +88,7 @@ def _confirm(
         "more_options": _more_options(monitor, target, form, zone),
         "whole_url": reverse("downtimes:monitor_mute", args=[monitor.id]),
         "nav": "monitors",
+        **reminding.context(form["remind"]),
     }
     return render_page(
         request, "monitors/mute.html", "monitors/partials/_mute.html", context, status=status
@@ -105,7 +114,7 @@ def monitor_mute(request: Request, monitor_id: str) -> HttpResponse:
     return _mute(request, monitor, form)
 
 
-def _mute(request: Request, monitor: Monitor, form: dict[str, str]) -> HttpResponse:
+def _mute(request: Request, monitor: Monitor, form: dict[str, Any]) -> HttpResponse:
     moment, zone = now(), request.zone
     token = quickmute.clean_token(request.POST.get("token", ""))
     if not token:
@@ -123,14 +132,16 @@ def _mute(request: Request, monitor: Monitor, form: dict[str, str]) -> HttpRespo
         )
     except quickmute.Refused as refusal:
         return _confirm(request, monitor, form, errors=[str(refusal)], token=token, status=400)
-    outcome = quickmute.mute(request.user, chosen, token=token, now=moment)
+    outcome = quickmute.mute(
+        request.user, chosen, token=token, now=moment, remind_to=form["remind"]
+    )
     return _answer(request, monitor, form, chosen, outcome, token, moment)
 
 
 def _answer(
     request: Request,
     monitor: Monitor,
-    form: dict[str, str],
+    form: dict[str, Any],
     chosen: quickmute.Plan,
     outcome: saving.Outcome,
     token: str,

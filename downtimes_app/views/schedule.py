@@ -22,14 +22,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import presenters, preview, saving, schedules, submissions
 from ..access import editor_required
 from ..domain import CANCELED, Downtime
-from ..forms import controls, prefill
+from ..forms import controls, prefill, remind
 from ..forms.downtime import TOKEN_LENGTH
 from ..forms.draft import Draft, Problem
 from ..forms.values import END_AFTER, split_tags, wall_text
 from ..models import SubmissionToken
+from ..notify import outbox
 from ..planning import place_error
 from ..timekeeping import now
-from . import form_parts
+from . import form_parts, reminding
 from .plumbing import Request, downtime_or_error
 
 NEW, EDIT = "new", "edit"
@@ -103,6 +104,7 @@ def _page(
         # cursor (and so the scroll position) back where the user was working.
         "focus": focus,
         **_original_context(original, draft, moment),
+        **reminding.context(data.getlist(remind.FIELD)),
         **form_parts.scope_context(data.get("scope") or ""),
         **form_parts.monitor_choices(
             data.get("monitor_query") or "", form_parts.to_int(data.get("monitor_id"))
@@ -127,6 +129,7 @@ def new(request: Request) -> HttpResponse:
     if request.method == "POST":
         return _submit(request, mode=NEW, original=None)
     data = prefill.data_from_query(request.GET, submissions.new_token(), now(), request.zone)
+    data = remind.with_choice(data, reminding.names(), asked=request.GET.get("remind"))
     return _page(request, _draft(data, None), mode=NEW)
 
 
@@ -154,6 +157,7 @@ def edit(request: Request, downtime_id: str) -> HttpResponse:
     token = submissions.new_token()
     saving.remember_baseline(token, original)
     data = prefill.data_from_downtime(original, token, now())
+    data = remind.with_choice(data, reminding.names(), chosen=outbox.chosen(original.id))
     return _page(request, _draft(data, original), mode=EDIT, original=original)
 
 
@@ -165,6 +169,7 @@ def clone(request: Request, downtime_id: str) -> HttpResponse:
         return found
     original, _ = found
     data = prefill.data_from_downtime(original, submissions.new_token(), now(), clone=True)
+    data = remind.with_choice(data, reminding.names())
     return _page(request, _draft(data, None), mode=NEW, clone_of=original)
 
 
@@ -223,6 +228,7 @@ def _submit(request: Request, *, mode: str, original: Downtime | None) -> HttpRe
         now=draft.now,
         original=original,
         baseline=saving.baseline(token, original, data.get(SEEN, "")) if original else None,
+        remind_to=remind.chosen(data, reminding.names()),
     )
     return _answer(request, draft, outcome, page)
 
@@ -248,8 +254,12 @@ def _answer(
             return redirect("downtimes:detail", downtime_id)
         case saving.InFlight(token=token):
             return redirect("downtimes:submission", token)
-        case saving.Unchanged(downtime_id=downtime_id):
+        case saving.Unchanged(downtime_id=downtime_id, reminders=None):
             messages.info(request, "Nothing changed: the downtime is as it was.")
+            return redirect("downtimes:detail", downtime_id)
+        case saving.Unchanged(downtime_id=downtime_id, reminders=names):
+            where = ", ".join(names) if names else "nowhere"
+            messages.success(request, f"Nothing changed in Datadog; reminders now go to {where}.")
             return redirect("downtimes:detail", downtime_id)
         case saving.Clash(attributes=clashes, before=before, known=known):
             return _clash(request, draft, _clash_words(clashes, known), before, page)

@@ -79,6 +79,22 @@
     submitter.setAttribute("aria-busy", "true");
   });
 
+  // A new form's reminder follows its default (on for a one-time window with an end) until the
+  // person ticks or unticks it themselves; an edit keeps the choice saved with the downtime.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var box = document.querySelector("[data-remind-default]");
+    if (!box || !target.name) return;
+    if (target.name === "remind") { box.removeAttribute("data-remind-default"); return; }
+    if (target.name !== "schedule" && target.name !== "end_mode") return;
+    var once = document.querySelector("input[name=schedule][value=once]");
+    var never = document.querySelector("input[name=end_mode][value=never]");
+    var on = !!(once && once.checked) && !(never && never.checked);
+    box.querySelectorAll("input[name=remind]").forEach(function (input, index) {
+      input.checked = on && index === 0;
+    });
+  });
+
   // Coming back with the back button shows the page as it was left: make it usable again.
   window.addEventListener("pageshow", function () {
     var current = form();
