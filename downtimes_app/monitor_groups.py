@@ -163,11 +163,17 @@ class Groups:
         if not tags:
             return None
         if tags not in self._targets:
-            ids = set(self.monitor_ids)
-            for tag in tags:
-                ids &= self.by_tag.get(tag, set())
-            self._targets[tags] = frozenset(n for i in ids for n in self.span[i])
+            self._targets[tags] = frozenset(n for i in self.carrying(tags) for n in self.span[i])
         return self._targets[tags]
+
+    def carrying(self, tags: Iterable[str]) -> set[int]:
+        """The ids of the monitors that carry every one of `tags` (Datadog's `monitor_tags`)."""
+        ids = set(self.monitor_ids)
+        for tag in tags:
+            ids &= self.by_tag.get(tag, set())
+            if not ids:
+                break
+        return ids
 
     def reached(self, downtime: Downtime) -> Selection:
         """The groups the downtime mutes, surely and perhaps."""

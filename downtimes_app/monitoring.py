@@ -49,7 +49,7 @@ def _index(snapshot: store.Snapshot | None) -> monitor_listing.Index:
     return found
 
 
-def _groups(monitors: store.Snapshot | None) -> mutes.Groups:
+def groups(monitors: store.Snapshot | None) -> mutes.Groups:
     """Every group of the monitor copy, indexed: once per copy, kept across downtime writes
     (with every scope it has judged)."""
     version = monitors.version if monitors else ""
@@ -69,7 +69,7 @@ def mutes_for(monitors: store.Snapshot | None, downtimes: store.Snapshot | None)
         found = mutes.Mutes(
             downtimes.downtimes if downtimes else (),
             monitors.monitors if monitors else (),
-            _groups(monitors),
+            groups(monitors),
         )
         _mutes.clear()
         _mutes[key] = found
@@ -109,11 +109,7 @@ def carrying(tags: Iterable[str]) -> list[Monitor] | None:
     snapshot = monitor_store.behind()
     if snapshot is None:
         return None
-    groups = _groups(snapshot)
-    ids = set(groups.monitor_ids)
-    for tag in tags:
-        ids &= groups.by_tag.get(tag, set())
-    found = (snapshot.get(monitor_id) for monitor_id in ids)
+    found = (snapshot.get(monitor_id) for monitor_id in groups(snapshot).carrying(tags))
     return sorted((m for m in found if m is not None), key=lambda m: m.name.lower())
 
 

@@ -20,6 +20,7 @@ from downtimes_app.domain import (
     RecurringSchedule,
     Window,
 )
+from downtimes_app.monitor_groups import Groups
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -83,7 +84,7 @@ def review(*downtimes: Downtime, monitors=MONITORS, stale_days: int = 7) -> dict
         downtimes,
         NOW,
         stale_days=stale_days,
-        monitors=rules.Monitors(monitors),
+        monitors=Groups(monitors),
         aftermath_of=aftermath_of,
     )
     return {item.downtime.id: [c.rule for c in item.concerns] for item in items}
@@ -117,9 +118,7 @@ def test_mutes_nothing_when_the_monitor_is_gone_or_no_monitor_carries_the_tags()
         "gone": [rules.MUTES_NOTHING],
         "nobody": [rules.MUTES_NOTHING],
     }
-    [item] = rules.review(
-        [gone], NOW, stale_days=7, monitors=rules.Monitors(MONITORS), aftermath_of=None
-    )
+    [item] = rules.review([gone], NOW, stale_days=7, monitors=Groups(MONITORS), aftermath_of=None)
     assert item.concerns[0].words == "Mutes nothing: monitor 99 no longer exists."
     assert item.actions == ("cancel",)
 
@@ -149,7 +148,7 @@ def test_will_notify_when_it_ends_within_the_hour_over_an_alerting_monitor():
         [alerting],
         NOW,
         stale_days=7,
-        monitors=rules.Monitors(MONITORS),
+        monitors=Groups(MONITORS),
         aftermath_of=partial(mutes.aftermath, monitors=MONITORS, now=NOW),
     )
     assert items[0].concerns[0].words == (

@@ -7,7 +7,7 @@ and the page says so.
 
 The top bar's count never makes a page wait: at ten thousand downtimes a review takes about a
 tenth of a second, so when the copies or the minute have changed, the count shown is the last
-one worked out while a new review runs on its own thread.
+one worked out (none on a process's first page) while a new review runs on its own thread.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .. import datadog, monitoring, mutes, store
 from ..store import monitors as monitor_store
 from ..store import shared
 from . import rules
-from .rules import Concern, Item, Monitors
+from .rules import Concern, Item
 
 __all__ = ["Concern", "Item", "Review", "count", "review"]
 
@@ -34,18 +34,8 @@ class Review:
 
 
 _kept: dict[tuple, Review] = {}
-_monitor_sets: dict[str, Monitors] = {}
 _counting = threading.Lock()  # one review behind the pages at a time in this process
 _last_count: list[int] = []
-
-
-def _monitors(snapshot: store.Snapshot) -> Monitors:
-    found = _monitor_sets.get(snapshot.version)
-    if found is None:
-        found = Monitors(snapshot.monitors)
-        _monitor_sets.clear()
-        _monitor_sets[snapshot.version] = found
-    return found
 
 
 def review(
@@ -75,7 +65,7 @@ def review(
         downtimes.downtimes if downtimes else (),
         now,
         stale_days=settings.DASHBOARD_STALE_DAYS,
-        monitors=_monitors(monitors) if monitors is not None else None,
+        monitors=monitoring.groups(monitors) if monitors is not None else None,
         aftermath_of=aftermath_of,
     )
     found = Review(tuple(items), known)
@@ -100,8 +90,8 @@ def count(now: datetime) -> int:
     found = _kept.get(_key(now, downtimes, monitors))
     if found is not None:
         return len(found.items)
-    if not datadog.threads_allowed() or not _last_count:
-        return len(review(now, downtimes, monitors).items)  # nothing to show meanwhile
+    if not datadog.threads_allowed():
+        return len(review(now, downtimes, monitors).items)  # a thread could not see the data
     if _counting.acquire(blocking=False):
 
         def work() -> None:
@@ -111,4 +101,4 @@ def count(now: datetime) -> int:
                 _counting.release()
 
         shared.in_background("attention-count", work)
-    return _last_count[0]
+    return _last_count[0] if _last_count else 0  # the first page of a process shows none yet

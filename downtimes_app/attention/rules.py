@@ -22,7 +22,7 @@ a review of ten thousand downtimes expands no schedule.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,10 +33,10 @@ from ..domain import (
     ENDED,
     SCHEDULED,
     Downtime,
-    Monitor,
     OneTimeSchedule,
     Window,
 )
+from ..monitor_groups import Groups
 from ..mutes import Aftermath
 
 WIDE = timedelta(days=1)
@@ -89,26 +89,6 @@ class Item:
         return tuple(dict.fromkeys(c.action for c in self.concerns))
 
 
-class Monitors:
-    """What the rules need of the monitor copy: which ids exist, which monitors carry a tag."""
-
-    def __init__(self, monitors: Iterable[Monitor]) -> None:
-        self.ids: set[int] = set()
-        self.by_tag: dict[str, set[int]] = defaultdict(set)
-        for monitor in monitors:
-            self.ids.add(monitor.id)
-            for tag in monitor.tags:
-                self.by_tag[tag].add(monitor.id)
-
-    def carrying(self, tags: Sequence[str]) -> set[int]:
-        found: set[int] | None = None
-        for tag in tags:
-            found = self.by_tag.get(tag, set()) if found is None else found & self.by_tag[tag]
-            if not found:
-                return set()
-        return found or set()
-
-
 def _live(downtime: Downtime, now: datetime) -> str:
     """Its status by the clock, unless Datadog already said it is over."""
     if downtime.status in (CANCELED, ENDED):
@@ -135,11 +115,11 @@ def no_end(downtime: Downtime, now: datetime, stale_days: int) -> Concern | None
     return Concern(NO_END, words)
 
 
-def mutes_nothing(downtime: Downtime, now: datetime, monitors: Monitors) -> Concern | None:
+def mutes_nothing(downtime: Downtime, now: datetime, monitors: Groups) -> Concern | None:
     if _live(downtime, now) not in (ACTIVE, SCHEDULED):
         return None
     if downtime.monitor_id is not None:
-        if downtime.monitor_id in monitors.ids:
+        if downtime.monitor_id in monitors.monitor_ids:
             return None
         words = f"Mutes nothing: monitor {downtime.monitor_id} no longer exists."
         return Concern(MUTES_NOTHING, words)
@@ -250,7 +230,7 @@ def review(
     now: datetime,
     *,
     stale_days: int,
-    monitors: Monitors | None,
+    monitors: Groups | None,
     aftermath_of: Callable[[Downtime], Aftermath | None] | None,
 ) -> list[Item]:
     """Every downtime that needs attention, most urgent first, each with all its reasons."""
