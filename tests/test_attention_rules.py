@@ -187,3 +187,29 @@ def test_rows_come_most_urgent_first_with_every_reason_each_row_has():
     assert found["wide"] == [rules.NO_END, rules.TOO_WIDE]
     item = rules.review([stale_and_wide], NOW, stale_days=7, monitors=None, aftermath_of=None)[0]
     assert item.actions == ("end", "edit")
+
+
+def test_a_review_that_keeps_what_the_last_one_found_answers_as_a_fresh_one():
+    first = downtime("first", scope="env:prod", created=NOW - 2 * HOUR)
+    other = downtime("other", scope="env:staging", start=NOW - 8 * DAY, end=None)
+    ending = downtime("ending", scope="env:qa", end=NOW + 10 * timedelta(minutes=1))
+    before = [first, other, ending]
+    kept = rules.Kept()
+
+    def both(records):
+        fresh = rules.review(
+            records, NOW, stale_days=7, monitors=Groups(MONITORS), aftermath_of=None
+        )
+        again = rules.review(
+            records, NOW, stale_days=7, monitors=Groups(MONITORS), aftermath_of=None, kept=kept
+        )
+        as_ids = lambda items: [(i.downtime.id, [c.words for c in i.concerns]) for i in items]  # noqa: E731
+        return as_ids(fresh), as_ids(again)
+
+    fresh, again = both(before)
+    assert fresh == again and [i for i, _ in fresh] == ["other"]
+    # A write: "other" gets an end, and a new one repeats "first"; the rest are the same objects.
+    ended = downtime("other", scope="env:staging", start=NOW - 8 * DAY, end=NOW + 4 * HOUR)
+    repeat = downtime("repeat", scope="env:prod AND host:web-1", created=NOW)
+    fresh, again = both([first, ended, ending, repeat])
+    assert fresh == again and [i for i, _ in fresh] == ["repeat"]

@@ -7,20 +7,24 @@ and the page says so.
 
 The top bar's count never makes a page wait: at ten thousand downtimes a review takes about a
 tenth of a second, so when the copies or the minute have changed, the count shown is the last
-one worked out (none on a process's first page) while a new review runs on its own thread.
+one worked out (none on a process's first page) while a new review runs on its own thread,
+a second later: the page that asked finishes first, and a burst of writes is counted once.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 
 from .. import datadog, monitoring, mutes, store
 from ..store import monitors as monitor_store
 from ..store import shared
+from ..timekeeping import now as clock
 from . import rules
 from .rules import Concern, Item
 
@@ -35,6 +39,11 @@ class Review:
 
 _kept: dict[tuple, Review] = {}
 _counting = threading.Lock()  # one review behind the pages at a time in this process
+_reviewing = threading.Lock()
+COUNT_SETTLE = 1.0  # seconds a count waits before it is worked out behind the pages
+# (minute, stale days, id of the monitor index), what the rules kept, and that index (held, so
+# its identity is not reused while it is kept).
+_memo: list = [None, None, None]
 _last_count: list[int] = []
 
 
@@ -51,28 +60,46 @@ def review(
     found = _kept.get(key)
     if found is not None:
         return found
-    known, aftermath_of = monitors is not None, None
+    with _reviewing:  # one at a time: a page asking meanwhile gets the same review
+        found = _kept.get(key)
+        if found is None:
+            found = _review(now, downtimes, monitors)
+            _kept.clear()
+            _kept[key] = found
+            _last_count[:] = [len(found.items)]
+    return found
+
+
+def _review(
+    now: datetime, downtimes: store.Snapshot | None, monitors: store.Snapshot | None
+) -> Review:
+    groups = monitoring.groups(monitors) if monitors is not None else None
+    aftermath_of = None
     if monitors is not None:
-        together = monitoring.mutes_for(monitors, downtimes)
         every = monitors.monitors
 
-        def aftermath_of(downtime):  # the whole sentence only for the few that would notify
-            if not together.would_notify(downtime, now):
-                return None
-            return mutes.aftermath(downtime, every, now, others=together)
+        @cache
+        def together() -> mutes.Mutes:  # only when one ends within the hour
+            return monitoring.mutes_for(monitors, downtimes)
 
+        def aftermath_of(downtime):  # the whole sentence only for the few that would notify
+            if not together().would_notify(downtime, now):
+                return None
+            return mutes.aftermath(downtime, every, now, others=together())
+
+    minute, days = now.replace(second=0, microsecond=0), settings.DASHBOARD_STALE_DAYS
+    if _memo[0] != (minute, days, id(groups)):
+        # What the rules worked out holds for one minute, one setting and one monitor copy.
+        _memo[:] = [(minute, days, id(groups)), rules.Kept(), groups]
     items = rules.review(
         downtimes.downtimes if downtimes else (),
         now,
-        stale_days=settings.DASHBOARD_STALE_DAYS,
-        monitors=monitoring.groups(monitors) if monitors is not None else None,
+        stale_days=days,
+        monitors=groups,
         aftermath_of=aftermath_of,
+        kept=_memo[1],
     )
-    found = Review(tuple(items), known)
-    _kept.clear()
-    _kept[key] = found
-    _last_count[:] = [len(found.items)]
-    return found
+    return Review(tuple(items), monitors is not None)
 
 
 def _key(now: datetime, downtimes: store.Snapshot | None, monitors: store.Snapshot | None):
@@ -96,7 +123,10 @@ def count(now: datetime) -> int:
 
         def work() -> None:
             try:
-                review(now, downtimes, monitors)
+                # A moment's pause: the page that started this finishes undisturbed, and a
+                # burst of writes (a bulk cancel) is counted once, over the copies as they are.
+                time.sleep(COUNT_SETTLE)
+                review(clock(), store.behind(), monitor_store.behind())
             finally:
                 _counting.release()
 

@@ -25,6 +25,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from .. import planning, presenters
 from ..domain import (
@@ -205,24 +207,80 @@ class _Seen:
         return wider or _made(theirs) < _made(mine)
 
 
-def duplicates(downtimes: Sequence[Downtime], now: datetime) -> dict[str, Concern]:
+class Kept:
+    """What one review worked out, record by record, for the next review at the same minute
+    over the same monitors. A write changes a few records of thousands, and the copy it makes
+    keeps every other record as the same object, so the next review works out only the changed
+    ones and their duplicate groups. Entries hold their records, so an identity is never reused
+    while it is kept; a review keeps only what it used."""
+
+    def __init__(self) -> None:
+        self._old: dict[tuple, tuple] = {}
+        self._new: dict[tuple, tuple] = {}
+
+    def get(self, kind: str, record: Any, make: Callable[[], Any], key: Any = None) -> Any:
+        """`make()`, or what it gave for this record (the same object, or equal members)."""
+        slot = (kind, id(record) if key is None else key)
+        found = self._old.get(slot)
+        if found is None or not (found[0] is record or found[0] == record):
+            found = (record, make())
+        self._new[slot] = found
+        return found[1]
+
+    def finish(self) -> None:
+        self._old, self._new = self._new, {}
+
+
+def _seen(downtime: Downtime, now: datetime) -> _Seen | None:
+    if _live(downtime, now) not in (ACTIVE, SCHEDULED):
+        return None
+    return _Seen(downtime, downtime.window, planning.target_of(downtime))
+
+
+def _repeated(group: list[_Seen]) -> dict[str, Concern]:
+    group.sort(key=lambda seen: _made(seen.downtime))
+    found: dict[str, Concern] = {}
+    for later in group:
+        other = next((e for e in group if e is not later and later.repeats(e)), None)
+        if other is not None:
+            scope = other.downtime.scope or "*"
+            words = f"Duplicate: another downtime already mutes the same over {scope}."
+            found[later.downtime.id] = Concern(DUPLICATE, words, other=other.downtime)
+    return found
+
+
+def duplicates(
+    downtimes: Sequence[Downtime], now: datetime, kept: Kept | None = None
+) -> dict[str, Concern]:
     """For each downtime another one repeats (the same monitors over a scope the other covers,
     at the same time), the concern: the narrower one is named, or of two alike the later."""
+    kept = kept or Kept()
     groups: dict[tuple, list[_Seen]] = defaultdict(list)
     for downtime in downtimes:
-        if _live(downtime, now) in (ACTIVE, SCHEDULED):
-            seen = _Seen(downtime, downtime.window, planning.target_of(downtime))
+        seen = kept.get("seen", downtime, partial(_seen, downtime, now))
+        if seen is not None:
             groups[(seen.target.monitor_id, tuple(sorted(seen.target.tags)))].append(seen)
     found: dict[str, Concern] = {}
     for group in groups.values():
-        group.sort(key=lambda seen: _made(seen.downtime))
-        for later in group:
-            other = next((e for e in group if e is not later and later.repeats(e)), None)
-            if other is not None:
-                scope = other.downtime.scope or "*"
-                words = f"Duplicate: another downtime already mutes the same over {scope}."
-                found[later.downtime.id] = Concern(DUPLICATE, words, other=other.downtime)
+        if len(group) > 1:
+            members = tuple(seen.downtime for seen in group)
+            key = tuple(id(member) for member in members)
+            found.update(kept.get("group", members, partial(_repeated, group), key=key))
     return found
+
+
+def _alone(
+    downtime: Downtime, now: datetime, stale_days: int, monitors: Groups | None
+) -> tuple[list[Concern], bool]:
+    """The rules that look at one downtime (and the monitors) only, and whether it ends within
+    the hour (whether that end would notify depends on the others: asked every review)."""
+    found = [no_end(downtime, now, stale_days), too_wide(downtime, now)]
+    found.append(no_window_left(downtime, now))
+    if monitors is not None:
+        found.append(mutes_nothing(downtime, now, monitors))
+    window = downtime.window
+    soon = window is not None and window.end is not None and now < window.end <= now + ENDING_SOON
+    return [c for c in found if c is not None], soon
 
 
 def review(
@@ -232,24 +290,27 @@ def review(
     stale_days: int,
     monitors: Groups | None,
     aftermath_of: Callable[[Downtime], Aftermath | None] | None,
+    kept: Kept | None = None,
 ) -> list[Item]:
-    """Every downtime that needs attention, most urgent first, each with all its reasons."""
-    repeats = duplicates(downtimes, now)
+    """Every downtime that needs attention, most urgent first, each with all its reasons.
+
+    `kept`: what the last review at this minute, with these stale days and monitors, worked
+    out (it is updated to this one's)."""
+    kept = kept or Kept()
+    repeats = duplicates(downtimes, now, kept)
     items = []
     for downtime in downtimes:
-        found = [
-            no_end(downtime, now, stale_days),
-            too_wide(downtime, now),
-            no_window_left(downtime, now),
-            repeats.get(downtime.id),
-        ]
-        if monitors is not None:
-            found.append(mutes_nothing(downtime, now, monitors))
-        if aftermath_of is not None:
-            found.append(will_notify(downtime, now, aftermath_of))
+        made = partial(_alone, downtime, now, stale_days, monitors)
+        alone, soon = kept.get("alone", downtime, made)
+        found = [*alone, repeats.get(downtime.id)]
+        if soon and aftermath_of is not None:
+            found.append(will_notify(downtime, now, aftermath_of))  # the others' states too
+        if len(found) == 1 and found[0] is None:
+            continue
         concerns = sorted((c for c in found if c is not None), key=lambda c: URGENCY.index(c.rule))
         if concerns:
             items.append(Item(downtime, tuple(concerns)))
+    kept.finish()
     items.sort(key=lambda item: (item.rank, _end(item.downtime)))
     return items
 
