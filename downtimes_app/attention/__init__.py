@@ -24,7 +24,6 @@ from django.conf import settings
 from .. import datadog, monitoring, mutes, store
 from ..store import monitors as monitor_store
 from ..store import shared
-from ..timekeeping import now as clock
 from . import rules
 from .rules import Concern, Item
 
@@ -123,10 +122,10 @@ def count(now: datetime) -> int:
 
         def work() -> None:
             try:
-                # A moment's pause: the page that started this finishes undisturbed, and a
-                # burst of writes (a bulk cancel) is counted once, over the copies as they are.
+                # A moment's pause: the page that asked finishes undisturbed, and a burst of
+                # writes (a bulk cancel) is counted once.
                 time.sleep(COUNT_SETTLE)
-                review(clock(), store.behind(), monitor_store.behind())
+                review(now, downtimes, monitors)
             finally:
                 _counting.release()
 
