@@ -69,7 +69,7 @@ def copy_bytes(stack: Stack) -> int:
     """The stored copy's size in the shared cache (the database table keeps it base64)."""
     with sqlite3.connect(stack.database) as db:
         row = db.execute(
-            "SELECT length(value) FROM dashboard_cache WHERE cache_key LIKE '%snapshot:data'"
+            "SELECT length(value) FROM dashboard_cache WHERE cache_key LIKE '%downtimes:snapshot:data'"
         ).fetchone()
     return int(row[0] * 3 / 4) if row else 0
 

@@ -37,6 +37,7 @@ def warm_page(count: int) -> tuple[float, float, int, int]:
     from django.test import Client
 
     from downtimes_app.datadog import client as service
+    from downtimes_app.store import monitors as monitor_store
 
     call_command("seed_sandbox", "--reset", "--downtimes", str(count), verbosity=0)
     cache.clear()
@@ -53,6 +54,9 @@ def warm_page(count: int) -> tuple[float, float, int, int]:
     service._request = counting
     try:
         browser.get("/downtimes/?status=all")  # cold: fetches the set
+        # Warm means both copies: the monitors' (which the top bar's count reads) loads behind
+        # the first page; here it is waited for, so that its one call is not counted below.
+        monitor_store.current()
         calls.clear()
         browser.get("/downtimes/?status=all")
         view_calls = len(calls)
