@@ -30,30 +30,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import attention, calendar, figures, hostile, monitors, warm
+from . import attention, calendar, figures, hostile, inprocess, monitors, warm
 
 
 def _in_process(workdir: Path) -> dict:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 30,
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "ALLOWED_HOSTS": "testserver",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in [n for n in os.environ if n.startswith(("DD_", "SANDBOX_", "REDIS_"))]:
-        del os.environ[name]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    inprocess.standalone(workdir)
     small, small_search, _, _ = warm.warm_page(100)
     large, large_search, view_calls, change_calls = warm.warm_page(10_000)
     return {

@@ -14,6 +14,8 @@ from __future__ import annotations
 import statistics
 import time
 
+from .inprocess import print_rows, signed_in, standalone, upstream_calls
+
 DOWNTIMES, MONITORS = 10_000, 1_000
 ROUNDS = 20
 
@@ -35,12 +37,8 @@ def _review_ms() -> tuple[float, int]:
 
 def attention_figures() -> list[tuple[str, str, str]]:
     """(measurement, result, target) rows. Needs Django set up on a migrated sandbox database."""
-    from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.test import Client
-
-    from downtimes_app.datadog import client as service
 
     call_command(
         "seed_sandbox",
@@ -52,18 +50,8 @@ def attention_figures() -> list[tuple[str, str, str]]:
         verbosity=0,
     )
     cache.clear()
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
-    browser = Client()
-    browser.force_login(user)
-    calls: list[str] = []
-    original = service._request
-
-    def counting(method, path, **kwargs):
-        calls.append(path)
-        return original(method, path, **kwargs)
-
-    service._request = counting
-    try:
+    browser = signed_in()
+    with upstream_calls() as calls:
         browser.get("/attention/")  # the first loads both copies
         review, rows = _review_ms()
         browser.get("/attention/")
@@ -75,8 +63,6 @@ def attention_figures() -> list[tuple[str, str, str]]:
             samples.append(time.perf_counter() - started)
         page = statistics.median(samples) * 1000
         warm_calls = len(calls)
-    finally:
-        service._request = original
     scale = f"{DOWNTIMES:,} downtimes, {MONITORS:,} monitors"
     return [
         (f"attention review of the whole copy, {scale} ({rows:,} rows)", f"{review:.0f} ms", ""),
@@ -86,15 +72,8 @@ def attention_figures() -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    from bench.monitors import _standalone
-
-    _standalone()
-    print(f"Medians of {ROUNDS} rounds")
-    print()
-    print("| measurement | result | target |")
-    print("| --- | --- | --- |")
-    for row in attention_figures():
-        print("| " + " | ".join(row) + " |")
+    standalone()
+    print_rows(f"Medians of {ROUNDS} rounds", attention_figures())
 
 
 if __name__ == "__main__":

@@ -13,12 +13,10 @@ own throwaway database first.
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from .inprocess import print_rows, signed_in, standalone
 
 REQUESTS = 40
 COUNT = 10_000
@@ -38,18 +36,14 @@ def _median_ms(browser, url: str) -> float:
 
 def calendar_figures(count: int = COUNT) -> list[tuple[str, str, str]]:
     """(measurement, result, target) rows. Needs Django set up on a migrated sandbox database."""
-    from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.test import Client
 
     from downtimes_app.views import calendar
 
     call_command("seed_sandbox", "--reset", "--downtimes", str(count), verbosity=0)
     cache.clear()
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
-    browser = Client()
-    browser.force_login(user)
+    browser = signed_in()
     assert browser.get(LIST).status_code == 200  # the copy, fetched once
     calendar._indexes.clear()
     started = time.perf_counter()
@@ -70,41 +64,9 @@ def calendar_figures(count: int = COUNT) -> list[tuple[str, str, str]]:
     ]
 
 
-def _standalone() -> None:
-    """A throwaway SQLite database in sandbox mode, as `make bench` runs it."""
-    workdir = Path(tempfile.mkdtemp(prefix="downtime-bench-calendar-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 30,
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in [n for n in os.environ if n.startswith(("DD_", "SANDBOX_", "REDIS_"))]:
-        del os.environ[name]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    print(f"Migrating a throwaway database in {workdir} ...", file=sys.stderr)
-    call_command("migrate", verbosity=0)
-
-
 def main() -> None:
-    _standalone()
-    rows = calendar_figures()
-    print(f"Medians of {REQUESTS} warm page views each")
-    print()
-    print("| measurement | result | target |")
-    print("| --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    standalone()
+    print_rows(f"Medians of {REQUESTS} warm page views each", calendar_figures())
 
 
 if __name__ == "__main__":

@@ -13,12 +13,10 @@ its own throwaway database first.
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from .inprocess import print_rows, signed_in, standalone
 
 REQUESTS = 30
 KEYS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
@@ -71,7 +69,6 @@ def _median_page_ms(browser, downtime_id: str) -> float:
 
 def hostile_page_figures() -> list[tuple[str, str, str]]:
     """(measurement, result, target) rows. Needs Django set up on a migrated sandbox database."""
-    from django.contrib.auth.models import User
     from django.test import Client
 
     api = Client()
@@ -92,9 +89,7 @@ def hostile_page_figures() -> list[tuple[str, str, str]]:
         },
         MESSAGE,
     )
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
-    browser = Client()
-    browser.force_login(user)
+    browser = signed_in()
     ordinary_ms = _median_page_ms(browser, ordinary)
     hostile_ms = _median_page_ms(browser, hostile)
     return [
@@ -109,42 +104,12 @@ def hostile_page_figures() -> list[tuple[str, str, str]]:
     ]
 
 
-def _standalone() -> None:
-    """A throwaway SQLite database in sandbox mode, as `make bench` runs it."""
-    workdir = Path(tempfile.mkdtemp(prefix="downtime-bench-hostile-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 30,
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in [n for n in os.environ if n.startswith(("DD_", "SANDBOX_"))]:
-        del os.environ[name]
-    import django
-
-    django.setup()
+def main() -> None:
+    standalone()
     from django.core.management import call_command
 
-    print(f"Seeding the demo org into {workdir} ...", file=sys.stderr)
-    call_command("migrate", verbosity=0)
-    call_command("seed_sandbox", verbosity=0)
-
-
-def main() -> None:
-    _standalone()
-    rows = hostile_page_figures()
-    print(f"Medians of {REQUESTS} warm page views each")
-    print()
-    print("| measurement | result | target |")
-    print("| --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    call_command("seed_sandbox", verbosity=0)  # the demo org, for an ordinary page's company
+    print_rows(f"Medians of {REQUESTS} warm page views each", hostile_page_figures())
 
 
 if __name__ == "__main__":

@@ -11,12 +11,10 @@ its own throwaway database first.
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from .inprocess import print_rows, signed_in, standalone, upstream_calls
 
 REQUESTS = 40
 SMALL, LARGE = 100, 5_000
@@ -38,27 +36,13 @@ def _median_ms(client, urls: list[str], *, fresh: bool = False) -> float:
 def _warm_list(count: int) -> tuple[float, float, int]:
     """Median ms of warm list views and of new searches at `count` monitors, and the upstream
     calls warm views made."""
-    from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.test import Client
-
-    from downtimes_app.datadog import client as service
 
     call_command("seed_sandbox", "--reset", "--monitors", str(count), verbosity=0)
     cache.clear()
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
-    browser = Client()
-    browser.force_login(user)
-    calls: list[str] = []
-    original = service._request
-
-    def counting(method, path, **kwargs):
-        calls.append(path)
-        return original(method, path, **kwargs)
-
-    service._request = counting
-    try:
+    browser = signed_in()
+    with upstream_calls() as calls:
         views = ["/monitors/", "/monitors/?state=muted", "/monitors/?state=alert&page=2"]
         for url in views:
             browser.get(url)  # the first loads both copies, and the work done once per copy
@@ -66,8 +50,6 @@ def _warm_list(count: int) -> tuple[float, float, int]:
         pages = _median_ms(browser, views)
         searches = _median_ms(browser, ["/monitors/?q=svc-"], fresh=True)
         warm_calls = len(calls)
-    finally:
-        service._request = original
     return pages, searches, warm_calls
 
 
@@ -88,41 +70,9 @@ def monitor_page_figures() -> list[tuple[str, str, str]]:
     ]
 
 
-def _standalone() -> None:
-    """A throwaway SQLite database in sandbox mode, as `make bench` runs it."""
-    workdir = Path(tempfile.mkdtemp(prefix="downtime-bench-monitors-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 30,
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in [n for n in os.environ if n.startswith(("DD_", "SANDBOX_", "REDIS_"))]:
-        del os.environ[name]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    print(f"Migrating a throwaway database in {workdir} ...", file=sys.stderr)
-    call_command("migrate", verbosity=0)
-
-
 def main() -> None:
-    _standalone()
-    rows = monitor_page_figures()
-    print(f"Medians of {REQUESTS} rounds of warm views each")
-    print()
-    print("| measurement | result | target |")
-    print("| --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    standalone()
+    print_rows(f"Medians of {REQUESTS} rounds of warm views each", monitor_page_figures())
 
 
 if __name__ == "__main__":

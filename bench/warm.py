@@ -9,6 +9,8 @@ from __future__ import annotations
 import statistics
 import time
 
+from .inprocess import signed_in, upstream_calls
+
 PAGE_REQUESTS = 40
 
 
@@ -31,28 +33,15 @@ def _time_pages(client, urls: list[str], *, fresh: bool = False) -> float:
 
 def warm_page(count: int) -> tuple[float, float, int, int]:
     """Median ms of warm list views and of new searches at `count` downtimes, and upstream calls."""
-    from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.test import Client
 
-    from downtimes_app.datadog import client as service
     from downtimes_app.store import monitors as monitor_store
 
     call_command("seed_sandbox", "--reset", "--downtimes", str(count), verbosity=0)
     cache.clear()
-    user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
-    browser = Client()
-    browser.force_login(user)
-    calls: list[str] = []
-    original = service._request
-
-    def counting(method, path, **kwargs):
-        calls.append(path)
-        return original(method, path, **kwargs)
-
-    service._request = counting
-    try:
+    browser = signed_in()
+    with upstream_calls() as calls:
         browser.get("/downtimes/?status=all")  # cold: fetches the set
         # Warm means both copies: the monitors' (which the top bar's count reads) loads behind
         # the first page; here it is waited for, so that its one call is not counted below.
@@ -72,6 +61,4 @@ def warm_page(count: int) -> tuple[float, float, int, int]:
         searches = _time_pages(
             browser, [f"/downtimes/?status=all&q=svc{n}" for n in range(3)], fresh=True
         )
-    finally:
-        service._request = original
     return pages, searches, view_calls, change_calls
