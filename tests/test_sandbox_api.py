@@ -10,6 +10,7 @@ import pytest
 from sandbox import clock, faults
 from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests.conftest import NOW, create_body
+from tests.payloads import RECURRING_DOWNTIME
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,24 @@ def test_create_recurring_computes_current_downtime(api, org):
         "end": "2026-11-17T10:00:00+00:00",
     }
     assert body["data"]["attributes"]["status"] == "scheduled"
+
+
+def test_a_series_starting_years_ahead_is_scheduled_with_its_first_window_as_datadog_says(api, org):
+    """Terraform's recorded recurring acceptance test: Datadog answered `scheduled` with the
+    first window of a 2042 series, not `ended` for want of a window within five years of now."""
+    recorded = RECURRING_DOWNTIME["data"]["attributes"]
+    sent = [
+        {k: r[k] for k in ("start", "duration", "rrule")}
+        for r in recorded["schedule"]["recurrences"]
+    ]
+    body = create(
+        api,
+        display_timezone=recorded["display_timezone"],
+        schedule={"timezone": recorded["schedule"]["timezone"], "recurrences": sent},
+    )
+    attributes = body["data"]["attributes"]
+    assert attributes["status"] == recorded["status"] == "scheduled"
+    assert attributes["schedule"]["current_downtime"] == recorded["schedule"]["current_downtime"]
 
 
 def test_recurrence_without_start_starts_now_in_its_zone(api, org):

@@ -604,6 +604,29 @@ def test_a_recurring_link_fills_the_controls_and_submits(editor_client, org):
     ]
 
 
+def test_a_link_to_a_series_starting_years_ahead_previews_its_first_windows_and_saves(
+    editor_client, org
+):
+    response, data = open_form(
+        editor_client,
+        scope="env:prod",
+        monitor_tags="team:sre",
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        start="2042-03-25T02:00",
+        duration="3h",
+        timezone="UTC",
+    )
+    page = response.content.decode()
+    assert "no windows after now" not in page
+    assert "2042" in page  # the preview's first occurrences
+    downtime = landed_on_new_downtime(submit(editor_client, data))
+    assert downtime.schedule["recurrences"][0]["start"] == "2042-03-25T02:00:00"
+    listed = editor_client.get(reverse("downtimes:list") + "?status=scheduled").content.decode()
+    assert str(downtime.uuid) in listed
+    detail = editor_client.get(reverse("downtimes:detail", args=[str(downtime.uuid)]))
+    assert "Tue 25 Mar 2042" in detail.content.decode()
+
+
 def test_a_link_with_a_bad_scope_says_so_on_arrival(editor_client, org):
     response, data = open_form(editor_client, scope="host:web-?")
     assert data["scope"] == "host:web-?"

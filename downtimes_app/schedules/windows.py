@@ -6,8 +6,9 @@ across daylight-saving changes. A wall time that does not exist (the hour skippe
 moves forward by the size of the gap, as zoneinfo's `fold=0` does.
 
 Every search is a bounded walk (`scan.Walk`): windows are looked for up to HORIZON_YEARS past
-the moment asked about, so a rule that never occurs costs a few milliseconds, and "no window"
-means none within that span.
+the later of the moment asked about and the rule's own start, so a rule that never occurs costs a
+few milliseconds, "no window" means none within that span, and a series that starts in 2042 is
+found however far ahead that is.
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ def _walk_ahead(spec: RecurrenceSpec, zone_name: str, after: datetime) -> Walk:
     local = to_local(after, get_zone(zone_name))
     # Any window ending after `after` starts after `after - duration` (plus a DST margin).
     probe = add_or_edge(local, -(spec.duration.delta + timedelta(days=1)))
-    return Walk(spec.rrule, spec.start, zone_name, probe, span_end(local))
+    # The span runs from the rule's start when that is later: counted from now, five years would
+    # call a series that begins in 2042 ended before its first window.
+    return Walk(spec.rrule, spec.start, zone_name, probe, span_end(max(local, spec.start)))
 
 
 def windows_from(spec: RecurrenceSpec, zone_name: str, after: datetime) -> Iterator[Window]:
     """Windows of one recurrence that end after `after` (ongoing first), in start order, that
-    start within HORIZON_YEARS of it."""
+    start within HORIZON_YEARS of it or of the recurrence's start, whichever is later."""
     walk = _walk_ahead(spec, zone_name, after)
     for window in _windows(walk, spec, get_zone(zone_name)):
         if window.end is not None and window.end > after:
