@@ -17,6 +17,7 @@ and Datadog would not know the intent: a mute that may or may not end is worse t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from . import actions, presenters, saving, scope
+from . import actions, presenters, saving
 from .domain import Definition, Monitor, MonitorGroup, MonitorIdentifier, OneTimeSchedule
 from .models import SubmissionToken
 from .mutes import groups_of, query_tags
@@ -39,6 +40,10 @@ MAX_MESSAGE = 4000
 MARGIN = actions.END_NOW_MARGIN
 LONGEST = timedelta(days=3653)
 TOKEN_LENGTH = SubmissionToken._meta.get_field("token").max_length
+# One tag of a group, as Datadog writes tags: a key that starts with a letter, then a value of
+# letters, digits and `_ - . / :`. No wildcard, space, parenthesis, quote or leading `-`: a
+# value that came from an alert's link must not become a pattern that mutes other groups.
+GROUP_TAG = re.compile(r"[^\W\d_][\w.\-/]*:[\w.\-/:]+")
 
 
 class Refused(Exception):
@@ -87,25 +92,32 @@ def _tags(text: str) -> tuple[str, ...]:
                 f"{tag[:80]!r} is not a group: a group is named by key:value tags, such as "
                 "host:web-3 (an alert's template variable may have come out empty)."
             )
+        if not GROUP_TAG.fullmatch(tag):
+            raise Refused(
+                f"{text[:80]!r} is not one group: quick mute mutes one group, named by its "
+                "key:value tags such as host:web-3. To mute by a pattern (*, OR, NOT, "
+                "parentheses), use the full form, where the scope and what it mutes are shown."
+            )
     return tags
 
 
 def target(monitor: Monitor, group: str = "") -> Target:
     """The monitor (no group), or the group named: one Datadog reported, or (from an alert's
-    link, before the copy has seen it) one named by tags of the keys the monitor groups by."""
+    link, before the copy has seen it) one named by key:value tags of the keys the monitor
+    groups by. Never a pattern: the scope it makes matches that one group only."""
     group = group.strip()[:1000]
     if not group or group == "*":
         return Target(monitor)
-    tags = _tags(group)
     reported = {frozenset(g.tags): g for g in groups_of(monitor) if g.tags}
+    named = next((g for g in reported.values() if g.name == group), None)
+    if named is not None and all(GROUP_TAG.fullmatch(t) for t in named.tags):
+        return Target(monitor, named, tuple(sorted(named.tags)))
+    tags = _tags(group)
     if not reported:
         raise Refused(
             f"\u201c{monitor.name}\u201d is not grouped, so it has no group {group[:80]}; "
             "mute the whole monitor instead."
         )
-    problem = scope.check_scope(" AND ".join(tags))
-    if problem is not None:
-        raise Refused(f"The group {group[:80]} cannot be a scope: {problem}.")
     found = reported.get(frozenset(tags))
     if found is not None:
         return Target(monitor, found, tags)

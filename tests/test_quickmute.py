@@ -84,12 +84,40 @@ def test_a_group_datadog_has_not_reported_is_muted_by_its_tags_with_a_notice():
         ("host:", "is not a group"),  # an alert's variable that came out empty
         ("web-3", "is not a group"),
         ("service:api", "groups by env, host"),
-        ("env:prod,host:web (3)", "cannot be a scope"),
+        ("env:prod,host:web (3)", "is not one group"),
     ],
 )
 def test_groups_that_are_not_the_monitors_are_refused(group, says):
     with pytest.raises(quickmute.Refused, match=says):
         quickmute.target(WEB, group)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "host:*",
+        "host:web*",
+        "host:web-?",
+        "host:(web-1 OR web-3)",
+        "host:web-1 OR host:web-3",
+        "env:prod,-host:web-1",
+        "env:prod AND NOT host:web-1",
+        'host:"web-3"',
+        "env:prod,host:web-3)",
+    ],
+)
+def test_a_pattern_is_never_one_group_and_points_to_the_full_form(pattern):
+    with pytest.raises(quickmute.Refused, match=r"is not one group.*use the full form"):
+        quickmute.target(WEB, pattern)
+
+
+def test_one_group_is_a_reported_name_or_key_value_pairs_and_mutes_that_group_only():
+    by_name = quickmute.target(WEB, "env:prod,host:web-3")
+    assert by_name.group is WEB.groups[1] and by_name.scope == "env:prod AND host:web-3"
+    as_scope = quickmute.target(WEB, "env:prod AND host:web-1")
+    assert as_scope.group is WEB.groups[0] and as_scope.scope == "env:prod AND host:web-1"
+    dotted = quickmute.target(WEB, "env:prod,host:ip-10-0-0-1.ec2.internal")
+    assert dotted.scope == "env:prod AND host:ip-10-0-0-1.ec2.internal"
 
 
 def test_a_monitor_that_is_not_grouped_has_no_groups_to_mute():

@@ -141,6 +141,25 @@ def test_an_alert_link_whose_variable_came_out_empty_says_so(editor_client, org)
     assert "Mute the whole monitor instead" in page
 
 
+def test_a_wildcard_group_from_a_link_mutes_nothing_and_offers_the_full_form(editor_client, org):
+    monitor = grouped("Alert")
+    before = SandboxDowntime.objects.count()
+    for pattern in ("host:*", "host:pay*", "host:(a OR b)"):
+        page = html.unescape(
+            editor_client.get(mute_url(monitor), {"group": pattern}).content.decode()
+        )
+        assert "is not one group" in page and "stops notifying" not in page
+        full = re.search(r'href="([^"]+)">Open the full form with this scope', page).group(1)
+        assert parse_qs(urlsplit(full).query)["scope"] == [pattern]
+        posted = editor_client.post(
+            mute_url(monitor), {"group": pattern, "duration": "1h", "token": "t" * 20}
+        )
+        assert posted.status_code == 400 and "is not one group" in html.unescape(
+            posted.content.decode()
+        )
+    assert SandboxDowntime.objects.count() == before
+
+
 def test_the_confirmation_swaps_into_the_page_for_htmx(editor_client, org):
     monitor = grouped("Alert")
     response = editor_client.get(

@@ -39,8 +39,10 @@ def _form(request: Request) -> dict[str, Any]:
 
 
 def _more_options(monitor: Monitor, target: quickmute.Target | None, form: dict, zone) -> str:
-    """The full form, prefilled with the same mute, for what the quick one does not offer."""
-    params = {"monitor_id": str(monitor.id), "scope": target.scope if target else "*"}
+    """The full form, prefilled with the same mute, for what the quick one does not offer: a
+    group refused as a pattern arrives there as the scope it asked for, checked and previewed."""
+    scope = target.scope if target else (form["group"].strip() or "*")
+    params = {"monitor_id": str(monitor.id), "scope": scope}
     params["timezone"] = zone.key
     if form["duration"] in quickmute.DURATIONS:
         params["duration"] = form["duration"]
