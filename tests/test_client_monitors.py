@@ -58,6 +58,18 @@ def test_get_monitor_with_group_states_reads_each_group(dd):
     assert alerting.tags == ("env:prod", "host:web-2")
 
 
+def test_a_group_is_named_by_its_key_in_state_groups_not_by_its_name_field(dd):
+    # Datadog's spec describes a group's `name` as "the name of the monitor": only the key is
+    # the group's own name (its tags).
+    groups = {
+        key: {**value, "name": GROUPED["name"]} for key, value in GROUPED["state"]["groups"].items()
+    }
+    dd.get(f"{API}/api/v1/monitor/4711", json={**GROUPED, "state": {"groups": groups}})
+    monitor = datadog.get_monitor(4711, group_states="all")
+    assert [g.name for g in monitor.groups] == ["env:prod,host:web-1", "env:prod,host:web-2"]
+    assert monitor.groups[1].tags == ("env:prod", "host:web-2")
+
+
 def test_a_monitor_without_state_has_no_groups(dd):
     dd.get(f"{API}/api/v1/monitor/119766008", json=payloads.MONITOR_V1)
     assert datadog.get_monitor(119766008).groups == ()

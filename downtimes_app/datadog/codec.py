@@ -196,14 +196,15 @@ def _moment(value: Any) -> datetime | None:
 
 
 def parse_groups(state: Any) -> tuple[MonitorGroup, ...]:
-    """`state.groups` (asked for with `group_states`): group name -> its state, by name."""
+    """`state.groups` (asked for with `group_states`): group name -> its state, by name. The
+    key names the group (its tags, comma-separated); the value's `name` is not trusted for it."""
     groups = _obj(_obj(state, "monitor state").get("groups"), "monitor state groups")
     found = []
     for key, value in groups.items():
         value = _obj(value, "monitor group")
         found.append(
             MonitorGroup(
-                name=str(value.get("name") or key),
+                name=str(key),  # the key: `name` is described as the monitor's name
                 status=value.get("status"),
                 last_triggered=_moment(value.get("last_triggered_ts")),
                 last_resolved=_moment(value.get("last_resolved_ts")),
