@@ -175,6 +175,17 @@ class Groups:
                 break
         return ids
 
+    def misses(self, downtime: Downtime) -> bool:
+        """Aimed at one monitor that reports groups, over a scope Datadog accepts that matches
+        none of them, not even perhaps: Datadog's `downtime_matches` for it is empty."""
+        span = self.span.get(downtime.monitor_id) if downtime.monitor_id is not None else None
+        if not span or not any(self.groups[n].tags for n in span):
+            return False  # not grouped, or no group reported yet: nothing to judge against
+        if self.select(downtime.scope) is None:
+            return False
+        reached = self.reached(downtime)
+        return not (reached.sure or reached.maybe)
+
     def reached(self, downtime: Downtime) -> Selection:
         """The groups the downtime mutes, surely and perhaps."""
         selected = self.select(downtime.scope)

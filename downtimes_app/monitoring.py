@@ -134,6 +134,7 @@ class Page:
     now_failure: datadog.DatadogError | None
     reckoned: mutes.Muted | None
     later: list[mutes.Reach]
+    missing: list[Downtime]  # aimed at it, but its scope matches none of its groups
     before: list[mutes.Reach]
     before_total: int
     muted_groups: frozenset[str]  # what mutes it now, by group ("*": every one)
@@ -179,6 +180,7 @@ def page(monitor_id: int, moment: datetime) -> Page:
         now_failure=failure,
         reckoned=reckoned if failure is not None else None,
         later=seen.mutes.later(monitor, moment),
+        missing=seen.mutes.missing(monitor),
         before=over[:BEFORE_SHOWN],
         before_total=len(over),
         muted_groups=names,

@@ -193,6 +193,20 @@ class Mutes:
         ]
         return sorted(found, key=lambda r: r.downtime.window.start if r.downtime.window else _FAR)
 
+    def missing(self, monitor: Monitor) -> list[Downtime]:
+        """Live downtimes aimed at the monitor by its id whose scope matches none of the groups
+        it reports (the same judgement as `Groups.misses`, for one monitor), soonest first."""
+        if not any(g.tags for g in groups_of(monitor)):
+            return []
+        found = [
+            d
+            for d in self.live
+            if d.monitor_id == monitor.id
+            and _verdict(d.scope.strip(), self.verdicts) is not None
+            and reach(d, monitor, self.verdicts) is None
+        ]
+        return sorted(found, key=lambda d: d.window.start if d.window else _FAR)
+
 
 def _end(downtime: Downtime) -> datetime | None:
     window = downtime.window

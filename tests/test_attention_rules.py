@@ -123,6 +123,31 @@ def test_mutes_nothing_when_the_monitor_is_gone_or_no_monitor_carries_the_tags()
     assert item.actions == ("cancel",)
 
 
+def test_mutes_nothing_when_the_scope_matches_none_of_its_monitors_groups():
+    # WEB's query filters every group on env:prod: `env:staging AND host:web-1` surely misses.
+    missing = downtime("missing", scope="env:staging AND host:web-1", monitor_id=WEB.id, tags=())
+    hits = downtime("hits", scope="host:web-2", monitor_id=WEB.id, tags=())
+    perhaps = downtime("perhaps", scope="region:eu", monitor_id=WEB.id, tags=())  # unknown key
+    ungrouped = downtime("ungrouped", scope="env:staging", monitor_id=QUIET.id, tags=())
+    assert review(missing, hits, perhaps, ungrouped) == {"missing": [rules.MUTES_NOTHING]}
+    [item] = rules.review(
+        [missing], NOW, stale_days=7, monitors=Groups(MONITORS), aftermath_of=None
+    )
+    assert item.concerns[0].words == (
+        "Mutes nothing: its scope env:staging AND host:web-1 matches none of the groups "
+        "monitor 1 reports."
+    )
+
+
+def test_the_monitor_page_names_downtimes_aimed_at_it_whose_scope_misses_every_group():
+    missing = downtime("missing", scope="env:staging", monitor_id=WEB.id, tags=())
+    hits = downtime("hits", scope="host:web-2", monitor_id=WEB.id, tags=())
+    elsewhere = downtime("elsewhere", scope="env:staging", monitor_id=QUIET.id, tags=())
+    together = mutes.Mutes([missing, hits, elsewhere], MONITORS)
+    assert together.missing(WEB) == [missing]
+    assert together.missing(QUIET) == []  # not grouped: nothing to judge against
+
+
 def test_without_the_monitor_copy_the_monitor_rules_are_not_guessed():
     gone = downtime("gone", monitor_id=99, tags=(), end=NOW + 30 * timedelta(minutes=1))
     assert rules.review([gone], NOW, stale_days=7, monitors=None, aftermath_of=None) == []

@@ -179,6 +179,30 @@ def test_with_a_real_org_the_page_links_into_datadogs_ui(viewer_client, org):
     assert "Sandbox object" not in page
 
 
+def test_a_downtime_aimed_at_a_monitor_whose_scope_misses_every_group_is_named_and_flagged(
+    viewer_client, org
+):
+    monitor = grouped("Alert")
+    keys = {t.partition(":")[0] for g in monitor.groups for t in g["tags"]}
+    scope = " AND ".join(f"{key}:no-such-{key}" for key in sorted(keys))
+    made = datadog.create_downtime(
+        attributes={
+            "scope": scope,
+            "monitor_identifier": {"monitor_id": monitor.id},
+            "schedule": {"end": (NOW + timedelta(hours=2)).isoformat()},
+        }
+    )
+    link = reverse("downtimes:detail", args=[made.id])
+    page = page_of(viewer_client, monitor.id)
+    now_part = page.split("Muting it now")[1].split("Will mute it")[0]
+    assert link not in now_part  # Datadog's downtime_matches: it mutes nothing
+    missing = page.split("Aimed at this monitor, but its scope matches none of its groups")[1]
+    assert link in missing.split("</section>")[0]
+    attention = viewer_client.get(reverse("downtimes:attention"), {"rule": "mutes-nothing"})
+    text = text_of(attention.content.decode())
+    assert f"Mutes nothing: its scope {scope} matches none of the groups monitor" in text
+
+
 def test_page_of_a_monitor_nothing_mutes(viewer_client, org):
     monitor = next(m for m in SandboxMonitor.objects.all() if "[staging] kafka" in m.name)
     text = text_of(page_of(viewer_client, monitor.id))

@@ -5,7 +5,8 @@ Every tool mutes; none finds the mutes nobody remembers. These rules do, each wi
 that fits it:
 
 - **no end**: a one-time window with no end, muting for longer than `stale_days` (end it);
-- **mutes nothing**: its monitor no longer exists, or no monitor carries its tags (cancel it);
+- **mutes nothing**: its monitor no longer exists, its scope matches none of the groups its
+  monitor reports, or no monitor carries its tags (cancel it);
 - **too wide**: it mutes every monitor (`*` tags) or every group (`*` scope) for longer than a
   day (narrow it: edit);
 - **will notify**: it ends within the hour while a monitor it mutes is in a state its end
@@ -121,10 +122,16 @@ def mutes_nothing(downtime: Downtime, now: datetime, monitors: Groups) -> Concer
     if _live(downtime, now) not in (ACTIVE, SCHEDULED):
         return None
     if downtime.monitor_id is not None:
-        if downtime.monitor_id in monitors.monitor_ids:
-            return None
-        words = f"Mutes nothing: monitor {downtime.monitor_id} no longer exists."
-        return Concern(MUTES_NOTHING, words)
+        if downtime.monitor_id not in monitors.monitor_ids:
+            words = f"Mutes nothing: monitor {downtime.monitor_id} no longer exists."
+            return Concern(MUTES_NOTHING, words)
+        if monitors.misses(downtime):
+            words = (
+                f"Mutes nothing: its scope {downtime.scope} matches none of the groups "
+                f"monitor {downtime.monitor_id} reports."
+            )
+            return Concern(MUTES_NOTHING, words)
+        return None
     if _everything(downtime) or monitors.carrying(downtime.monitor_tags):
         return None
     tags = ", ".join(downtime.monitor_tags)

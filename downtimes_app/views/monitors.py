@@ -160,6 +160,7 @@ def detail_context(request: Request, found: monitoring.Page, moment: Any) -> dic
             (n, presenters.row(n.downtime, moment, zone) if n.downtime else None) for n in found.now
         ],
         "later_rows": [(r, presenters.row(r.downtime, moment, zone)) for r in found.later],
+        "missing_rows": [presenters.row(d, moment, zone) for d in found.missing],
         "before_rows": [(r, presenters.row(r.downtime, moment, zone)) for r in found.before],
         "mute_url": mute_url,
         "alert_link": request.build_absolute_uri(mute_url)
