@@ -23,6 +23,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from .models import ProxyAccount
 from .signin import trail
 
 VIEWER = "viewer"
@@ -157,9 +158,10 @@ PROXY_BACKEND = "downtimes_app.access.ProxyUserBackend"
 def proxy_may_be(user: AbstractBaseUser) -> str:
     """Why the header may not sign in as this account ('' when it may).
 
-    Unless DASHBOARD_PROXY_LOCAL_ACCOUNTS allows it, the header reaches only ordinary accounts
-    without a password: never a superuser, a staff member, or someone who signs in with a
-    password, so a forged or mistaken header cannot become an administrator.
+    Unless DASHBOARD_PROXY_LOCAL_ACCOUNTS allows it, the header reaches only accounts it created
+    itself (`ProxyAccount`), and never a superuser, a staff member, or someone who signs in with
+    a password, so a forged or mistaken header cannot become an administrator or claim an
+    account made in the shell or the admin.
     """
     if settings.DASHBOARD_PROXY_LOCAL_ACCOUNTS:
         return ""
@@ -167,6 +169,8 @@ def proxy_may_be(user: AbstractBaseUser) -> str:
         return "it names an administrator account"
     if user.password and user.has_usable_password():
         return "it names an account that signs in with a password"
+    if not ProxyAccount.objects.filter(user=user).exists():
+        return "it names an account the header did not create"
     return ""
 
 
@@ -183,9 +187,10 @@ class ProxyUserBackend(RemoteUserBackend):
 
     def configure_user(self, request, user, created=True):  # type: ignore[override]
         if created:
-            # The header is this account's only way in.
+            # The header is this account's only way in, and the mark says the header made it.
             user.set_unusable_password()
             user.save(update_fields=["password"])
+            ProxyAccount.objects.get_or_create(user=user)
             if settings.DASHBOARD_PROXY_DEFAULT_ROLE:
                 role = Group.objects.get_or_create(name=settings.DASHBOARD_PROXY_DEFAULT_ROLE)[0]
                 user.groups.add(role)

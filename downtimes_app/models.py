@@ -122,6 +122,20 @@ class CalendarFeed(models.Model):
         return f"calendar feed of user {self.user_id}"
 
 
+class ProxyAccount(models.Model):
+    """An account the signing-in proxy's header created: the only kind that header may reach
+    (unless DASHBOARD_PROXY_LOCAL_ACCOUNTS says otherwise), so a passwordless account made in
+    the shell or the admin cannot be claimed by naming it in a header."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proxy_account"
+    )
+    first_seen = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"proxy account of user {self.user_id}"
+
+
 class SsoIdentity(models.Model):
     """The account a person of the identity provider signs in to: issuer and subject, never e-mail.
 

@@ -76,6 +76,21 @@ def test_the_header_may_not_name_an_admin_or_a_password_account(proxy, kind, wor
     assert AuditEntry.objects.count() == 1  # said once, not on every request
 
 
+def test_the_header_may_not_claim_a_passwordless_account_made_in_the_shell(proxy):
+    shell_made = User.objects.create_user("ops.editor")  # no password: unusable
+    shell_made.groups.add(make_user("someone", "editor").groups.get())
+    client = Client()
+    response = client.get(reverse("downtimes:list"), headers={"X-Forwarded-User": "ops.editor"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN_FAILED)
+    assert (
+        entry.summary
+        == "The proxy's header was refused: it names an account the header did not create"
+    )
+    proxy.DASHBOARD_PROXY_LOCAL_ACCOUNTS = True
+    assert who(Client(), **{"X-Forwarded-User": "ops.editor"}) == "ops.editor"
+
+
 def test_a_setting_lets_the_header_name_local_accounts(proxy):
     make_user("root", "editor")
     proxy.DASHBOARD_PROXY_LOCAL_ACCOUNTS = True
