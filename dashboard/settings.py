@@ -127,6 +127,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Read-only access without signing in, for trusted networks; writes still need an editor, and the
 # audit trail, e-mail addresses and the bulk-cancel page still need sign-in.
 DASHBOARD_ANONYMOUS_READ = env.bool("DASHBOARD_ANONYMOUS_READ", False)
+# Whom a signed-in person without a role is told to ask ("#sre-tools on Slack"); plain text.
+DASHBOARD_ACCESS_CONTACT = env.str("DASHBOARD_ACCESS_CONTACT", "an administrator of this dashboard")
 # Unsigned requests to a downtime's permalink get only its link preview (status, scope, window)
 # and a sign-in link, so chat tools can unfurl shared links.
 DASHBOARD_LINK_PREVIEWS = env.bool("DASHBOARD_LINK_PREVIEWS", False)

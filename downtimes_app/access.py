@@ -1,8 +1,10 @@
-"""Who may do what: `viewer` reads, `editor` writes, superusers are editors.
+"""Who may do what: `viewer` reads, `editor` writes, superusers are editors; an account with
+neither role reads nothing.
 
-Roles are Django groups. Every write view is wrapped in `editor_required`, so the check happens
-on the server whatever the page showed; templates use `can_write` only to hide what a viewer
-cannot use.
+Roles are Django groups, read from the database on every request, so a role removed takes effect
+on the next one. Every write view is wrapped in `editor_required`, so the check happens on the
+server whatever the page showed; templates use `can_write` only to hide what a viewer cannot
+use. `SignInMiddleware` sends a signed-in account without a role to one page that says so.
 """
 
 from __future__ import annotations
@@ -44,6 +46,43 @@ def can_write(user: AbstractBaseUser | AnonymousUser) -> bool:
     return cached
 
 
+def can_read(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A signed-in, active account with a role (viewer or editor), or a superuser."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_can_read", None)
+    if cached is None:
+        cached = user.groups.filter(name__in=ROLES).exists()
+        user._can_read = cached
+    return cached
+
+
+def role_free(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a page a signed-in account without a role may still open (the no-access page)."""
+    view.role_free = True  # type: ignore[attr-defined]
+    return view
+
+
+def _needs_role(request: HttpRequest, view_func: Callable[..., Any]) -> bool:
+    """Every page but those open without sign-in, signing out, the admin (its own permissions)
+    and pages marked `role_free`."""
+    if not getattr(view_func, "login_required", True) or getattr(view_func, "role_free", False):
+        return False
+    match = request.resolver_match
+    return not (match and (match.namespace == "admin" or match.url_name == "logout"))
+
+
+def no_access(request: HttpRequest) -> HttpResponse:
+    """A signed-in account without a role: one page (or, for htmx, a line) that says so and whom
+    to ask, 403 either way."""
+    context = {"contact": settings.DASHBOARD_ACCESS_CONTACT}
+    htmx = getattr(request, "htmx", None)
+    template = "accounts/partials/_no_access.html" if htmx else "accounts/no_access.html"
+    return render(request, template, context, status=403)
+
+
 def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Refuse (403) anyone who is not an editor, before the view runs."""
 
@@ -77,7 +116,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             raise PermissionDenied("Only staff can see and lift lockouts.")
         return view(request, *args, **kwargs)
 
-    return members_only(wrapper)
+    return members_only(role_free(wrapper))
 
 
 def link_preview(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -95,12 +134,17 @@ class SignInMiddleware(LoginRequiredMiddleware):
 
     - `DASHBOARD_ANONYMOUS_READ`: anyone may read (trusted networks); writes still need an editor,
       and pages marked `members_only` still need sign-in.
+    - A signed-in account without a role gets the no-access page instead of any page that needs
+      one, anonymous reads or not.
     - `DASHBOARD_LINK_PREVIEWS`: unsigned visitors of a page marked `link_preview` get its preview.
     - htmx requests whose session ended are sent to the sign-in page as a whole page, not
       swapped into a fragment.
     """
 
     def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[override]
+        user = request.user
+        if user.is_authenticated and not can_read(user) and _needs_role(request, view_func):
+            return no_access(request)
         if request.method in SAFE_METHODS and not getattr(view_func, "writes", False):
             if settings.DASHBOARD_ANONYMOUS_READ and not getattr(view_func, "members_only", False):
                 return None

@@ -7,17 +7,24 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from downtimes_app import __version__, attention
-from downtimes_app.access import can_write
+from downtimes_app.access import can_read, can_write
 from downtimes_app.timekeeping import now
 
 
 def _attention_count(request: HttpRequest) -> int:
     """The top bar's "Needs attention" count: from the copies as they are (never a call to
     Datadog), and only for someone who may read the list."""
-    user = getattr(request, "user", None)
-    if not (settings.DASHBOARD_ANONYMOUS_READ or (user is not None and user.is_authenticated)):
+    if not _reads(request):
         return 0
     return attention.count(now())
+
+
+def _reads(request: HttpRequest) -> bool:
+    """Whether the frame shows the pages: a role, or anonymous reads for someone not signed in."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    return can_read(user) or (settings.DASHBOARD_ANONYMOUS_READ and not user.is_authenticated)
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:
@@ -28,6 +35,7 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         "datadog_app_url": settings.DATADOG_APP_URL,
         "anonymous_read": settings.DASHBOARD_ANONYMOUS_READ,
         "can_write": can_write(request.user) if hasattr(request, "user") else False,
+        "can_read": _reads(request),
         "app_version": __version__,
         # Lazy: worked out only by a page that shows the top bar.
         "attention_count": SimpleLazyObject(lambda: _attention_count(request)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -141,3 +142,68 @@ def test_anonymous_readers_see_downtimes_but_not_people_or_the_trail(
         assert response["Location"].startswith(reverse("login")), name
     signed = viewer_client.get(reverse("downtimes:detail", args=[downtime_id])).content.decode()
     assert email in signed and "Extended" in signed
+
+
+def test_an_account_without_a_role_reads_nothing_until_given_one(settings, downtime_id):
+    settings.DASHBOARD_ACCESS_CONTACT = "#sre-tools on Slack"
+    nobody = make_user("newcomer", None)
+    client = Client()
+    client.force_login(nobody)
+    for url in (
+        reverse("downtimes:list"),
+        reverse("downtimes:detail", args=[downtime_id]),
+        reverse("downtimes:calendar"),
+        reverse("downtimes:monitors_list"),
+        reverse("downtimes:attention"),
+        reverse("downtimes:audit"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        page = response.content.decode()
+        assert "has no role on this dashboard yet" in page and "#sre-tools on Slack" in page
+        assert "Failover drill" not in page
+    fragment = client.get(reverse("downtimes:attention_count"), headers={"HX-Request": "true"})
+    assert fragment.status_code == 403 and "<html" not in fragment.content.decode()
+    assert client.get(reverse("downtimes:healthz")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302  # signing out still works
+    client.force_login(nobody)
+    nobody.groups.add(make_user("someone", "viewer").groups.get())
+    assert client.get(reverse("downtimes:list")).status_code == 200  # the next request
+
+
+def test_removing_a_role_takes_effect_on_the_next_request(viewer_client, viewer, org):
+    assert viewer_client.get(reverse("downtimes:list")).status_code == 200
+    viewer.groups.clear()
+    assert viewer_client.get(reverse("downtimes:list")).status_code == 403
+
+
+def test_anonymous_reads_do_not_open_pages_to_a_signed_in_account_without_a_role(
+    settings, downtime_id
+):
+    settings.DASHBOARD_ANONYMOUS_READ = True
+    client = Client()
+    client.force_login(make_user("newcomer", None))
+    assert client.get(reverse("downtimes:list")).status_code == 403
+    assert Client().get(reverse("downtimes:list")).status_code == 200
+
+
+def test_grant_role_gives_and_takes_a_role_and_records_it(org):
+    nobody = make_user("newcomer", None)
+    client = Client()
+    client.force_login(nobody)
+    assert client.get(reverse("downtimes:list")).status_code == 403
+    call_command("grant_role", "newcomer", "viewer")
+    assert client.get(reverse("downtimes:list")).status_code == 200
+    call_command("grant_role", "newcomer", "none")
+    assert client.get(reverse("downtimes:list")).status_code == 403
+    summaries = list(
+        AuditEntry.objects.filter(action=AuditEntry.Action.ROLE_CHANGED)
+        .order_by("id")
+        .values_list("summary", flat=True)
+    )
+    assert summaries == [
+        "Role changed from none to viewer with manage.py grant_role",
+        "Role changed from viewer to none with manage.py grant_role",
+    ]
+    with pytest.raises(CommandError, match="There is no account named 'ghost'"):
+        call_command("grant_role", "ghost", "editor")

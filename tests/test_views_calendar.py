@@ -227,6 +227,20 @@ def test_a_deactivated_users_feed_stops(viewer_client, viewer, org):
     assert fetch(url).status_code == 404
 
 
+def test_a_feed_stops_as_soon_as_its_owners_role_is_removed(viewer_client, viewer, org):
+    url = make_feed(viewer_client)
+    assert fetch(url).status_code == 200
+    viewer.groups.clear()
+    response = fetch(url)
+    assert response.status_code == 404 and b"VEVENT" not in response.content
+
+
+def test_an_anonymous_reader_is_sent_to_sign_in_to_subscribe(settings, org):
+    settings.DASHBOARD_ANONYMOUS_READ = True
+    response = Client().get(SUBSCRIBE)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
 def test_feed_tokens_never_reach_a_log_line(viewer_client, org, caplog):
     url = make_feed(viewer_client)
     token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", url).group(1)

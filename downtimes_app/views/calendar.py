@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from .. import listing, store
+from ..access import can_read, members_only
 from ..calendar import feed, page, query, tokens
 from ..calendar.index import CalendarIndex
 from ..domain import Downtime
@@ -119,6 +120,7 @@ def _feed_url(request: Request, token: str, filters: listing.ListQuery) -> str:
     return request.build_absolute_uri(wanted.url(path))
 
 
+@members_only  # a feed is a signed-in person's own: anonymous readers are sent to sign in
 @require_http_methods(["GET", "POST"])
 def subscribe(request: Request) -> HttpResponse:
     """The person's own feed URL for these filters; a new token on request (any signed-in user:
@@ -175,7 +177,7 @@ def _ics(body: bytes, filename: str, *, attachment: bool) -> HttpResponse:
 def calendar_feed(request: Request, token: str) -> HttpResponse:
     """A feed for a calendar app: the URL's token stands for its owner, who need not sign in."""
     user = tokens.owner(token)
-    if user is None:
+    if user is None or not can_read(user):  # a role removed closes the feed at once
         return _no_feed()
     wanted, _ = query.CalendarQuery.from_params(request.GET)
     current = store.current()
