@@ -49,7 +49,15 @@ class User(_Record):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.handle or self.email or self.id
+        """A name to show anyone: never an e-mail address (Datadog's handles usually are one,
+        and pages may be open to anonymous readers), so a person without a name reads as the
+        part of their handle before the `@`, or "someone"."""
+        if self.name and "@" not in self.name:
+            return self.name
+        for known in (self.name, self.handle, self.email):
+            if known and known.split("@", 1)[0].strip():
+                return known.split("@", 1)[0].strip()
+        return "someone"
 
 
 # Datadog's monitor states, overall and per group; the first three notify.

@@ -139,8 +139,14 @@ class ListQuery:
 # --- searching ------------------------------------------------------------------------------
 
 
+# Between what anyone may search and the creator's addresses, which only members may: a search
+# for anonymous readers stops at it, so an address cannot be spelled out letter by letter.
+PRIVATE = "\x00"
+
+
 def haystack(downtime: Downtime) -> str:
-    """The text a search looks through: scope, message, monitor, monitor tags, creator."""
+    """The text a search looks through: scope, message, monitor, monitor tags, the creator's
+    shown name; then, after PRIVATE, the creator's handle and e-mail address."""
     parts = [downtime.scope, downtime.message or "", downtime.id, *downtime.monitor_tags]
     if downtime.monitor is not None:
         parts.append(downtime.monitor.name)
@@ -148,11 +154,13 @@ def haystack(downtime: Downtime) -> str:
         parts.append(str(downtime.monitor_id))
     creator = downtime.creator
     if creator is not None:
-        parts += [creator.name or "", creator.handle or "", creator.email or ""]
+        parts += [creator.display_name, PRIVATE, creator.handle or "", creator.email or ""]
     return "\n".join(parts).lower()
 
 
-def _matches_terms(text: str, terms: list[str]) -> bool:
+def _matches_terms(text: str, terms: list[str], public: bool) -> bool:
+    if public:
+        text = text.partition(PRIVATE)[0]
     return all(term in text for term in terms)
 
 
@@ -243,11 +251,13 @@ class Index:
             cached = self._orders[(status, sort)] = self.order(positions, sort)
         return cached
 
-    def search(self, query: ListQuery, mine: Iterable[str]) -> list[int]:
-        key = (query.q.lower(), query.creator, query.monitor, query.kind, frozenset(mine))
+    def search(self, query: ListQuery, mine: Iterable[str], *, public: bool = False) -> list[int]:
+        """Positions matching the query's filters; `public`: as an anonymous reader searches,
+        never by a creator's address."""
+        key = (query.q.lower(), query.creator, query.monitor, query.kind, frozenset(mine), public)
         found = self._searches.get(key)
         if found is None:
-            found = _filter(self, query, key[-1])
+            found = _filter(self, query, key[-2], public)
             if len(self._searches) >= 64:
                 self._searches.clear()
             self._searches[key] = found
@@ -349,12 +359,13 @@ def run(
     *,
     index: Index | None = None,
     mine: Iterable[str] = (),
+    public: bool = False,
 ) -> Result:
     index = index if index is not None and index.downtimes is downtimes else Index(downtimes)
     sort = query.sort or default_sort(query.status)
     filtered = query.q or query.creator or query.monitor or query.kind
     if filtered:
-        positions = index.search(query, mine)
+        positions = index.search(query, mine, public=public)
         counts = Counter(index.statuses[i] for i in positions)
         tab_counts = {tab: counts.get(tab, 0) for tab in TABS if tab != ALL}
         tab_counts[ALL] = len(positions)
@@ -383,8 +394,8 @@ def run(
     )
 
 
-def _filter(index: Index, query: ListQuery, mine: Iterable[str]) -> list[int]:
-    terms = query.q.lower().split()
+def _filter(index: Index, query: ListQuery, mine: Iterable[str], public: bool) -> list[int]:
+    terms = [t for t in query.q.lower().split() if PRIVATE not in t]
     texts = index.texts if terms else None
     monitor = int(query.monitor) if query.monitor else None
     my_ids = set(mine) if query.creator == ME else None
@@ -399,7 +410,7 @@ def _filter(index: Index, query: ListQuery, mine: Iterable[str]) -> list[int]:
                 continue
         elif query.creator and downtime.creator_id != query.creator:
             continue
-        if texts is not None and not _matches_terms(texts[position], terms):
+        if texts is not None and not _matches_terms(texts[position], terms, public):
             continue
         positions.append(position)
     return positions

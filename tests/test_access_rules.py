@@ -207,3 +207,33 @@ def test_grant_role_gives_and_takes_a_role_and_records_it(org):
     ]
     with pytest.raises(CommandError, match="There is no account named 'ghost'"):
         call_command("grant_role", "ghost", "editor")
+
+
+def test_anonymous_readers_never_see_or_search_a_nameless_creators_address(
+    settings, downtime_id, viewer_client
+):
+    creator = SandboxDowntime.objects.get(uuid=downtime_id).created_by
+    creator.name = ""
+    creator.handle = creator.email = "quiet.operator@corp.example"
+    creator.save()
+    settings.DASHBOARD_ANONYMOUS_READ = True
+    anonymous = Client()
+    pages = [
+        anonymous.get(reverse("downtimes:list"), {"status": "all"}),
+        anonymous.get(reverse("downtimes:detail", args=[downtime_id])),
+        anonymous.get(reverse("downtimes:calendar")),
+        anonymous.get(reverse("downtimes:attention")),
+    ]
+    for response in pages:
+        page = response.content.decode()
+        assert response.status_code == 200 and "corp.example" not in page
+    assert "quiet.operator" in pages[0].content.decode()  # the name it is shown by
+    found = anonymous.get(reverse("downtimes:list"), {"status": "all", "q": "corp.example"})
+    assert downtime_id not in found.content.decode()
+    by_name = anonymous.get(reverse("downtimes:list"), {"status": "all", "q": "quiet.operator"})
+    assert downtime_id in by_name.content.decode()
+    # A signed-in viewer still finds it by address, and sees the address on its page.
+    signed = viewer_client.get(reverse("downtimes:list"), {"status": "all", "q": "corp.example"})
+    assert downtime_id in signed.content.decode()
+    detail = viewer_client.get(reverse("downtimes:detail", args=[downtime_id]))
+    assert "quiet.operator@corp.example" in detail.content.decode()

@@ -75,13 +75,24 @@ def test_target_names_the_monitor_or_the_tags():
     assert presenters.target(by_id) == ("monitor", "Monitor 42")
 
 
-def test_row_uses_creator_handle_when_name_is_missing():
+def test_row_uses_the_creators_handle_before_its_at_when_name_is_missing():
     downtime = one_time(
         NOW, None, creator=User(id="u", handle="dana.k@example.com"), message="first\nsecond"
     )
     row = presenters.row(downtime, NOW, UTC_ZONE)
-    assert row.creator == "dana.k@example.com"
+    assert row.creator == "dana.k"
     assert row.excerpt == "first"
+
+
+def test_a_creator_is_never_shown_as_an_address():
+    def shown(**fields) -> str:
+        return User(id="u-1", **fields).display_name
+
+    assert shown(name="Dana Kim", handle="dana.k@example.com") == "Dana Kim"
+    assert shown(name="dana.k@example.com") == "dana.k"  # a name that is an address
+    assert shown(email="ops@example.com") == "ops"
+    assert shown(handle="@example.com") == "someone"
+    assert shown() == "someone"
 
 
 def test_next_windows_mark_the_clock_change_and_show_both_zones():

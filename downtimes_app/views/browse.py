@@ -62,6 +62,7 @@ def downtime_list(request: Request) -> HttpResponse:
         query,
         index=index,
         mine=my_downtime_ids(request.user) if query.creator == listing.ME else (),
+        public=not request.user.is_authenticated,
     )
     context = {
         "query": query,

@@ -46,8 +46,9 @@ def _filtered(
     if not (filters.q or filters.creator or filters.monitor or filters.kind):
         return range(len(index.downtimes)), None
     mine = frozenset(my_downtime_ids(user)) if filters.creator == listing.ME else frozenset()
-    key = (filters.q.lower(), filters.creator, filters.monitor, filters.kind, mine)
-    return index.search(filters, mine), key
+    public = not user.is_authenticated  # an anonymous reader never searches by address
+    key = (filters.q.lower(), filters.creator, filters.monitor, filters.kind, mine, public)
+    return index.search(filters, mine, public=public), key
 
 
 @require_GET
