@@ -376,17 +376,21 @@ LOGGING = {
         "feed_tokens": {"()": "dashboard.logs.RedactFeedTokens"},
         "webhooks": {"()": "dashboard.logs.RedactWebhooks"},
         "refusals": {"()": "downtimes_app.logs.RefusalsOnOneLine"},
+        "one_line": {"()": "downtimes_app.logs.ControlsEscaped"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["feed_tokens", "webhooks", "refusals"],
+            "filters": ["feed_tokens", "webhooks", "refusals", "one_line"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # runserver prints its own "watching for changes" line; the log need not say it again.
     "loggers": {
+        # Django's own configuration gives its loggers a handler of their own when DEBUG is on,
+        # which would print "Not Found: <a feed's path>" unfiltered: through this one only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "django.utils.autoreload": {"level": "WARNING"},
         # runserver's request lines, through the handler that blanks feed tokens.

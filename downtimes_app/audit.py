@@ -1,6 +1,8 @@
 """Every write through the dashboard goes through `perform`: do it, record it, show it.
 
 Sign-in events (`record_event`) share the trail: who, or which name was tried, from where.
+Every text is kept to one line (`logs.one_line`): a name or words from a request cannot forge
+an entry's layout.
 
 One place decides what a write leaves behind: an audit entry (who, when, what, before and after,
 the outcome, Datadog's words on failure), the downtime as Datadog answered, laid over the
@@ -19,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from . import datadog, store
 from .domain import Downtime
+from .logs import one_line
 from .models import AuditEntry
 from .notify import worker
 
@@ -48,7 +51,7 @@ def record(
         actor_name=actor_name(user),
         action=action,
         downtime_id=downtime_id,
-        summary=summary[:500],
+        summary=one_line(summary)[:500],
         before=dict(before) if before is not None else None,
         after=dict(after) if after is not None else None,
         outcome=AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.OK,
@@ -69,9 +72,9 @@ def record_event(
     known = user is not None and user.is_authenticated
     return AuditEntry.objects.create(
         actor=user if known else None,
-        actor_name=(actor_name(user) if known else name or "unknown")[:150],
+        actor_name=one_line(actor_name(user) if known else name or "unknown")[:150],
         action=action,
-        summary=summary[:500],
+        summary=one_line(summary)[:500],
         outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.OK,
         address=address,
     )

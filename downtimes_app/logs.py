@@ -5,6 +5,11 @@ Django logs a 403 or 404 raised as an exception with its traceback, and a suspic
 line's first words do not. This filter, on the console handler, drops the traceback from
 records about answers below 500. Errors (500s and everything not about a request) are untouched.
 
+`ControlsEscaped` keeps each record one line: a newline, carriage return or other control
+character that came in a request (a path, a header, a provider's words) is written as an escape,
+so nobody outside can write a line of their own into the log. `one_line` does the same for the
+audit trail's texts.
+
 `SecretsFilter` is what Django's error pages (DEBUG only) use to blank settings: webhook URLs too.
 """
 
@@ -14,6 +19,25 @@ import logging
 import re
 
 from django.views.debug import SafeExceptionReporterFilter
+
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with every control character written as an escape (`\\n`, `\\x1b`)."""
+    return _CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+class ControlsEscaped(logging.Filter):
+    """A record's message as one line; its traceback, which the server writes, is left alone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        escaped = one_line(message)
+        if escaped != message:
+            record.msg, record.args = escaped, None
+        return True
 
 
 class RefusalsOnOneLine(logging.Filter):

@@ -134,6 +134,22 @@ def test_a_signed_token_for_another_audience_or_issuer_is_refused(sso, client, c
     assert AuditEntry.objects.get(action=Action.SIGN_IN_FAILED).outcome == "failed"
 
 
+def test_a_providers_error_is_said_in_the_dashboards_words_never_in_the_senders(sso, client):
+    lure = "Your password expired. Re-enter it at https://evil.example/reset"
+    callback = reverse("sso_callback")
+    for code, words in (("access_denied", "the sign-in was declined there"), ("x", "refused")):
+        response = client.get(callback, {"error": code, "error_description": lure + "\nINFO x"})
+        assert response.status_code == 302 and response["Location"] == reverse("login")
+        said = refusal(response)
+        assert words in said and "evil.example" not in said and "password expired" not in said
+        page = client.get(reverse("login")).content.decode()
+        assert "evil.example" not in page
+    entries = AuditEntry.objects.filter(action=Action.SIGN_IN_FAILED)
+    assert entries.count() == 2
+    assert not any("evil.example" in e.summary or "\n" in e.summary for e in entries)
+    assert any("(access_denied)" in e.summary for e in entries)
+
+
 def test_a_replayed_callback_is_refused_without_an_error_page(sso, client):
     callback = Person(sso, "alice").visit(start(client))
     assert come_back(client, callback).status_code == 302  # signed in

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.test import Client
+from django.utils.module_loading import import_string
 
 from downtimes_app.logs import RefusalsOnOneLine
 from tests.oidc_provider.harness import free_port
@@ -27,11 +29,11 @@ SECRET_KEY = "k3N9-vQ2mZ8xR1tL7yB4wE6uI0oP5aS3dF8gH2jK9lZ1xC4vB7nM0qW6eR2tY5u"
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, request):
     port = free_port()
     env = _env(
         tmp_path,
-        DEBUG="false",
+        DEBUG=getattr(request, "param", "false"),
         SECRET_KEY=SECRET_KEY,
         SECURE_SSL_REDIRECT="false",
         SECURE_COOKIES="false",
@@ -48,6 +50,8 @@ def server(tmp_path):
             "dashboard.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
         ]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=sink, stdout=sink)
         base = f"http://127.0.0.1:{port}"
@@ -127,3 +131,72 @@ def test_an_error_still_logs_its_traceback(db, monkeypatch):
     assert "Traceback" in text and "RuntimeError: the health check broke" in text
     assert "Not Found: /no/such/page/" in text.splitlines()[-1]  # one line, no traceback after
     assert "RefusalsOnOneLine" in str(settings.LOGGING["filters"])
+
+
+def _feed_url(base: str) -> str:
+    """A real feed: the demo viewer signs in and asks for one, as a person would."""
+    viewer = requests.Session()
+    assert _sign_in(viewer, base, "viewer", "viewer").status_code == 302
+    subscribe = f"{base}/calendar/subscribe/"
+    viewer.get(subscribe, timeout=10)
+    viewer.post(
+        subscribe,
+        data={"action": "regenerate", "csrfmiddlewaretoken": viewer.cookies["csrftoken"]},
+        headers={"Referer": subscribe},
+        timeout=10,
+    )
+    page = viewer.get(subscribe, timeout=10).text
+    return re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("server", ["false", "true"], indirect=True, ids=["prod", "debug"])
+def test_a_feed_token_never_reaches_the_log_however_its_path_is_spelled(server):
+    base, log = server
+    url = _feed_url(base)
+    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", url).group(1)
+    spellings = [
+        f"/calendar/feed/{token}.ics",
+        f"/calendar/%66eed/{token}.ics",  # served: the server decodes it
+        f"/%63alendar/%66%65%65%64/{token}.ics",
+        f"/calendar/feed/{token}.ics/",  # Not Found, naming the path
+        f"//calendar//feed/{token}.ics",
+        f"/calendar/x/../feed/{token}.ics",
+        f"/Calendar/FEED/{token}.ics",
+        f"/calendar/feed/{token[:8]}%{token[8:10]}{token[10:]}.ics",
+    ]
+    answers = [requests.get(base + path, timeout=10).status_code for path in spellings]
+    assert answers[:2] == [200, 200] and 404 in answers
+    time.sleep(0.5)  # let the server write its last lines (no assertion depends on time)
+    text = log.read_text()
+    assert "/calendar/feed/[token]" in text  # the lines are there, blanked
+    for part in (token, token[:20], token[-20:], token[10:40]):
+        assert part not in text, part
+
+
+def _console_handler(stream: io.StringIO) -> logging.Handler:
+    """The console handler as settings.LOGGING builds it (its filters, in order), into `stream`."""
+    handler = logging.StreamHandler(stream)
+    for name in settings.LOGGING["handlers"]["console"]["filters"]:
+        handler.addFilter(import_string(settings.LOGGING["filters"][name]["()"])())
+    return handler
+
+
+def test_a_name_from_outside_cannot_write_a_log_line_or_audit_entry_of_its_own(db):
+    from django.contrib.auth.models import User
+
+    from downtimes_app.models import AuditEntry
+
+    forged = "INFO downtimes_app.signin: demo signed in with a password from 10.0.0.1"
+    eve = User.objects.create_user(f"eve\n{forged}")  # a provider's claim can say anything
+    stream = io.StringIO()
+    handler = _console_handler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        Client().force_login(eve, backend="django.contrib.auth.backends.ModelBackend")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines and not any(line.startswith("INFO downtimes_app.signin") for line in lines)
+    assert any(f"eve\\n{forged}" in line for line in lines)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN)
+    assert "\n" not in entry.actor_name and f"eve\\n{forged}"[:150] == entry.actor_name

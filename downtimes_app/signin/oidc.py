@@ -138,6 +138,33 @@ def check_id_token(claims: dict[str, Any], *, issuer: str, client_id: str) -> No
         raise SignInRefused("its token lacks the subject or the expiry")
 
 
+# The errors a provider may send back to the callback (OAuth 2.0, RFC 6749 4.1.2.1; OpenID
+# Connect Core 3.1.2.6), in the dashboard's own words. The provider's `error_description` is
+# never shown or recorded: anyone can put a sentence (and a link) in a callback URL.
+PROVIDER_ERRORS = {
+    "access_denied": "the sign-in was declined there",
+    "login_required": "it needs you to sign in there first",
+    "interaction_required": "it needs you to finish something there first",
+    "consent_required": "it needs you to consent to this dashboard there first",
+    "account_selection_required": "it needs you to choose an account there first",
+    "invalid_request": "it refused the request; start again",
+    "invalid_scope": "it refused the scopes asked for (OIDC_SCOPES)",
+    "unauthorized_client": "it does not let this dashboard sign people in (OIDC_CLIENT_ID)",
+    "unsupported_response_type": "it does not support this kind of sign-in",
+    "server_error": "it had an error of its own; try again",
+    "temporarily_unavailable": "it is unavailable for the moment; try again",
+}
+
+
+def provider_error_words(code: str) -> str:
+    """Why the provider sent the browser back without signing in, in our words; the code is
+    named only when it is one of the known ones."""
+    known = PROVIDER_ERRORS.get(code.strip().lower())
+    if known is None:
+        return "it refused the sign-in"
+    return f"{known} ({code.strip().lower()})"
+
+
 def _refusal_words(error: Exception) -> str:
     if isinstance(error, requests.HTTPError):
         return "the provider refused to exchange the sign-in code; start again"

@@ -127,8 +127,7 @@ class SsoCallback(OIDCAuthenticationCallbackView):
         provider = oidc.current().provider_name
         reason = getattr(request, "sso_refusal", "")
         if not reason and request.GET.get("error"):
-            said = request.GET.get("error_description") or request.GET["error"]
-            reason = f"{provider} said: {said[:200]}"
+            reason = f"{provider} sent you back: {oidc.provider_error_words(request.GET['error'])}"
         reason = reason or f"{provider} did not confirm who you are"
         trail.sso_failed(request, reason, provider=provider, name=getattr(request, "sso_name", ""))
         messages.error(request, f"Signing in with {provider} did not work: {reason}.")
