@@ -90,7 +90,7 @@ def overview(*, force: bool = False) -> Overview:
 
     Before any downtime copy exists, its first load starts behind the monitors' own."""
     started = time.monotonic()
-    if store.peek() is None and not cache.get(store.KEY_FRESH):  # no failure's pause either
+    if store.peek() is None and not cache.get(store.DOWNTIMES.fresh):  # no failure's pause either
         refresh.start(store.DOWNTIMES)
     monitors = monitor_store.current(force=force)
     downtimes = _downtimes(time.monotonic() - started)

@@ -74,6 +74,11 @@ class Moment:
         return f"{self.day} {self.time}"
 
     @property
+    def ago(self) -> str:
+        """How long before the page's "now" (the org's clock, which the sandbox may move)."""
+        return span(self.now - self.at)
+
+    @property
     def zone_label(self) -> str:
         return self.local.strftime("%Z")
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from downtimes_app import datadog, sharing
 from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
 from sandbox.models import SandboxDowntime
+from tests.conftest import make_user
 
 # The provider's documented schema for `datadog_downtime_schedule` (docs/resources/
 # downtime_schedule.md in DataDog/terraform-provider-datadog): every name the output may use.
@@ -195,10 +196,8 @@ def copied_curl(client: Client, downtime_id: str, host: str) -> str:
 
 @pytest.mark.parametrize("story", ["Failover drill on payments-db", "Weekly OS patch window"])
 def test_copied_curl_recreates_an_equivalent_downtime_in_the_sandbox(live_server, live_org, story):
-    from django.contrib.auth.models import User
-
     original = SandboxDowntime.objects.get(message__contains=story)
-    user = User.objects.create_user("copier", password="copier")
+    user = make_user("copier", "viewer")  # reading is enough to copy
     client = Client()
     client.force_login(user)
     host = live_server.url.removeprefix("http://")

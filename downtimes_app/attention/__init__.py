@@ -43,7 +43,8 @@ COUNT_SETTLE = 1.0  # seconds a count waits before it is worked out behind the p
 # (minute, stale days, id of the monitor index), what the rules kept, and that index (held, so
 # its identity is not reused while it is kept).
 _memo: list = [None, None, None]
-_last_count: list[int] = []
+# The last count worked out, by upstream: a count of one org's downtimes is never another's.
+_last_count: dict[str, int] = {}
 
 
 def review(
@@ -65,7 +66,7 @@ def review(
             found = _review(now, downtimes, monitors)
             _kept.clear()
             _kept[key] = found
-            _last_count[:] = [len(found.items)]
+            _last_count[datadog.upstream()] = len(found.items)
     return found
 
 
@@ -130,4 +131,4 @@ def count(now: datetime) -> int:
                 _counting.release()
 
         shared.in_background("attention-count", work)
-    return _last_count[0] if _last_count else 0  # the first page of a process shows none yet
+    return _last_count.get(datadog.upstream(), 0)  # a process's first page shows none yet

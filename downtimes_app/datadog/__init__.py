@@ -13,6 +13,7 @@ from .client import (
     seconds_left,
     threads_allowed,
     update_downtime,
+    upstream,
     validate_keys,
 )
 from .codec import attributes_of, parse_attributes, request_body
@@ -62,5 +63,6 @@ __all__ = [
     "seconds_left",
     "threads_allowed",
     "update_downtime",
+    "upstream",
     "validate_keys",
 ]

@@ -8,6 +8,8 @@ one of the errors in `errors.py`. Operations are named after Datadog's own.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import logging
 import random
 import threading
@@ -114,6 +116,21 @@ class Config:
 
     def __repr__(self) -> str:  # keys stay out of tracebacks and debug output
         return f"Config(base_url={self.base_url!r}, transport={self.transport!r})"
+
+
+def upstream() -> str:
+    """Which Datadog (and which org's keys) the dashboard talks to now, as a name for what it
+    keeps of it: the API's host and a fingerprint of the URL and key pair, never a key. Copies,
+    journals, locks and lookups are filed under it, so a change of keys, another deployment on
+    the same Redis, or a restart against another org never shows one org's data as another's."""
+    return _upstream(settings.DATADOG_API_URL, settings.DATADOG_API_KEY, settings.DATADOG_APP_KEY)
+
+
+@functools.lru_cache(maxsize=16)
+def _upstream(base_url: str, api_key: str, app_key: str) -> str:
+    # SHA-256 of high-entropy keys, cut to 64 bits: tells key pairs apart, gives no key back.
+    digest = hashlib.sha256(f"{base_url}\n{api_key}\n{app_key}".encode()).hexdigest()[:16]
+    return f"{urlsplit(base_url).netloc or 'datadog'}/{digest}"
 
 
 _sessions: dict[tuple[str, str, int], requests.Session] = {}

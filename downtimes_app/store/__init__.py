@@ -61,15 +61,25 @@ DOWNTIMES = Kind(
 )
 _copy = copies.Copy(DOWNTIMES)
 
-# Where the copy lives in the shared cache (tests and tools read them).
-KEY_DATA = DOWNTIMES.data
-KEY_VERSION = DOWNTIMES.version
-KEY_FRESH = DOWNTIMES.fresh
-KEY_LOCK = DOWNTIMES.lock
-KEY_FORCED = DOWNTIMES.forced
-KEY_CHECKED = DOWNTIMES.checked
-KEY_JOURNAL = DOWNTIMES.journal
-KEY_JOURNAL_HEAD = DOWNTIMES.journal_head
+# Where the copy lives in the shared cache (tests and tools read them): `KEY_DATA` and the
+# rest, worked out when read, since they belong to the upstream the dashboard talks to now.
+_KEYS = {
+    "KEY_DATA": "data",
+    "KEY_VERSION": "version",
+    "KEY_FRESH": "fresh",
+    "KEY_LOCK": "lock",
+    "KEY_FORCED": "forced",
+    "KEY_CHECKED": "checked",
+    "KEY_JOURNAL": "journal",
+    "KEY_JOURNAL_HEAD": "journal_head",
+}
+
+
+def __getattr__(name: str) -> str:
+    if name in _KEYS:
+        return getattr(DOWNTIMES, _KEYS[name])
+    raise AttributeError(name)
+
 
 # --- what pages and writes use -------------------------------------------------------------------
 

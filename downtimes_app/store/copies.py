@@ -32,10 +32,13 @@ class Current:
     forced_wait: float = 0.0
     # A refresh this page waited for is still under way: the page shows what there was.
     loading: bool = False
+    # How old the copy is, when that is older than it may be shown without saying so
+    # (`Kind.unlabelled`): pages put it in a banner.
+    age: timedelta | None = None
 
     @property
     def stale(self) -> bool:
-        return self.failure is not None
+        return self.failure is not None or self.age is not None
 
     @property
     def items(self) -> tuple[Any, ...]:
@@ -56,14 +59,24 @@ class Copy:
     def __init__(self, kind: Kind) -> None:
         self.kind = kind
 
+    def _age(self, copy: Snapshot | None) -> timedelta | None:
+        """The copy's age when it is past `Kind.unlabelled`, else None."""
+        if copy is None:
+            return None
+        age = now() - copy.fetched_at
+        return age if age > self.kind.unlabelled else None
+
     def _refresh_now(self, view: Snapshot | None) -> Current:
         """A new copy this request waits for, within `DOWNTIME_REFRESH_DEADLINE`."""
         waited = refresh.wait_for_copy(self.kind, view.fetched_at if view else None)
         loading = not waited.arrived and waited.failure is None  # it goes on behind the page
-        return Current(waited.copy, waited.failure, loading=loading)
+        return Current(waited.copy, waited.failure, loading=loading, age=self._age(waited.copy))
 
     def current(self, *, force: bool = False) -> Current:
-        """The set for a page: the copy at once (refreshed behind it when old)."""
+        """The set for a page: the copy at once (refreshed behind it when old). A copy older
+        than `Kind.unlabelled` (one kept across a restart, say) is first brought up to the
+        shared one, then refreshed while the page waits within the deadline; what is still that
+        old after that comes with its age, for the page to say."""
         kind = self.kind
         seen = glance(kind)
         view = _view(kind, seen)
@@ -71,8 +84,12 @@ class Copy:
             return self._forced(view)
         if view is None:
             return self._first_copy()
-        if seen.fresh:
-            return Current(view, _failure(kind, view, seen))
+        if self._age(view) is not None:
+            view = _view(kind, seen, read_now=True)  # another process may have a newer one
+        if seen.fresh:  # fresh, or a failure's pause: no new attempt yet
+            return Current(view, _failure(kind, view, seen), age=self._age(view))
+        if self._age(view) is not None:
+            return self._refresh_now(view)
         refresh.start(kind)
         view = _view(kind)  # where it ran here (without threads), what it made
         return Current(view, _failure(kind, view))
@@ -92,7 +109,12 @@ class Copy:
             if not cache.add(self.kind.forced, moment, interval):
                 since = cache.get(self.kind.forced)
                 wait = interval - (moment - since) if since is not None else interval
-                return Current(view, _failure(self.kind, view), forced_wait=max(0.0, wait))
+                return Current(
+                    view,
+                    _failure(self.kind, view),
+                    forced_wait=max(0.0, wait),
+                    age=self._age(view),
+                )
         return self._refresh_now(view)
 
     def peek(self) -> Snapshot | None:

@@ -17,7 +17,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -125,6 +125,10 @@ class Kind:
     that a fetch that can tell may answer "unchanged" without reading the set again. It is called
     on a refresh's own thread. `ttl_setting` names the setting that says, in seconds,
     how long a copy counts as fresh. `local` is this process's view of the copy.
+
+    Every key, and this process's view, belong to one upstream (`datadog.upstream()`: the API
+    and a fingerprint of the keys): a copy of one org is never read as another's, whether the
+    keys changed, the shared cache outlived a restart, or two deployments share one Redis.
     """
 
     def __init__(
@@ -136,23 +140,49 @@ class Kind:
         ttl_setting: str,
     ) -> None:
         self.name = name  # in words ("the whole downtime set"), thread names and log lines
+        self.prefix = prefix
         self.fetch = fetch
         self.ttl_setting = ttl_setting
-        self.local = Local()
-        self.data = f"{prefix}:snapshot:data"
-        self.version = f"{prefix}:snapshot:version"
-        self.fresh = f"{prefix}:snapshot:fresh"
-        self.lock = f"{prefix}:snapshot:lock"
-        self.failure = f"{prefix}:snapshot:failure"
-        self.forced = f"{prefix}:snapshot:forced"
-        # (version, when): a later fetch found the set as that version has it: nothing reshared.
-        self.checked = f"{prefix}:snapshot:checked"
-        self.journal = f"{prefix}:journal"
-        self.journal_head = f"{prefix}:journal:head"
+        self._locals: dict[str, Local] = {}
+        self._locals_lock = threading.Lock()
+
+    @property
+    def local(self) -> Local:
+        upstream = datadog.upstream()
+        with self._locals_lock:
+            found = self._locals.get(upstream)
+            if found is None:
+                found = self._locals[upstream] = Local()
+            return found
+
+    @local.setter
+    def local(self, view: Local) -> None:  # another process's view, in tests
+        with self._locals_lock:
+            self._locals[datadog.upstream()] = view
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}:{datadog.upstream()}:{name}"
+
+    data = property(lambda self: self.key("snapshot:data"))
+    version = property(lambda self: self.key("snapshot:version"))
+    fresh = property(lambda self: self.key("snapshot:fresh"))
+    lock = property(lambda self: self.key("snapshot:lock"))
+    failure = property(lambda self: self.key("snapshot:failure"))
+    forced = property(lambda self: self.key("snapshot:forced"))
+    # (version, when): a later fetch found the set as that version has it: nothing reshared.
+    checked = property(lambda self: self.key("snapshot:checked"))
+    journal = property(lambda self: self.key("journal"))
+    journal_head = property(lambda self: self.key("journal:head"))
 
     @property
     def ttl(self) -> int:
         return int(getattr(settings, self.ttl_setting))
+
+    @property
+    def unlabelled(self) -> timedelta:
+        """The oldest a copy may be and still be shown without saying how old it is: its time to
+        live plus the deadline a person waits for a new one."""
+        return timedelta(seconds=self.ttl + settings.DOWNTIME_REFRESH_DEADLINE)
 
     def __repr__(self) -> str:
         return f"Kind({self.name!r})"

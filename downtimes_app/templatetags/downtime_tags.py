@@ -19,3 +19,9 @@ def changes(entry: AuditEntry) -> list[presenters.Change]:
 @register.filter
 def initials(name: str) -> str:
     return presenters.initials(name or "")
+
+
+@register.filter
+def span(delta) -> str:
+    """A length of time in words ("3d 4h"): how old a copy shown with a banner is."""
+    return presenters.span(delta) if delta is not None else ""

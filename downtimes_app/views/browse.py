@@ -123,7 +123,8 @@ def _datadog_health() -> str:
     Probes come every few seconds from every load balancer, and anyone may send them; each must
     not cost a call against the org's rate limit, nor wait out Datadog's retries.
     """
-    state = cache.get("healthz:datadog")
+    key = f"healthz:{datadog.upstream()}"  # what this org's keys got, not another's
+    state = cache.get(key)
     if state is None:
         try:
             datadog.probe()
@@ -134,7 +135,7 @@ def _datadog_health() -> str:
             state = "rate limited"
         except datadog.DatadogError:
             state = "unavailable"
-        cache.set("healthz:datadog", state, HEALTH_CACHE_SECONDS)
+        cache.set(key, state, HEALTH_CACHE_SECONDS)
     return state
 
 

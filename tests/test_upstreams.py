@@ -1,0 +1,162 @@
+"""What the dashboard keeps belongs to one Datadog: another org's copy is never shown, and a copy
+older than it may be is never shown without saying how old it is.
+
+The first org is the sandbox; the second is another API URL with other keys, answered by
+`responses`, on the same database and shared cache, as after a restart with new keys or beside a
+second deployment on the same Redis.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import responses
+from django.core.cache import cache
+from django.urls import reverse
+
+from downtimes_app import datadog, store
+from downtimes_app.datadog import client as service
+from downtimes_app.store import monitors as monitor_store
+from sandbox import faults, seed
+from sandbox.models import SandboxDowntime
+from tests import payloads
+from tests.conftest import NOW, STORIES
+
+SECOND_API = "https://api.second-org.example"
+SECOND = payloads.TAG_DOWNTIME["data"]  # the one downtime the second org has
+PAGES = (
+    reverse("downtimes:list"),
+    reverse("downtimes:list") + "?status=scheduled",
+    reverse("downtimes:list") + "?status=ended",
+    reverse("downtimes:list") + "?status=canceled",
+    reverse("downtimes:list") + "?status=all",
+    reverse("downtimes:calendar"),
+    reverse("downtimes:attention"),
+    reverse("downtimes:monitors_list"),
+)
+
+
+def restart() -> None:
+    """What a new process has of the copies: nothing but the shared cache."""
+    for kind in (store.DOWNTIMES, monitor_store.MONITORS):
+        kind._locals.clear()
+
+
+@pytest.fixture
+def second_org(settings, monkeypatch):
+    """Another org's API and keys; its answers come from `responses`."""
+    monkeypatch.setattr(service, "_sleep", lambda s: None)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(
+            re.compile(re.escape(SECOND_API) + r"/api/v2/downtime(\?.*)?$"),
+            json={"data": [SECOND], "meta": {"page": {"total_filtered_count": 1}}},
+        )
+        mock.get(re.compile(re.escape(SECOND_API) + r"/api/v1/monitor(\?.*)?$"), json=[])
+        mock.get(
+            re.compile(re.escape(SECOND_API) + r"/api/v2/downtime/[^/?]+(\?.*)?$"),
+            status=404,
+            json={"errors": ["Downtime not found"]},
+        )
+
+        def switch() -> None:
+            settings.DATADOG_SANDBOX = False
+            settings.DATADOG_TRANSPORT = ""
+            settings.DATADOG_API_URL = SECOND_API
+            settings.DATADOG_API_KEY = "second-org-api-key-0123456789abcdef"
+            settings.DATADOG_APP_KEY = "second-org-app-key-fedcba9876543210"
+
+        mock.switch = switch
+        yield mock
+
+
+def test_after_switching_to_another_org_no_page_shows_the_first_orgs_downtimes(
+    viewer_client, org, second_org
+):
+    first = {str(d.uuid): d.message for d in SandboxDowntime.objects.all()}
+    assert first
+    for path in PAGES:  # every copy of the sandbox is made and kept in the shared cache
+        assert viewer_client.get(path).status_code == 200
+    assert cache.get(store.KEY_VERSION)
+    restart()
+    second_org.switch()
+    assert cache.get(store.KEY_VERSION) is None  # the sandbox's copy is not this org's
+    for path in PAGES:
+        page = viewer_client.get(path).content.decode()
+        for downtime_id, message in first.items():
+            assert downtime_id not in page, (path, message)
+        for story in STORIES.values():
+            assert story not in page, path
+    listed = viewer_client.get(reverse("downtimes:list") + "?status=all").content.decode()
+    assert SECOND["id"] in listed  # the second org's own downtime is there
+    some_id = next(iter(first))
+    detail = viewer_client.get(reverse("downtimes:detail", args=[some_id]))
+    assert detail.status_code == 404 and first[some_id] not in detail.content.decode()
+
+
+def test_two_key_pairs_on_one_url_are_two_upstreams_and_neither_key_is_in_their_name(settings):
+    settings.DATADOG_API_URL = SECOND_API
+    settings.DATADOG_API_KEY, settings.DATADOG_APP_KEY = "api-one-0123456789", "app-one-abcdef"
+    one = datadog.upstream()
+    settings.DATADOG_APP_KEY = "app-two-abcdef"
+    two = datadog.upstream()
+    assert one != two and one.startswith("api.second-org.example/")
+    for name in (one, two, store.DOWNTIMES.data):
+        for secret in ("api-one-0123456789", "app-one-abcdef", "app-two-abcdef"):
+            assert secret not in name and secret[:8] not in name
+
+
+def test_a_copy_kept_across_a_restart_is_renewed_before_it_is_shown(viewer_client, stories):
+    from sandbox import clock
+
+    forgotten = str(stories["forgotten"].uuid)
+    assert forgotten in viewer_client.get(reverse("downtimes:list")).content.decode()
+    restart()
+    clock.set_now(NOW + timedelta(days=3))  # the dashboard was down for three days...
+    cache.delete(store.KEY_FRESH)
+    SandboxDowntime.objects.filter(uuid=forgotten).delete()  # ...and this one went meanwhile
+    page = viewer_client.get(reverse("downtimes:list")).content.decode()
+    assert forgotten not in page
+    assert "Showing data from" not in page
+
+
+def test_an_old_copy_that_cannot_be_renewed_says_how_old_it_is(viewer_client, stories, monkeypatch):
+    from sandbox import clock
+
+    monkeypatch.setattr(service, "_sleep", lambda s: None)
+    assert viewer_client.get(reverse("downtimes:list")).status_code == 200
+    restart()
+    clock.set_now(NOW + timedelta(days=3))
+    cache.delete(store.KEY_FRESH)
+    with faults.inject(rates={"500": 1.0}):
+        page = viewer_client.get(reverse("downtimes:list")).content.decode()
+    assert str(stories["forgotten"].uuid) in page
+    assert "Showing data from" in page and "(3d old)" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_copy_whose_renewal_is_late_is_shown_with_its_age_until_it_arrives(
+    frozen_now, settings, viewer_client
+):
+    from sandbox import clock
+
+    seed.seed(downtimes=0, now=frozen_now)
+    url = reverse("downtimes:list")
+    assert STORIES["incident"] in viewer_client.get(url).content.decode()
+    restart()
+    clock.set_now(frozen_now + timedelta(days=3, hours=2))
+    cache.delete(store.KEY_FRESH)
+    settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+    with faults.inject(latency_ms=500):
+        waiting = viewer_client.get(url).content.decode()
+        assert "Showing data from 3d 2h ago." in waiting
+        assert "A newer copy is on its way from Datadog" in waiting
+        renewed = waiting
+        for _ in range(100):
+            renewed = viewer_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+            if "Showing data from" not in renewed:
+                break
+            time.sleep(0.05)
+    assert "Showing data from" not in renewed
