@@ -90,14 +90,15 @@ def test_get_downtime_parses_tag_downtime_without_monitor(dd):
     assert downtime.notify_end_states == ("warn", "alert", "no data")
 
 
-def test_creator_with_null_name_is_shown_by_handle(dd):
+def test_creator_with_null_name_is_shown_by_the_handle_before_its_at(dd):
     dd.get(
         f"{API}/api/v2/downtime/85428b34-0187-11ee-bb05-da7ad0900002", json=payloads.TAG_DOWNTIME
     )
     creator = datadog.get_downtime("85428b34-0187-11ee-bb05-da7ad0900002").creator
     assert creator is not None
     assert creator.name is None
-    assert creator.display_name == "frog@datadoghq.com"
+    assert creator.display_name == "frog"  # never an address on a page
+    assert creator.handle == "frog@datadoghq.com"
 
 
 def test_get_downtime_resolves_included_monitor(dd):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -43,6 +45,13 @@ def home(request: Request) -> HttpResponseRedirect:
     return redirect("downtimes:list")
 
 
+def _searcher(request: Request, query: listing.ListQuery) -> dict[str, Any]:
+    """Who searches: their own downtimes for "created by me"; an anonymous reader, never by a
+    creator's address."""
+    mine = my_downtime_ids(request.user) if query.creator == listing.ME else ()
+    return {"mine": mine, "public": not request.user.is_authenticated}
+
+
 @require_GET
 def downtime_list(request: Request) -> HttpResponse:
     query, notices = listing.ListQuery.from_params(request.GET)
@@ -57,13 +66,7 @@ def downtime_list(request: Request) -> HttpResponse:
     moment = now()
     zone = request.zone
     index = list_index(current.snapshot)
-    result = listing.run(
-        index.downtimes,
-        query,
-        index=index,
-        mine=my_downtime_ids(request.user) if query.creator == listing.ME else (),
-        public=not request.user.is_authenticated,
-    )
+    result = listing.run(index.downtimes, query, index=index, **_searcher(request, query))
     context = {
         "query": query,
         "result": result,
