@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dashboard.logs import GunicornLogger, RedactFeedTokens
+from downtimes_app import datadog
 from downtimes_app.calendar import tokens
 
 URL = reverse("downtimes:calendar")
@@ -64,6 +65,26 @@ def test_a_day_and_thirty_days_show_their_own_windows(viewer_client, stories):
     assert stories["tomorrow"] in bar_ids(day) and stories["next_week"] not in bar_ids(day)
     month = viewer_client.get(URL, {"tz": "UTC", "span": "30d", "date": "2026-11-01"})
     assert stories["ended"] in bar_ids(month) and stories["reindex"] not in bar_ids(month)
+
+
+def test_a_series_that_starts_years_ahead_shows_in_its_week_and_in_the_feed(viewer_client, stories):
+    made = datadog.create_downtime(
+        attributes={
+            "scope": "env:prod",
+            "monitor_identifier": {"monitor_tags": ["team:sre"]},
+            "display_timezone": "UTC",
+            "schedule": {
+                "timezone": "UTC",
+                "recurrences": [
+                    {"start": "2042-07-13T01:02:03", "duration": "1d", "rrule": "FREQ=WEEKLY"}
+                ],
+            },
+        }
+    )
+    week = viewer_client.get(URL, {"tz": "UTC", "date": "2042-07-20"})
+    assert ("scheduled", made.id) in bars(week)
+    events = icalendar.Calendar.from_ical(fetch(make_feed(viewer_client)).content).walk("VEVENT")
+    assert made.id in {downtime_of(e) for e in events}
 
 
 def test_a_warm_calendar_view_makes_no_upstream_call(viewer_client, stories, upstream_calls):
