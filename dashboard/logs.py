@@ -15,7 +15,6 @@ path out of it, or blank the same pattern there.
 
 from __future__ import annotations
 
-import logging
 import posixpath
 import re
 from urllib.parse import unquote
@@ -23,7 +22,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from gunicorn.glogging import Logger
 
-from downtimes_app.logs import ControlsEscaped
+from downtimes_app.logs import ControlsEscaped, Rewrite
 
 FEED = "/calendar/feed/"
 HIDDEN = FEED + "[token]"
@@ -59,13 +58,8 @@ def redact(text: str) -> str:
     return _PATH.sub(_hide, text) if "/" in text else text
 
 
-class RedactFeedTokens(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        hidden = redact(message)
-        if hidden != message:
-            record.msg, record.args = hidden, None
-        return True
+class RedactFeedTokens(Rewrite):
+    rewrite = staticmethod(redact)
 
 
 class GunicornLogger(Logger):
@@ -107,11 +101,5 @@ def redact_webhooks(text: str) -> str:
     return text
 
 
-class RedactWebhooks(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        secrets = _webhook_secrets()
-        if secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in secrets):
-                record.msg, record.args = redact_webhooks(message), None
-        return True
+class RedactWebhooks(Rewrite):
+    rewrite = staticmethod(redact_webhooks)

@@ -34,29 +34,27 @@ ROLES = (VIEWER, EDITOR)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def can_write(user: AbstractBaseUser | AnonymousUser) -> bool:
+def _has_role(user: AbstractBaseUser | AnonymousUser, roles: tuple[str, ...], memo: str) -> bool:
+    """Active, and a superuser or in one of `roles`: asked of the database once per request
+    (the user object is the request's own), so a role removed applies on the next one."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_can_write", None)
+    cached = getattr(user, memo, None)
     if cached is None:
-        cached = user.groups.filter(name=EDITOR).exists()
-        user._can_write = cached
+        cached = user.groups.filter(name__in=roles).exists()
+        setattr(user, memo, cached)
     return cached
+
+
+def can_write(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return _has_role(user, (EDITOR,), "_can_write")
 
 
 def can_read(user: AbstractBaseUser | AnonymousUser) -> bool:
     """A signed-in, active account with a role (viewer or editor), or a superuser."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_can_read", None)
-    if cached is None:
-        cached = user.groups.filter(name__in=ROLES).exists()
-        user._can_read = cached
-    return cached
+    return _has_role(user, ROLES, "_can_read")
 
 
 def role_free(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -29,15 +29,25 @@ def one_line(text: str) -> str:
     return _CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
-class ControlsEscaped(logging.Filter):
-    """A record's message as one line; its traceback, which the server writes, is left alone."""
+class Rewrite(logging.Filter):
+    """A filter that rewrites each record's message (its arguments merged in) with `rewrite`."""
+
+    @staticmethod
+    def rewrite(message: str) -> str:
+        return message
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        escaped = one_line(message)
-        if escaped != message:
-            record.msg, record.args = escaped, None
+        rewritten = self.rewrite(message)
+        if rewritten != message:
+            record.msg, record.args = rewritten, None
         return True
+
+
+class ControlsEscaped(Rewrite):
+    """A record's message as one line; its traceback, which the server writes, is left alone."""
+
+    rewrite = staticmethod(one_line)
 
 
 class RefusalsOnOneLine(logging.Filter):
