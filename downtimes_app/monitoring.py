@@ -79,10 +79,7 @@ def mutes_for(monitors: store.Snapshot | None, downtimes: store.Snapshot | None)
 def _downtimes(waited: float) -> store.Current:
     """The downtime copy; not waited for again when the monitors' already took a while, so a
     page waits out one deadline at most (a moment later it has both)."""
-    if waited < ONE_WAIT:
-        return store.current()
-    copy = store.peek()
-    return store.Current(copy, loading=copy is None)
+    return store.current() if waited < ONE_WAIT else store.at_once()
 
 
 def overview(*, force: bool = False) -> Overview:

@@ -117,6 +117,13 @@ class Copy:
                 )
         return self._refresh_now(view)
 
+    def at_once(self) -> Current:
+        """The copy as it is, never waiting, with its age when past `Kind.unlabelled`: for a page
+        that already waited for another copy."""
+        view = _view(self.kind)
+        failure = _failure(self.kind, view)
+        return Current(view, failure, loading=view is None, age=self._age(view))
+
     def peek(self) -> Snapshot | None:
         """The copy as it is, however old, without ever asking Datadog: for fallbacks after a
         failed read, and for requests that must not cause upstream calls."""
