@@ -66,10 +66,12 @@ def _cold_page(stack: Stack, person: requests.Session) -> float:
 
 
 def copy_bytes(stack: Stack) -> int:
-    """The stored copy's size in the shared cache (the database table keeps it base64)."""
+    """The stored copy's size in the shared cache (the database table keeps it base64). Its key
+    names the upstream it came from: `:1:downtimes:<host>/<fingerprint>:snapshot:data`."""
     with sqlite3.connect(stack.database) as db:
         row = db.execute(
-            "SELECT length(value) FROM dashboard_cache WHERE cache_key LIKE '%downtimes:snapshot:data'"
+            "SELECT length(value) FROM dashboard_cache"
+            " WHERE cache_key LIKE '%:downtimes:%:snapshot:data'"
         ).fetchone()
     return int(row[0] * 3 / 4) if row else 0
 
