@@ -42,7 +42,7 @@ PAGES = (
 def restart() -> None:
     """What a new process has of the copies: nothing but the shared cache."""
     for kind in (store.DOWNTIMES, monitor_store.MONITORS):
-        kind._locals.clear()
+        kind.local.forget()
 
 
 @pytest.fixture
