@@ -314,6 +314,10 @@ def windows_note(downtime: Downtime, now: datetime) -> str:
     if isinstance(schedule, RecurringSchedule):
         specs = recurrence_specs(schedule, downtime.created or now)
         if not schedules.has_run_its_course(specs, schedule.timezone, now):
+            zone = schedules.get_zone(schedule.timezone)
+            if specs and all(schedules.to_utc(spec.start, zone) > now for spec in specs):
+                # Each rule was searched from its own start, however far ahead that is.
+                return f"No window within {schedules.HORIZON_YEARS} years of its start."
             return f"No upcoming window in the next {schedules.HORIZON_YEARS} years."
     return "No windows ahead: this schedule has run its course."
 

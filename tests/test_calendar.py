@@ -146,6 +146,46 @@ def test_the_feed_carries_the_vtimezone_scope_and_message_and_utc_until():
     assert event["status"] == "CONFIRMED"
 
 
+def offset_by_vtimezone(text: bytes, zone_name: str, wall: datetime) -> timedelta:
+    """The UTC offset a calendar app gives a wall time from the feed's own VTIMEZONE, as RFC 5545
+    reads one (the latest observance begun by then), not from its own copy of the zone's rules."""
+    (zone,) = [
+        z for z in icalendar.Calendar.from_ical(text).walk("VTIMEZONE") if z["tzid"] == zone_name
+    ]
+    onsets = []
+    for observance in zone.subcomponents:
+        offset = observance.decoded("tzoffsetto")
+        onsets.append((observance.decoded("dtstart"), offset))
+        rdates = observance.get("rdate", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            onsets += [(moment.dt, offset) for moment in rdate.dts]
+        if "rrule" in observance:
+            rule = dateutil_rrule.rrulestr(
+                observance["rrule"].to_ical().decode(), dtstart=observance.decoded("dtstart")
+            )
+            onsets += [(moment, offset) for moment in rule.between(wall - timedelta(400), wall)]
+    return max((o for o in onsets if o[0] <= wall), key=lambda o: o[0])[1]
+
+
+def test_the_feeds_zone_rules_reach_a_series_that_starts_years_ahead():
+    downtime = recurring("America/New_York", "FREQ=WEEKLY", datetime(2042, 7, 13, 1, 2, 3), "1d")
+    text = feed.calendar([downtime], now=datetime(2026, 11, 16, tzinfo=UTC), link=str, name="t")
+    (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert event.decoded("dtstart") == datetime(2042, 7, 13, 5, 2, 3, tzinfo=UTC)
+    # A calendar app that trusts the VTIMEZONE puts it at 01:02 EDT too, not an hour later.
+    first = datetime(2042, 7, 13, 1, 2, 3)
+    assert offset_by_vtimezone(text, "America/New_York", first) == timedelta(hours=-4)
+    assert offset_by_vtimezone(text, "America/New_York", first + timedelta(weeks=20)) == (
+        timedelta(hours=-5)  # 30 November 2042, standard time
+    )
+
+
+def test_a_series_a_millennium_ahead_keeps_the_feeds_zone_rules_short():
+    downtime = recurring("America/New_York", "FREQ=WEEKLY", datetime(3022, 7, 15, 1, 2, 3), "1m")
+    text = feed.calendar([downtime], now=datetime(2026, 11, 16, tzinfo=UTC), link=str, name="t")
+    assert len(text) < 10_000  # not two thousand years of clock changes on every fetch
+
+
 def test_a_canceled_downtime_is_cancelled_in_the_feed_and_its_later_windows_on_the_timeline():
     canceled = datetime(2026, 3, 9, 12, tzinfo=UTC)
     downtime = recurring(

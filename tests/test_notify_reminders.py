@@ -94,6 +94,28 @@ def test_the_next_occurrence_of_a_recurrence_is_reminded_at_its_own_minute_acros
     ]
 
 
+def test_a_series_that_starts_years_ahead_is_reminded_before_its_first_window_ends(
+    editor_client, org, api, destinations, receiver
+):
+    body = create_body(
+        schedule={
+            "timezone": "UTC",
+            "recurrences": [
+                {"rrule": "FREQ=WEEKLY;BYDAY=TU", "duration": "3h", "start": "2042-03-25T02:00"}
+            ],
+        }
+    )
+    downtime_id = api.post("/api/v2/downtime", body).json()["data"]["id"]
+    outbox.choose(downtime_id, ["hook"], "test")
+    detail = editor_client.get(reverse("downtimes:detail", args=[downtime_id])).content.decode()
+    assert 'Next reminder: <time datetime="2042-03-25T04:45:00+00:00"' in detail
+    due = datetime(2042, 3, 25, 4, 45, tzinfo=UTC)
+    for moment in (due - MINUTE, due, due + MINUTE):
+        sweep_at(moment)
+    [reminder] = receiver.bodies("reminder")
+    assert reminder["downtime"]["window"]["end"] == "2042-03-25T05:00:00Z"
+
+
 def test_a_reminder_names_the_monitors_still_alerting_as_datadog_says_at_send_time(
     editor_client, org, destinations, receiver
 ):

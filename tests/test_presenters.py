@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from downtimes_app import presenters, schedules
@@ -113,6 +114,17 @@ def test_next_windows_mark_the_clock_change_and_show_both_zones():
 def test_next_windows_of_a_one_time_downtime_is_its_window():
     rows = presenters.next_windows(one_time(NOW - timedelta(hours=1), None), NOW, PARIS)
     assert len(rows) == 1 and rows[0].ongoing and rows[0].end is None
+
+
+def test_windows_note_of_a_far_series_says_it_looked_from_its_start():
+    """A series that begins in 2042 is searched from 2042: "the next 5 years" would be untrue."""
+    rule = Recurrence("FREQ=YEARLY;INTERVAL=7;BYMONTH=1", "1h", datetime(2042, 2, 1, 2, 0))
+    far = Downtime("d3", "ended", "env:prod", RecurringSchedule("UTC", (rule,)))
+    assert presenters.next_windows(far, NOW, UTC_ZONE) == []  # 1 January 2049 is past its reach
+    assert presenters.windows_note(far, NOW) == "No window within 5 years of its start."
+    near = dataclasses.replace(rule, start=datetime(2026, 2, 1, 2, 0))
+    soon = Downtime("d4", "ended", "env:prod", RecurringSchedule("UTC", (near,)))
+    assert presenters.windows_note(soon, NOW) == "No upcoming window in the next 5 years."
 
 
 def test_a_stale_copy_still_says_what_the_clock_says():

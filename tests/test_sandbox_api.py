@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from downtimes_app import datadog
+from downtimes_app.domain import Window
 from sandbox import clock, faults
 from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests.conftest import NOW, create_body
-from tests.payloads import RECURRING_DOWNTIME
 
 pytestmark = pytest.mark.django_db
 
@@ -143,22 +144,96 @@ def test_create_recurring_computes_current_downtime(api, org):
     assert body["data"]["attributes"]["status"] == "scheduled"
 
 
-def test_a_series_starting_years_ahead_is_scheduled_with_its_first_window_as_datadog_says(api, org):
-    """Terraform's recorded recurring acceptance test: Datadog answered `scheduled` with the
-    first window of a 2042 series, not `ended` for want of a window within five years of now."""
-    recorded = RECURRING_DOWNTIME["data"]["attributes"]
-    sent = [
-        {k: r[k] for k in ("start", "duration", "rrule")}
-        for r in recorded["schedule"]["recurrences"]
-    ]
-    body = create(
+# Terraform's recurring acceptance test (TestAccDowntimeScheduleBasicRecurring), as recorded
+# against Datadog on 26 July 2023: a create of three series that begin in July 2042, then an edit.
+TERRAFORM_RECORDED_AT = datetime(2023, 7, 26, 16, 56, 5, tzinfo=UTC)
+TERRAFORM_SERIES = [
+    {"duration": "1d", "rrule": "FREQ=DAILY;INTERVAL=1", "start": "2042-07-13T01:02:03"},
+    {"duration": "1w", "rrule": "FREQ=DAILY;INTERVAL=12", "start": "2042-07-15T01:02:03"},
+    {"duration": "1m", "rrule": "FREQ=DAILY;INTERVAL=123", "start": "2042-07-17T01:02:03"},
+]
+TERRAFORM_EDITED_SERIES = [
+    {"duration": "1d", "rrule": "FREQ=DAILY;INTERVAL=1", "start": "2042-07-13T01:02:03"},
+    {"duration": "1m", "rrule": "FREQ=WEEKLY;INTERVAL=123", "start": "3022-07-15T01:02:03"},
+]
+
+
+def test_the_sandbox_answers_terraforms_2042_series_as_datadog_did(api, org):
+    """Datadog answered `scheduled` with each series' first window, not `ended` for want of a
+    window within five years of the day it was asked."""
+    clock.set_now(TERRAFORM_RECORDED_AT)
+    attributes = create(
         api,
-        display_timezone=recorded["display_timezone"],
-        schedule={"timezone": recorded["schedule"]["timezone"], "recurrences": sent},
+        scope="env:(staging OR tf-recurring)",
+        monitor_identifier={"monitor_tags": ["cat:hat"]},
+        display_timezone="America/New_York",
+        message="Message about the downtime",
+        mute_first_recovery_notification=True,
+        notify_end_states=["alert", "warn"],
+        notify_end_types=["expired"],
+        schedule={"timezone": "America/New_York", "recurrences": TERRAFORM_SERIES},
+    )["data"]["attributes"]
+    assert attributes["status"] == "scheduled"
+    assert attributes["canceled"] is None
+    assert set(attributes["schedule"]) == {"recurrences", "timezone", "current_downtime"}
+    assert attributes["schedule"]["recurrences"] == TERRAFORM_SERIES  # wall times, as sent
+    # 01:02:03 EDT on 13 July 2042. Datadog's recording says 06:02:03Z: it takes New York's
+    # summer of 2042 as standard time (its zone rules seem to stop in 2037); the sandbox keeps
+    # the zone's real rules, as the dashboard's own windows do.
+    assert attributes["schedule"]["current_downtime"] == {
+        "start": "2042-07-13T05:02:03+00:00",
+        "end": "2042-07-14T05:02:03+00:00",
+    }
+
+
+def test_the_sandbox_answers_terraforms_edit_to_a_3022_series_as_datadog_did(api, org):
+    """The edit's answer, in UTC, field for field as recorded: the 2042 series' first window."""
+    clock.set_now(TERRAFORM_RECORDED_AT)
+    made = create(
+        api,
+        display_timezone="America/New_York",
+        schedule={"timezone": "America/New_York", "recurrences": TERRAFORM_SERIES},
+    )["data"]["id"]
+    response = api.patch(
+        f"/api/v2/downtime/{made}",
+        {
+            "data": {
+                "type": "downtime",
+                "id": "",
+                "attributes": {
+                    "display_timezone": "UTC",
+                    "message": "Updated message",
+                    "schedule": {"timezone": "UTC", "recurrences": TERRAFORM_EDITED_SERIES},
+                },
+            }
+        },
     )
-    attributes = body["data"]["attributes"]
-    assert attributes["status"] == recorded["status"] == "scheduled"
-    assert attributes["schedule"]["current_downtime"] == recorded["schedule"]["current_downtime"]
+    assert response.status_code == 200, response.content
+    attributes = response.json()["data"]["attributes"]
+    assert attributes["status"] == "scheduled"
+    assert attributes["schedule"] == {
+        "timezone": "UTC",
+        "recurrences": TERRAFORM_EDITED_SERIES,
+        "current_downtime": {
+            "start": "2042-07-13T01:02:03+00:00",
+            "end": "2042-07-14T01:02:03+00:00",
+        },
+    }
+
+
+def test_the_client_reads_a_series_starting_years_ahead_from_the_sandbox_as_scheduled(org):
+    downtime = datadog.create_downtime(
+        attributes={
+            "scope": "env:prod",
+            "monitor_identifier": {"monitor_tags": ["cat:hat"]},
+            "schedule": {"timezone": "UTC", "recurrences": TERRAFORM_EDITED_SERIES},
+        }
+    )
+    assert downtime.status == "scheduled"
+    assert downtime.window == Window(
+        datetime(2042, 7, 13, 1, 2, 3, tzinfo=UTC), datetime(2042, 7, 14, 1, 2, 3, tzinfo=UTC)
+    )
+    assert datadog.get_downtime(downtime.id).window == downtime.window
 
 
 def test_recurrence_without_start_starts_now_in_its_zone(api, org):

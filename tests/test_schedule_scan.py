@@ -50,6 +50,31 @@ def test_a_rule_that_never_occurs_finds_no_window_within_a_bounded_walk(rule, st
     assert max(steps) <= (2032, 1, 1)
 
 
+def test_a_series_that_starts_years_ahead_is_found_from_its_start_not_from_now(steps):
+    weekly = spec("FREQ=WEEKLY", start=datetime(2042, 7, 13, 1, 2, 3), duration=Duration(1, "d"))
+    first = Window(
+        datetime(2042, 7, 13, 1, 2, 3, tzinfo=UTC), datetime(2042, 7, 14, 1, 2, 3, tzinfo=UTC)
+    )
+    assert schedules.upcoming_windows([weekly], "UTC", NOW, limit=1) == [first]
+    assert schedules.current_window([weekly], "UTC", NOW) == first
+    assert not schedules.has_run_its_course([weekly], "UTC", NOW)
+    assert len(steps) <= 10  # a week or so of its own, not the sixteen years before it
+
+
+@pytest.mark.parametrize("rule", NEVER)
+def test_a_rule_that_never_occurs_from_years_ahead_walks_five_years_of_it_at_most(rule, steps):
+    never = spec(rule, start=datetime(2042, 7, 13, 1, 2, 3))
+    for search, nothing in (
+        (schedules.current_window, None),  # ahead, then one step back to find it began later
+        (schedules.upcoming_windows, []),
+    ):
+        steps.clear()
+        assert search([never], "UTC", NOW) == nothing
+        # As for a rule that starts now (the second search may find the span known empty).
+        assert len(steps) <= scan.MAX_PERIODS + 2
+        assert max(steps, default=(2042, 7, 13)) <= (2048, 1, 1)  # its five years, and a step
+
+
 @pytest.mark.parametrize("rule", NEVER[:5])
 def test_a_rule_filtered_by_day_walks_at_most_a_day_at_a_time(rule, steps):
     assert schedules.never_occurs(spec(rule), "UTC")

@@ -15,7 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from downtimes_app import datadog
+from downtimes_app import datadog, schedules
 from downtimes_app.models import AuditEntry, SubmissionToken
 from sandbox import clock, faults
 from sandbox.models import SandboxDowntime
@@ -604,27 +604,68 @@ def test_a_recurring_link_fills_the_controls_and_submits(editor_client, org):
     ]
 
 
+# A weekly series that starts years ahead, as a link prefills it.
+YEARS_AHEAD = {
+    "scope": "env:prod",
+    "monitor_tags": "team:sre",
+    "rrule": "FREQ=WEEKLY;BYDAY=TU",
+    "start": "2042-03-25T02:00",
+    "duration": "3h",
+    "timezone": "UTC",
+}
+
+
 def test_a_link_to_a_series_starting_years_ahead_previews_its_first_windows_and_saves(
     editor_client, org
 ):
-    response, data = open_form(
-        editor_client,
-        scope="env:prod",
-        monitor_tags="team:sre",
-        rrule="FREQ=WEEKLY;BYDAY=TU",
-        start="2042-03-25T02:00",
-        duration="3h",
-        timezone="UTC",
-    )
+    response, data = open_form(editor_client, **YEARS_AHEAD)
     page = response.content.decode()
     assert "no windows after now" not in page
-    assert "2042" in page  # the preview's first occurrences
+    starts = re.findall(r'<time datetime="([^"]+)" title="[^"]+">\w{3} \d', page)
+    assert starts[:3] == [
+        "2042-03-25T02:00:00+00:00",
+        "2042-04-01T02:00:00+00:00",
+        "2042-04-08T02:00:00+00:00",
+    ]
     downtime = landed_on_new_downtime(submit(editor_client, data))
-    assert downtime.schedule["recurrences"][0]["start"] == "2042-03-25T02:00:00"
-    listed = editor_client.get(reverse("downtimes:list") + "?status=scheduled").content.decode()
-    assert str(downtime.uuid) in listed
-    detail = editor_client.get(reverse("downtimes:detail", args=[str(downtime.uuid)]))
-    assert "Tue 25 Mar 2042" in detail.content.decode()
+    assert downtime.schedule["recurrences"] == [
+        {"start": "2042-03-25T02:00:00", "duration": "3h", "rrule": "FREQ=WEEKLY;BYDAY=TU"}
+    ]
+
+
+def test_a_series_starting_years_ahead_is_listed_as_scheduled_and_its_page_says_when_it_starts(
+    editor_client, org
+):
+    _, data = open_form(editor_client, **YEARS_AHEAD)
+    made = str(landed_on_new_downtime(submit(editor_client, data)).uuid)
+    listed = editor_client.get(reverse("downtimes:list"), {"status": "scheduled"}).content
+    row = listed.decode().split(f'id="downtime-{made}"')[1].split("</tr>")[0]
+    assert '<div class="window-text">starts 25 Mar 2042 02:00</div>' in row
+    ended = editor_client.get(reverse("downtimes:list"), {"status": "ended"}).content.decode()
+    assert made not in ended
+    detail = editor_client.get(reverse("downtimes:detail", args=[made])).content.decode()
+    assert '<span class="pill pill-scheduled">scheduled</span>' in detail
+    assert '<span class="dt-when">starts 25 Mar 2042 02:00</span>' in detail
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",  # 30 February
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20420301T000000",  # ends before it starts
+    ],
+)
+def test_a_link_to_a_rule_that_never_occurs_years_ahead_is_refused_beside_its_rule(
+    editor_client, org, upstream_calls, walk_steps, rrule
+):
+    _, data = open_form(editor_client, **{**YEARS_AHEAD, "rrule": rrule})
+    page = submit(editor_client, data).content.decode()
+    assert html.escape(schedules.NEVER_OCCURS) in page
+    assert ("POST", "/api/v2/downtime") not in upstream_calls
+    # The link and the submit together walk five years of the rule at most, not on to 9999
+    # (the org's own series walk this year's periods).
+    ahead = [day for day in walk_steps if day[0] >= 2042]
+    assert ahead and max(ahead)[0] <= 2048  # the period past the span stops the walk
 
 
 def test_a_link_with_a_bad_scope_says_so_on_arrival(editor_client, org):

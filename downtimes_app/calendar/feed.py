@@ -31,8 +31,13 @@ from .timeline import specs_of
 
 PRODID = "-//Downtime dashboard//Datadog downtimes//EN"
 UID_DOMAIN = "downtime-dashboard"
-# VTIMEZONE rules are written for the years the events need, and this many ahead of them.
+# VTIMEZONE rules are written for the years the events need, and this many ahead of them: from a
+# year before the earliest start to ZONE_YEARS_AHEAD past the latest, so a series that begins in
+# 2042 finds 2042's clock changes there. A start further than ZONE_YEARS_REACH ahead counts as
+# that far: a series set a millennium ahead (Datadog takes one) would otherwise write two
+# thousand clock changes into every fetch of the feed.
 ZONE_YEARS_AHEAD = 10
+ZONE_YEARS_REACH = 50
 
 
 def rule_text(rrule: str, zone_name: str) -> str:
@@ -127,14 +132,16 @@ def calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    earliest = now.date()
+    earliest = latest = now.date()
     for downtime in downtimes:
         for event in events(downtime, now, link(downtime)):
             start = event.decoded("dtstart")
-            earliest = min(earliest, start.date() if isinstance(start, date) else earliest)
+            if isinstance(start, date):
+                earliest, latest = min(earliest, start.date()), max(latest, start.date())
             cal.add_component(event)
+    reach = min(latest.year, now.year + ZONE_YEARS_REACH)
     cal.add_missing_timezones(
         first_date=earliest - timedelta(days=366),
-        last_date=date(now.year + ZONE_YEARS_AHEAD, 1, 1),
+        last_date=date(reach + ZONE_YEARS_AHEAD, 1, 1),
     )
     return cal.to_ical()

@@ -11,9 +11,9 @@ are exact. A wall time that does not exist (the hour skipped in spring) moves fo
 size of the gap, as zoneinfo's `fold=0` does.
 
 Modules: `times` (durations, zones), `rules` (RRULE text), `scan` (a rule's instants for
-bounded work), `windows` (occurrences and status, up to HORIZON_YEARS ahead), `words`
-(schedules in words), `controls` (the form's repeat controls). Everything public is
-re-exported here: callers write `schedules.parse_duration`.
+bounded work), `windows` (occurrences and status, up to HORIZON_YEARS past the later of now
+and a rule's start), `words` (schedules in words), `controls` (the form's repeat controls).
+Everything public is re-exported here: callers write `schedules.parse_duration`.
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ from dateutil import rrule as _rrule
 from .. import parsing
 from .rules import cached_rule, canonical, rrule_parts
 
-# How far past the moment asked about a walk looks.
+# How far a walk looks past the moment it starts from (`windows`: the later of the moment asked
+# about and the rule's own start).
 HORIZON_YEARS = 5
 HORIZON = timedelta(days=round(365.25 * HORIZON_YEARS))
 # A walk's work. Periods: a daily rule steps through 1,826 days in five years; an hourly rule
