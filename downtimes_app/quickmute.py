@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from . import actions, presenters, saving
+from . import actions, presenters, saving, scope
 from .domain import Definition, Monitor, MonitorGroup, MonitorIdentifier, OneTimeSchedule
 from .models import SubmissionToken
 from .mutes import groups_of, query_tags
@@ -40,9 +40,9 @@ MAX_MESSAGE = 4000
 MARGIN = actions.END_NOW_MARGIN
 LONGEST = timedelta(days=3653)
 TOKEN_LENGTH = SubmissionToken._meta.get_field("token").max_length
-# One tag of a group, as Datadog writes tags: a key that starts with a letter, then a value of
-# letters, digits and `_ - . / :`. No wildcard, space, parenthesis, quote or leading `-`: a
-# value that came from an alert's link must not become a pattern that mutes other groups.
+# One tag of a group Datadog has not reported, as Datadog writes tags: a key that starts with a
+# letter, then a value of letters, digits and `_ - . / :`. No wildcard, space, parenthesis,
+# quote or leading `-`: a value that came from an alert's link must not become a pattern.
 GROUP_TAG = re.compile(r"[^\W\d_][\w.\-/]*:[\w.\-/:]+")
 
 
@@ -81,9 +81,18 @@ class Target:
         return f"{self.group_name} of {name}"
 
 
+def _not_one_group(group: str) -> Refused:
+    return Refused(
+        f"{group[:80]} is not one group: quick mute mutes one group, named as Datadog names it "
+        "(key:value tags joined by commas, such as env:prod,host:web-3). To mute by a pattern "
+        "(*, OR, AND, NOT, parentheses, quotes), use the full form, which shows what the scope "
+        "mutes before anything is sent."
+    )
+
+
 def _tags(text: str) -> tuple[str, ...]:
-    """A group as Datadog names it (`env:prod,host:web-3`), or as a scope (`... AND ...`)."""
-    text = text.replace(" AND ", ",")
+    """A group as Datadog names it, `env:prod,host:web-3`: tags joined by commas, each
+    spelled as Datadog writes tags (`GROUP_TAG`)."""
     tags = tuple(sorted({part.strip() for part in text.split(",") if part.strip()}))
     for tag in tags:
         key, sep, value = tag.partition(":")
@@ -92,46 +101,73 @@ def _tags(text: str) -> tuple[str, ...]:
                 f"{tag[:80]!r} is not a group: a group is named by key:value tags, such as "
                 "host:web-3 (an alert's template variable may have come out empty)."
             )
-        if not GROUP_TAG.fullmatch(tag):
-            raise Refused(
-                f"{text[:80]!r} is not one group: quick mute mutes one group, named by its "
-                "key:value tags such as host:web-3. To mute by a pattern (*, OR, NOT, "
-                "parentheses), use the full form, where the scope and what it mutes are shown."
-            )
+    if not all(GROUP_TAG.fullmatch(tag) for tag in tags):
+        raise _not_one_group(text)
     return tags
 
 
-def target(monitor: Monitor, group: str = "") -> Target:
-    """The monitor (no group), or the group named: one Datadog reported, or (from an alert's
-    link, before the copy has seen it) one named by key:value tags of the keys the monitor
-    groups by. Never a pattern: the scope it makes matches that one group only."""
-    group = group.strip()[:1000]
-    if not group or group == "*":
-        return Target(monitor)
-    reported = {frozenset(g.tags): g for g in groups_of(monitor) if g.tags}
-    named = next((g for g in reported.values() if g.name == group), None)
-    if named is not None and all(GROUP_TAG.fullmatch(t) for t in named.tags):
-        return Target(monitor, named, tuple(sorted(named.tags)))
+def _muted_by(monitor: Monitor, tags: Sequence[str]) -> list[MonitorGroup]:
+    """The reported groups a scope of these tags surely mutes, judged as `mutes.reach` judges
+    (a group's tags and its query's filter)."""
+    verdict = scope.judge(" AND ".join(tags))
+    known = query_tags(monitor.query)
+    return [g for g in groups_of(monitor) if g.tags and verdict((*g.tags, *known)) is True]
+
+
+def _given(monitor: Monitor, group: str) -> tuple[str, ...]:
+    """The tags of the group asked for: a name the monitor reported, or tags of its keys."""
+    reported = [g for g in groups_of(monitor) if g.tags]
+    named = next((g for g in reported if g.name == group), None)
+    if named is not None:
+        return tuple(sorted(named.tags))
     tags = _tags(group)
     if not reported:
         raise Refused(
             f"\u201c{monitor.name}\u201d is not grouped, so it has no group {group[:80]}; "
             "mute the whole monitor instead."
         )
-    found = reported.get(frozenset(tags))
-    if found is not None:
-        return Target(monitor, found, tags)
-    keys = {t.partition(":")[0] for g in reported.values() for t in g.tags}
+    keys = {t.partition(":")[0] for g in reported for t in g.tags}
     if {t.partition(":")[0] for t in tags} != keys:
         raise Refused(
             f"\u201c{monitor.name}\u201d groups by {', '.join(sorted(keys))}; "
             f"{group[:80]} names other tags."
         )
+    return tags
+
+
+def target(monitor: Monitor, group: str = "") -> Target:
+    """The monitor (no group), or the one group named: one Datadog reported, or (from an
+    alert's link, before the copy has seen it) one named by key:value tags of the keys the
+    monitor groups by. Never a pattern, and never a scope that mutes a second reported group:
+    what the confirmation names is what goes quiet."""
+    group = group.strip()[:1000]
+    if not group or group == "*":
+        return Target(monitor)
+    tags = _given(monitor, group)
+    # Each tag one term of a scope that matches one value: a reported name is no exception.
+    if not all(scope.plain_term(tag) for tag in tags):
+        raise _not_one_group(group)
+    hits = _muted_by(monitor, tags)
+    if len(hits) > 1:
+        names = ", ".join(g.name for g in hits[:5])
+        raise Refused(
+            f"{group[:80]} would mute {len(hits)} groups of \u201c{monitor.name}\u201d "
+            f"({names}): quick mute mutes one group; use the full form for more."
+        )
+    if hits:  # as Datadog reported it, whatever the spelling asked for
+        return Target(monitor, hits[0], tuple(sorted(hits[0].tags)))
     notice = (
         f"Datadog has not reported a group {','.join(tags)} for this monitor (yet): the mute "
         "applies to it whenever it reports."
     )
     return Target(monitor, None, tags, notice)
+
+
+def scope_for(group: str) -> str:
+    """The scope a group that was refused asked for, for the full form to check and show: a
+    group's commas are Datadog's AND (`env:prod,host:*` is `env:prod AND host:*`)."""
+    parts = [part.strip() for part in group.strip().split(",")]
+    return " AND ".join(parts) if all(parts) else group.strip()
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,19 @@ def parse_scope(text: str) -> Node:
     return _parse(text)[0]
 
 
+def plain_term(text: str) -> Term | None:
+    """`text` as one `key:value` term that matches one value exactly, or None: no wildcard,
+    operator, parenthesis, quote, negation or second term (what one tag of a group must be to
+    become a scope that mutes that group and no other)."""
+    try:
+        node = parse_scope(text)
+    except ScopeError:
+        return None
+    if not isinstance(node, Term) or node.negated or "*" in node.value or '"' in text:
+        return None
+    return node if render(node) == text else None
+
+
 # The longest scope a person may give (the form's field, the live check, bulk cancel): parsing
 # is linear but not free, and a scope of this length is already far past any real one.
 MAX_TYPED = 2000

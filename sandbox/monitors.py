@@ -1,7 +1,8 @@
 """The v1 monitor reads the dashboard uses: list, search and get, in Datadog's shapes.
 
 Asked with `group_states` (`all`, or some of `alert`, `warn`, `no data`), list and get add
-`state.groups`: each group's name, status and last transition times, as Datadog answers.
+`state.groups`: each group, by its name, with its status and last transition times, as
+Datadog answers.
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ def group_states(params: Any) -> tuple[str, ...]:
 
 
 def _group_state(monitor: SandboxMonitor, group: dict) -> dict[str, Any]:
-    """One group's state; its transitions dated from when the monitor last changed."""
+    """One group's state, shaped as Datadog's spec has it (`MonitorStateGroup`); its
+    transitions dated from when the monitor last changed. The spec describes the object's
+    `name` as the monitor's name, so that is what it carries: a group is known by its key."""
     changed = int(monitor.modified.timestamp())
     status = group["status"]
     return {
-        "name": group["name"],
+        "name": monitor.name,
         "status": status,
         "last_triggered_ts": changed if status != "OK" else 0,
         "last_notified_ts": changed if status != "OK" else 0,

@@ -139,6 +139,24 @@ def test_mutes_nothing_when_the_scope_matches_none_of_its_monitors_groups():
     )
 
 
+def test_mutes_nothing_is_not_said_of_a_monitor_with_no_groups_reported_yet_or_a_perhaps():
+    # Grouped by host, but Datadog has reported no group yet: nothing to judge the scope by.
+    fresh = Monitor(id=3, name="new", query="avg:cpu{env:prod} by {host} > 1", overall_state="OK")
+    waiting = downtime("waiting", scope="host:web-9", monitor_id=fresh.id, tags=())
+    # On WEB, `region` is a tag its groups are not known by: perhaps muted, never "nothing".
+    perhaps = downtime("perhaps", scope="host:web-1 AND region:eu", monitor_id=WEB.id, tags=())
+    items = rules.review(
+        [waiting, perhaps],
+        NOW,
+        stale_days=7,
+        monitors=Groups((*MONITORS, fresh)),
+        aftermath_of=None,
+    )
+    assert [c.rule for i in items for c in i.concerns if c.rule == rules.MUTES_NOTHING] == []
+    together = mutes.Mutes([waiting, perhaps], (*MONITORS, fresh))
+    assert together.missing(fresh) == [] and together.missing(WEB) == []
+
+
 def test_the_monitor_page_names_downtimes_aimed_at_it_whose_scope_misses_every_group():
     missing = downtime("missing", scope="env:staging", monitor_id=WEB.id, tags=())
     hits = downtime("hits", scope="host:web-2", monitor_id=WEB.id, tags=())

@@ -104,6 +104,12 @@ def test_groups_that_are_not_the_monitors_are_refused(group, says):
         "env:prod AND NOT host:web-1",
         'host:"web-3"',
         "env:prod,host:web-3)",
+        "env:prod AND host:web-1",  # a scope, not a group: Datadog joins a group's tags by commas
+        "env:prod host:web-1",
+        "NOT host:web-1",
+        "-host:web-1,env:prod",
+        "(env:prod,host:web-1)",
+        "env:prod,host:web-1 OR",
     ],
 )
 def test_a_pattern_is_never_one_group_and_points_to_the_full_form(pattern):
@@ -114,10 +120,44 @@ def test_a_pattern_is_never_one_group_and_points_to_the_full_form(pattern):
 def test_one_group_is_a_reported_name_or_key_value_pairs_and_mutes_that_group_only():
     by_name = quickmute.target(WEB, "env:prod,host:web-3")
     assert by_name.group is WEB.groups[1] and by_name.scope == "env:prod AND host:web-3"
-    as_scope = quickmute.target(WEB, "env:prod AND host:web-1")
-    assert as_scope.group is WEB.groups[0] and as_scope.scope == "env:prod AND host:web-1"
     dotted = quickmute.target(WEB, "env:prod,host:ip-10-0-0-1.ec2.internal")
     assert dotted.scope == "env:prod AND host:ip-10-0-0-1.ec2.internal"
+
+
+def test_quickmute_target_names_the_reported_group_its_scope_mutes_however_it_was_spelled():
+    # A scope matches values regardless of case: `host:WEB-3` mutes the reported host:web-3,
+    # so the confirmation names that group rather than one "Datadog has not reported".
+    chosen = quickmute.target(WEB, "host:WEB-3,env:prod")
+    assert chosen.group is WEB.groups[1] and not chosen.notice
+    assert chosen.group_name == "env:prod,host:web-3"
+
+
+def test_quickmute_target_takes_any_reported_group_a_scope_names_exactly():
+    logs = Monitor(
+        id=9,
+        name="errors by status",
+        query='logs("status:error").index("*").rollup("count").by("@http.status_code") > 5',
+        groups=(
+            MonitorGroup("@http.status_code:500", "Alert"),
+            MonitorGroup("@http.status_code:502"),
+        ),
+    )
+    chosen = quickmute.target(logs, "@http.status_code:500")
+    assert chosen.group is logs.groups[0] and chosen.scope == "@http.status_code:500"
+    spaced = Monitor(id=10, name="x", groups=(MonitorGroup("error:conn refused", "Alert"),))
+    with pytest.raises(quickmute.Refused, match="is not one group"):
+        quickmute.target(spaced, "error:conn refused")  # as a scope, two terms
+
+
+def test_quickmute_target_refuses_a_group_whose_scope_would_mute_other_reported_groups():
+    mixed = Monitor(
+        id=11,
+        name="mixed",
+        groups=(MonitorGroup("host:a", "Alert"), MonitorGroup("env:prod,host:a", "OK")),
+    )
+    with pytest.raises(quickmute.Refused, match=r"would mute 2 groups.*env:prod,host:a"):
+        quickmute.target(mixed, "host:a")
+    assert quickmute.target(mixed, "env:prod,host:a").group is mixed.groups[1]
 
 
 def test_a_monitor_that_is_not_grouped_has_no_groups_to_mute():

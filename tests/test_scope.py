@@ -13,6 +13,7 @@ from downtimes_app.scope import (
     check_scope,
     matches,
     parse_scope,
+    plain_term,
     render,
     scope_chips,
 )
@@ -146,3 +147,12 @@ def test_matches_says_whether_a_group_is_in_the_scope(scope, muted):
 def test_matches_refuses_a_scope_datadog_refuses():
     with pytest.raises(ScopeError):
         matches("env:prod OR env:dev", GROUP)
+
+
+def test_plain_term_is_one_key_value_term_that_matches_one_value():
+    assert plain_term("host:web-3") == Term("host", "web-3")
+    assert plain_term("@http.status_code:500") == Term("@http.status_code", "500")
+    for pattern in ("host:*", "host:web?", "-host:a", "NOT host:a", "host:(a OR b)", 'host:"a"'):
+        assert plain_term(pattern) is None, pattern
+    for more in ("host:a AND env:b", "host:a env:b", " host:a", "(host:a)", "*", "host"):
+        assert plain_term(more) is None, more

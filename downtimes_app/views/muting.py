@@ -41,7 +41,7 @@ def _form(request: Request) -> dict[str, Any]:
 def _more_options(monitor: Monitor, target: quickmute.Target | None, form: dict, zone) -> str:
     """The full form, prefilled with the same mute, for what the quick one does not offer: a
     group refused as a pattern arrives there as the scope it asked for, checked and previewed."""
-    scope = target.scope if target else (form["group"].strip() or "*")
+    scope = target.scope if target else (quickmute.scope_for(form["group"]) or "*")
     params = {"monitor_id": str(monitor.id), "scope": scope}
     params["timezone"] = zone.key
     if form["duration"] in quickmute.DURATIONS:
