@@ -108,7 +108,10 @@ def test_two_key_pairs_on_one_url_are_two_upstreams_and_neither_key_is_in_their_
             assert secret not in name and secret[:8] not in name
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_copy_kept_across_a_restart_is_renewed_before_it_is_shown(viewer_client, stories):
+    """Threads see the sandbox's rows here, so a refresh may run behind the page, as it does in
+    production: the old copy must not be served while it does."""
     from sandbox import clock
 
     forgotten = str(stories["forgotten"].uuid)
