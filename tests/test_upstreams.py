@@ -176,3 +176,15 @@ def test_an_old_copy_whose_renewal_is_late_is_shown_with_its_age_until_it_arrive
             time.sleep(0.05)
     assert "Showing data from" not in renewed
     settled()
+
+
+def test_upstream_name_carries_no_credentials_written_into_the_api_url(settings):
+    """A proxy's user and password in `DD_API_URL` are as secret as the keys: cache keys (which
+    Redis lists to anyone who may read it) name the host only."""
+    settings.DATADOG_API_URL = "https://relay-user:relay-password-42@proxy.example:8443/datadog"
+    settings.DATADOG_API_KEY, settings.DATADOG_APP_KEY = "api-0123456789", "app-abcdef"
+    for name in (datadog.upstream(), store.DOWNTIMES.data, monitor_store.MONITORS.lock):
+        assert "relay-user" not in name and "relay-password-42" not in name
+        assert "proxy.example:8443/" in name
+    settings.DATADOG_API_URL = "https://relay-user:another-password@proxy.example:8443/datadog"
+    assert "another-password" not in datadog.upstream()
