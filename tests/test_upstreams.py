@@ -188,3 +188,30 @@ def test_upstream_name_carries_no_credentials_written_into_the_api_url(settings)
         assert "proxy.example:8443/" in name
     settings.DATADOG_API_URL = "https://relay-user:another-password@proxy.example:8443/datadog"
     assert "another-password" not in datadog.upstream()
+
+
+def test_monitor_pages_say_how_old_the_downtimes_they_show_are(viewer_client, stories, monkeypatch):
+    """The monitors are renewed, the downtimes cannot be: what mutes each monitor comes from a
+    copy three days old, and the monitor list and a monitor's page say so."""
+    from sandbox import clock
+    from sandbox.models import SandboxMonitor
+
+    monkeypatch.setattr(service, "_sleep", lambda s: None)
+    pages = (
+        reverse("downtimes:monitors_list"),
+        reverse("downtimes:monitor", args=[SandboxMonitor.objects.order_by("id").first().id]),
+    )
+    for path in pages:
+        assert "Downtimes from" not in viewer_client.get(path).content.decode()
+    restart()
+    clock.set_now(NOW + timedelta(days=3))
+    cache.delete_many([store.KEY_FRESH, monitor_store.MONITORS.fresh])
+
+    def unavailable(deadline, known):
+        raise datadog.Unavailable("Datadog is unavailable (GET /api/v2/downtime answered 503)")
+
+    monkeypatch.setattr(store.DOWNTIMES, "fetch", unavailable)
+    for path in pages:
+        page = viewer_client.get(path).content.decode()
+        assert "Downtimes from 3d ago." in page, path
+        assert "answered 503" in page, path
