@@ -215,3 +215,27 @@ def test_monitor_pages_say_how_old_the_downtimes_they_show_are(viewer_client, st
         page = viewer_client.get(path).content.decode()
         assert "Downtimes from 3d ago." in page, path
         assert "answered 503" in page, path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_cancel_preview_from_an_old_copy_whose_renewal_is_late_says_how_old_it_is(
+    frozen_now, settings, editor_client
+):
+    """What a bulk cancel would cancel is read from the copy: from one three days old, the
+    preview says so while the new one is on its way."""
+    from sandbox import clock
+
+    seed.seed(downtimes=0, now=frozen_now)
+    incident = SandboxDowntime.objects.get(message__contains=STORIES["incident"])
+    url = reverse("downtimes:bulk_cancel") + f"?id={incident.uuid}"
+    assert "Showing data from" not in editor_client.get(url).content.decode()
+    settled()
+    restart()
+    clock.set_now(frozen_now + timedelta(days=3, hours=2))
+    cache.delete(store.KEY_FRESH)
+    settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+    with faults.inject(latency_ms=500):
+        page = editor_client.get(url).content.decode()
+        settled()
+    assert f'id="preview-{incident.uuid}"' in page
+    assert "Showing data from 3d 2h ago." in page
