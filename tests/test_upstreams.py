@@ -22,7 +22,7 @@ from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
 from downtimes_app.store import monitors as monitor_store
 from sandbox import faults, seed
-from sandbox.models import SandboxDowntime
+from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests import payloads
 from tests.conftest import NOW, STORIES
 
@@ -65,6 +65,11 @@ def second_org(settings, monkeypatch):
         )
         mock.get(re.compile(re.escape(SECOND_API) + r"/api/v1/monitor(\?.*)?$"), json=[])
         mock.get(
+            re.compile(re.escape(SECOND_API) + r"/api/v1/monitor/[0-9]+(\?.*)?$"),
+            status=404,
+            json={"errors": ["Monitor not found"]},
+        )
+        mock.get(
             re.compile(re.escape(SECOND_API) + r"/api/v2/downtime/[^/?]+(\?.*)?$"),
             status=404,
             json={"errors": ["Downtime not found"]},
@@ -103,6 +108,9 @@ def test_after_switching_to_another_org_no_page_shows_the_first_orgs_downtimes(
     some_id = next(iter(first))
     detail = viewer_client.get(reverse("downtimes:detail", args=[some_id]))
     assert detail.status_code == 404 and first[some_id] not in detail.content.decode()
+    monitor = SandboxMonitor.objects.order_by("id").first()
+    page = viewer_client.get(reverse("downtimes:monitor", args=[monitor.id])).content.decode()
+    assert monitor.name not in page and "has no monitor with this id" in page
 
 
 def test_two_key_pairs_on_one_url_are_two_upstreams_and_neither_key_is_in_their_name(settings):
@@ -194,7 +202,6 @@ def test_monitor_pages_say_how_old_the_downtimes_they_show_are(viewer_client, st
     """The monitors are renewed, the downtimes cannot be: what mutes each monitor comes from a
     copy three days old, and the monitor list and a monitor's page say so."""
     from sandbox import clock
-    from sandbox.models import SandboxMonitor
 
     monkeypatch.setattr(service, "_sleep", lambda s: None)
     pages = (
