@@ -9,6 +9,7 @@ second deployment on the same Redis.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import timedelta
 
@@ -21,7 +22,7 @@ from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
 from downtimes_app.store import monitors as monitor_store
 from sandbox import faults, seed
-from sandbox.models import SandboxDowntime
+from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests import payloads
 from tests.conftest import NOW, STORIES
 
@@ -45,6 +46,14 @@ def restart() -> None:
         kind.local.forget()
 
 
+def settled() -> None:
+    """Refreshes still storing what a page already showed are done: none writes into the next
+    test's cache."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("-refresh"):
+            thread.join(timeout=10)
+
+
 @pytest.fixture
 def second_org(settings, monkeypatch):
     """Another org's API and keys; its answers come from `responses`."""
@@ -55,6 +64,11 @@ def second_org(settings, monkeypatch):
             json={"data": [SECOND], "meta": {"page": {"total_filtered_count": 1}}},
         )
         mock.get(re.compile(re.escape(SECOND_API) + r"/api/v1/monitor(\?.*)?$"), json=[])
+        mock.get(
+            re.compile(re.escape(SECOND_API) + r"/api/v1/monitor/[0-9]+(\?.*)?$"),
+            status=404,
+            json={"errors": ["Monitor not found"]},
+        )
         mock.get(
             re.compile(re.escape(SECOND_API) + r"/api/v2/downtime/[^/?]+(\?.*)?$"),
             status=404,
@@ -94,6 +108,9 @@ def test_after_switching_to_another_org_no_page_shows_the_first_orgs_downtimes(
     some_id = next(iter(first))
     detail = viewer_client.get(reverse("downtimes:detail", args=[some_id]))
     assert detail.status_code == 404 and first[some_id] not in detail.content.decode()
+    monitor = SandboxMonitor.objects.order_by("id").first()
+    page = viewer_client.get(reverse("downtimes:monitor", args=[monitor.id])).content.decode()
+    assert monitor.name not in page and "has no monitor with this id" in page
 
 
 def test_two_key_pairs_on_one_url_are_two_upstreams_and_neither_key_is_in_their_name(settings):
@@ -108,11 +125,15 @@ def test_two_key_pairs_on_one_url_are_two_upstreams_and_neither_key_is_in_their_
             assert secret not in name and secret[:8] not in name
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_copy_kept_across_a_restart_is_renewed_before_it_is_shown(viewer_client, stories):
+    """Threads see the sandbox's rows here, so a refresh may run behind the page, as it does in
+    production: the old copy must not be served while it does."""
     from sandbox import clock
 
     forgotten = str(stories["forgotten"].uuid)
     assert forgotten in viewer_client.get(reverse("downtimes:list")).content.decode()
+    settled()
     restart()
     clock.set_now(NOW + timedelta(days=3))  # the dashboard was down for three days...
     cache.delete(store.KEY_FRESH)
@@ -120,6 +141,7 @@ def test_a_copy_kept_across_a_restart_is_renewed_before_it_is_shown(viewer_clien
     page = viewer_client.get(reverse("downtimes:list")).content.decode()
     assert forgotten not in page
     assert "Showing data from" not in page
+    settled()
 
 
 def test_an_old_copy_that_cannot_be_renewed_says_how_old_it_is(viewer_client, stories, monkeypatch):
@@ -145,6 +167,7 @@ def test_an_old_copy_whose_renewal_is_late_is_shown_with_its_age_until_it_arrive
     seed.seed(downtimes=0, now=frozen_now)
     url = reverse("downtimes:list")
     assert STORIES["incident"] in viewer_client.get(url).content.decode()
+    settled()
     restart()
     clock.set_now(frozen_now + timedelta(days=3, hours=2))
     cache.delete(store.KEY_FRESH)
@@ -160,3 +183,66 @@ def test_an_old_copy_whose_renewal_is_late_is_shown_with_its_age_until_it_arrive
                 break
             time.sleep(0.05)
     assert "Showing data from" not in renewed
+    settled()
+
+
+def test_upstream_name_carries_no_credentials_written_into_the_api_url(settings):
+    """A proxy's user and password in `DD_API_URL` are as secret as the keys: cache keys (which
+    Redis lists to anyone who may read it) name the host only."""
+    settings.DATADOG_API_URL = "https://relay-user:relay-password-42@proxy.example:8443/datadog"
+    settings.DATADOG_API_KEY, settings.DATADOG_APP_KEY = "api-0123456789", "app-abcdef"
+    for name in (datadog.upstream(), store.DOWNTIMES.data, monitor_store.MONITORS.lock):
+        assert "relay-user" not in name and "relay-password-42" not in name
+        assert "proxy.example:8443/" in name
+    settings.DATADOG_API_URL = "https://relay-user:another-password@proxy.example:8443/datadog"
+    assert "another-password" not in datadog.upstream()
+
+
+def test_monitor_pages_say_how_old_the_downtimes_they_show_are(viewer_client, stories, monkeypatch):
+    """The monitors are renewed, the downtimes cannot be: what mutes each monitor comes from a
+    copy three days old, and the monitor list and a monitor's page say so."""
+    from sandbox import clock
+
+    monkeypatch.setattr(service, "_sleep", lambda s: None)
+    pages = (
+        reverse("downtimes:monitors_list"),
+        reverse("downtimes:monitor", args=[SandboxMonitor.objects.order_by("id").first().id]),
+    )
+    for path in pages:
+        assert "Downtimes from" not in viewer_client.get(path).content.decode()
+    restart()
+    clock.set_now(NOW + timedelta(days=3))
+    cache.delete_many([store.KEY_FRESH, monitor_store.MONITORS.fresh])
+
+    def unavailable(deadline, known):
+        raise datadog.Unavailable("Datadog is unavailable (GET /api/v2/downtime answered 503)")
+
+    monkeypatch.setattr(store.DOWNTIMES, "fetch", unavailable)
+    for path in pages:
+        page = viewer_client.get(path).content.decode()
+        assert "Downtimes from 3d ago." in page, path
+        assert "answered 503" in page, path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_cancel_preview_from_an_old_copy_whose_renewal_is_late_says_how_old_it_is(
+    frozen_now, settings, editor_client
+):
+    """What a bulk cancel would cancel is read from the copy: from one three days old, the
+    preview says so while the new one is on its way."""
+    from sandbox import clock
+
+    seed.seed(downtimes=0, now=frozen_now)
+    incident = SandboxDowntime.objects.get(message__contains=STORIES["incident"])
+    url = reverse("downtimes:bulk_cancel") + f"?id={incident.uuid}"
+    assert "Showing data from" not in editor_client.get(url).content.decode()
+    settled()
+    restart()
+    clock.set_now(frozen_now + timedelta(days=3, hours=2))
+    cache.delete(store.KEY_FRESH)
+    settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+    with faults.inject(latency_ms=500):
+        page = editor_client.get(url).content.decode()
+        settled()
+    assert f'id="preview-{incident.uuid}"' in page
+    assert "Showing data from 3d 2h ago." in page

@@ -130,7 +130,10 @@ def upstream() -> str:
 def _upstream(base_url: str, api_key: str, app_key: str) -> str:
     # SHA-256 of high-entropy keys, cut to 64 bits: tells key pairs apart, gives no key back.
     digest = hashlib.sha256(f"{base_url}\n{api_key}\n{app_key}".encode()).hexdigest()[:16]
-    return f"{urlsplit(base_url).netloc or 'datadog'}/{digest}"
+    # The host and port only: a user and password written into the URL (a relay's) stay out.
+    parts = urlsplit(base_url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+    return f"{host or 'datadog'}/{digest}"
 
 
 _sessions: dict[tuple[str, str, int], requests.Session] = {}

@@ -39,6 +39,17 @@ def _freshness(current: Any, zone: Any, moment: Any) -> dict[str, Any]:
     }
 
 
+def _downtimes_freshness(current: Any, zone: Any, moment: Any) -> dict[str, Any]:
+    """The downtime copy beside the monitors, for a banner when it is old or failed."""
+    snapshot = current.snapshot
+    return {
+        "downtimes": current,
+        "downtimes_fetched": presenters.Moment(snapshot.fetched_at, zone, moment)
+        if snapshot
+        else None,
+    }
+
+
 @require_GET
 def monitor_list(request: Request) -> HttpResponse:
     query, notices = monitor_listing.MonitorQuery.from_params(request.GET)
@@ -55,6 +66,7 @@ def monitor_list(request: Request) -> HttpResponse:
         "current": seen.monitors,
         "downtimes_missing": seen.downtimes.snapshot is None,
         **_freshness(seen.monitors, zone, moment),
+        **_downtimes_freshness(seen.downtimes, zone, moment),
         "states": [
             (key, label, result.counts[key], query.url(path, state=key))
             for key, label in monitor_listing.STATE_LABELS.items()
@@ -168,6 +180,7 @@ def detail_context(request: Request, found: monitoring.Page, moment: Any) -> dic
         "ui_url": _datadog_url(monitor.id),
         "zone_label": moment.astimezone(zone).strftime("%Z"),
         **_freshness(found.overview.monitors, zone, moment),
+        **_downtimes_freshness(found.overview.downtimes, zone, moment),
         "permalink": request.build_absolute_uri(reverse("downtimes:monitor", args=[monitor.id])),
         "share_title": monitor_words.share_title(monitor),
         "share_description": monitor_words.share_description(monitor, found.reckoned, moment),
