@@ -278,6 +278,27 @@ def test_feed_tokens_never_reach_a_log_line(viewer_client, org, caplog):
     assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
 
 
+@pytest.mark.parametrize("server_variable", ["RAW_URI", "REQUEST_URI"])
+def test_calendar_feed_answers_only_the_spelling_it_gave(viewer_client, org, server_variable):
+    path = make_feed(viewer_client).removeprefix("http://testserver")
+    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", path).group(1)
+    assert fetch_as_sent(path, path, server_variable).status_code == 200
+    # A server decodes these to the same path; a proxy's log filter for /calendar/feed/ would not.
+    for sent in (
+        path.replace("/feed/", "/%66eed/"),
+        path.replace("/feed/", "/%66%65%65%64/"),
+        path.replace("/feed/", "%2Ffeed%2F"),
+        path.replace(token, f"%{ord(token[0]):02X}{token[1:]}"),
+    ):
+        response = fetch_as_sent(path, sent, server_variable)
+        assert response.status_code == 404 and b"VEVENT" not in response.content, sent
+
+
+def fetch_as_sent(path: str, sent: str, server_variable: str):
+    """`path` as a server hands it to Django, decoded, with the request line's own spelling."""
+    return Client().get(path, **{server_variable: sent})
+
+
 def test_gunicorns_access_log_blanks_feed_tokens():
     class Config:
         accesslog = "-"
