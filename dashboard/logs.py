@@ -77,20 +77,20 @@ class RedactFeedTokens(Rewrite):
 
 
 class GunicornLogger(Logger):
-    """gunicorn's logger, with feed tokens blanked from the request line, path and referer, and
-    its error log's lines kept to one line each, tokens blanked."""
+    """gunicorn's logger, with feed tokens blanked from every line of its access and error logs
+    (request line, path, query, referer, any header a format names) and each line kept to one:
+    gunicorn refuses C0 controls in a request, but lets C1 ones and Unicode's line separators
+    through into a header."""
 
     def setup(self, cfg):  # type: ignore[no-untyped-def]
         super().setup(cfg)
-        for line_filter in (RedactFeedTokens(), ControlsEscaped()):
-            self.error_log.addFilter(line_filter)
-
-    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key, value in atoms.items():
-            if isinstance(value, str) and "/" in value:
-                atoms[key] = redact(value)
-        return atoms
+        for log in (self.error_log, self.access_log):
+            for earlier in [
+                f for f in log.filters if isinstance(f, RedactFeedTokens | ControlsEscaped)
+            ]:
+                log.removeFilter(earlier)  # a configuration reload runs setup again
+            for line_filter in (RedactFeedTokens(), ControlsEscaped()):
+                log.addFilter(line_filter)
 
 
 # --- webhook URLs ------------------------------------------------------------------------------
