@@ -5,11 +5,13 @@ sits in the path, which Django's request log ("Not Found: /calendar/feed/…"), 
 request lines and gunicorn's access log all print. A server decodes the path before Django
 routes it, so `/calendar/%66eed/<token>.ics` and `//calendar//feed/<token>.ics` are the same
 feed, or a 404 that still names the token: every path in a line is decoded and normalised
-before it is looked at, and one that is a feed's, however spelled, is printed as
-`/calendar/feed/[token]`. `RedactFeedTokens` does it for every record the dashboard's handler
-writes (settings.LOGGING, which also sends Django's own loggers through that handler when DEBUG
-is on); `GunicornLogger` for gunicorn's access and error logs, and `gunicorn.conf.py` at the top
-of the repository makes gunicorn use it. A proxy in front keeps its own access log: leave the
+(backslashes read as slashes) before it is looked at, and one that is a feed's, however
+spelled, is printed as `/calendar/feed/[token]`. A token's shape (64 hex digits) is blanked
+wherever else it stands, so a spelling no rule foresaw still leaves no token behind.
+`RedactFeedTokens` does it for every record the dashboard's handler writes (settings.LOGGING,
+which also sends Django's own loggers through that handler when DEBUG is on); `GunicornLogger`
+for gunicorn's access and error logs, and `gunicorn.conf.py` at the top of the repository makes
+gunicorn use it. A proxy in front keeps its own access log: leave the
 path out of it, or blank the same pattern there.
 """
 
@@ -26,18 +28,24 @@ from downtimes_app.logs import ControlsEscaped, Rewrite
 
 FEED = "/calendar/feed/"
 HIDDEN = FEED + "[token]"
-# Anything that may be a path or a URL's path: from a slash to the next space or quote.
-_PATH = re.compile(r"/[^\s\"'<>]*")
+# Anything that may be a path or a URL's path: from a slash (or a backslash, or either one
+# percent-encoded) to the next space or quote.
+_PATH = re.compile(r"(?:[/\\]|%2f|%5c)[^\s\"'<>]*", re.IGNORECASE)
+# A token's shape (64 hex digits), however it came to be in a line: a 64-digit run or longer.
+_TOKEN_SHAPED = re.compile(r"[0-9a-f]{64,}", re.IGNORECASE)
+# More rounds of decoding than any server does; a path encoded deeper is no feed's.
+_DECODINGS = 8
 
 
 def _canonical(path: str) -> str:
-    """The path as Django would route it, and then some: decoded (twice-encoded too), its
-    `.`, `..` and doubled slashes resolved, in lower case."""
-    for _ in range(3):
+    """The path as Django would route it, and then some: decoded (again and again), its
+    backslashes read as slashes, its `.`, `..` and doubled slashes resolved, in lower case."""
+    for _ in range(_DECODINGS):
         decoded = unquote(path)
         if decoded == path:
             break
         path = decoded
+    path = path.replace("\\", "/")
     return posixpath.normpath("/" + path.lstrip("/")).lower()
 
 
@@ -45,17 +53,23 @@ def _canonical(path: str) -> str:
 _PLAIN = re.compile(r"/calendar/feed/[^/?#.\s\"'<>%]+(?=[.?#/]|$)")
 
 
+def _names_a_feed(path: str) -> bool:
+    canonical = _canonical(path)
+    return FEED in canonical or _TOKEN_SHAPED.search(canonical) is not None
+
+
 def _hide(match: re.Match[str]) -> str:
     raw = match.group(0)
-    if FEED not in _canonical(raw):
+    if not _names_a_feed(raw):
         return raw
     kept = _PLAIN.sub(HIDDEN, raw, count=1)
     # Anything but the usual spelling, or a second feed path in it: the whole path goes.
-    return kept if FEED not in _canonical(kept.replace(HIDDEN, "", 1)) else HIDDEN
+    return HIDDEN if _names_a_feed(kept.replace(HIDDEN, "", 1)) else kept
 
 
 def redact(text: str) -> str:
-    return _PATH.sub(_hide, text) if "/" in text else text
+    """`text` with every feed path blanked, and any token-shaped run outside a path too."""
+    return _TOKEN_SHAPED.sub("[token]", _PATH.sub(_hide, text))
 
 
 class RedactFeedTokens(Rewrite):
@@ -63,20 +77,20 @@ class RedactFeedTokens(Rewrite):
 
 
 class GunicornLogger(Logger):
-    """gunicorn's logger, with feed tokens blanked from the request line, path and referer, and
-    its error log's lines kept to one line each, tokens blanked."""
+    """gunicorn's logger, with feed tokens blanked from every line of its access and error logs
+    (request line, path, query, referer, any header a format names) and each line kept to one:
+    gunicorn refuses C0 controls in a request, but lets C1 ones and Unicode's line separators
+    through into a header."""
 
     def setup(self, cfg):  # type: ignore[no-untyped-def]
         super().setup(cfg)
-        for line_filter in (RedactFeedTokens(), ControlsEscaped()):
-            self.error_log.addFilter(line_filter)
-
-    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key, value in atoms.items():
-            if isinstance(value, str) and "/" in value:
-                atoms[key] = redact(value)
-        return atoms
+        for log in (self.error_log, self.access_log):
+            for earlier in [
+                f for f in log.filters if isinstance(f, RedactFeedTokens | ControlsEscaped)
+            ]:
+                log.removeFilter(earlier)  # a configuration reload runs setup again
+            for line_filter in (RedactFeedTokens(), ControlsEscaped()):
+                log.addFilter(line_filter)
 
 
 # --- webhook URLs ------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Every write through the dashboard goes through `perform`: do it, record it, show it.
 
 Sign-in events (`record_event`) share the trail: who, or which name was tried, from where.
-Every text is kept to one line (`logs.one_line`): a name or words from a request cannot forge
-an entry's layout.
+Every entry's texts are kept to one line (`logs.one_line`, in `_entry`): a name or words from a
+request cannot forge an entry's layout.
 
 One place decides what a write leaves behind: an audit entry (who, when, what, before and after,
 the outcome, Datadog's words on failure), the downtime as Datadog answered, laid over the
@@ -36,6 +36,14 @@ def actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
+def _entry(*, actor_name: str, summary: str, **fields: Any) -> AuditEntry:
+    """An entry whose texts are one line each (a name or words from a request cannot forge
+    the trail's layout), cut to their columns."""
+    return AuditEntry.objects.create(
+        actor_name=one_line(actor_name)[:150], summary=one_line(summary)[:500], **fields
+    )
+
+
 def record(
     user: AbstractBaseUser | AnonymousUser,
     action: str,
@@ -46,12 +54,12 @@ def record(
     after: Mapping[str, Any] | None = None,
     error: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    return _entry(
         actor=user if user.is_authenticated else None,
         actor_name=actor_name(user),
         action=action,
         downtime_id=downtime_id,
-        summary=one_line(summary)[:500],
+        summary=summary,
         before=dict(before) if before is not None else None,
         after=dict(after) if after is not None else None,
         outcome=AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.OK,
@@ -70,11 +78,11 @@ def record_event(
 ) -> AuditEntry:
     """A sign-in event: `user` when known, else `name` (what was typed, or the provider's name)."""
     known = user is not None and user.is_authenticated
-    return AuditEntry.objects.create(
+    return _entry(
         actor=user if known else None,
-        actor_name=one_line(actor_name(user) if known else name or "unknown")[:150],
+        actor_name=actor_name(user) if known else name or "unknown",
         action=action,
-        summary=one_line(summary)[:500],
+        summary=summary,
         outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.OK,
         address=address,
     )

@@ -7,16 +7,26 @@ filter the production logging configuration puts on its console handler).
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import re
+import secrets
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
 from django.conf import settings
+from django.core.servers.basehttp import (
+    WSGIRequestHandler,
+    WSGIServer,
+    get_internal_wsgi_application,
+)
 from django.test import Client
 from django.utils.module_loading import import_string
 
@@ -149,28 +159,91 @@ def _feed_url(base: str) -> str:
     return re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1)
 
 
-@pytest.mark.parametrize("server", ["false", "true"], indirect=True, ids=["prod", "debug"])
-def test_a_feed_token_never_reaches_the_log_however_its_path_is_spelled(server):
-    base, log = server
-    url = _feed_url(base)
-    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", url).group(1)
-    spellings = [
+def feed_spellings(token: str) -> list[str]:
+    """The feed's own path first, then the same feed as a server may be sent it: the second is
+    decoded to the feed (and refused, not being as given); the rest are not routed to it."""
+    return [
         f"/calendar/feed/{token}.ics",
-        f"/calendar/%66eed/{token}.ics",  # served: the server decodes it
+        f"/calendar/%66eed/{token}.ics",
         f"/%63alendar/%66%65%65%64/{token}.ics",
         f"/calendar/feed/{token}.ics/",  # Not Found, naming the path
         f"//calendar//feed/{token}.ics",
         f"/calendar/x/../feed/{token}.ics",
         f"/Calendar/FEED/{token}.ics",
         f"/calendar/feed/{token[:8]}%{token[8:10]}{token[10:]}.ics",
+        f"/calendar\\feed\\{token}.ics",
+        f"/calendar/%25%36%36eed/{token}.ics?q=db",
+        f"/calendar/feed/'{token}.ics",
     ]
-    answers = [requests.get(base + path, timeout=10).status_code for path in spellings]
-    assert answers[:2] == [200, 200] and 404 in answers
-    time.sleep(0.5)  # let the server write its last lines (no assertion depends on time)
-    text = log.read_text()
+
+
+@contextmanager
+def console_output() -> Iterator[io.StringIO]:
+    """What the dashboard's console handler, as settings.LOGGING configured it, writes."""
+    (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    stream = io.StringIO()
+    earlier = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(earlier)
+
+
+def assert_no_token(text: str, token: str) -> None:
     assert "/calendar/feed/[token]" in text  # the lines are there, blanked
     for part in (token, token[:20], token[-20:], token[10:40]):
         assert part not in text, part
+
+
+def test_djangos_request_log_blanks_a_feed_token_however_its_path_is_spelled(db):
+    token = secrets.token_hex(32)
+    with console_output() as output:
+        for path in feed_spellings(token)[1:]:
+            # As gunicorn hands it over: decoded, with the request line as sent beside it.
+            Client().get(path, RAW_URI=path)
+    assert output.getvalue().count("Not Found: ") == len(feed_spellings(token)) - 1
+    assert_no_token(output.getvalue(), token)
+
+
+def test_runservers_request_lines_blank_a_feed_token_however_its_path_is_spelled(
+    transactional_db,
+):
+    token = secrets.token_hex(32)
+    server = WSGIServer(("127.0.0.1", 0), WSGIRequestHandler)  # runserver's server and lines
+    server.set_app(get_internal_wsgi_application())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with console_output() as output:
+        try:
+            answers = [_sent_as_written(base, path) for path in feed_spellings(token)]
+        finally:  # the server writes a request's line after its answer: all written once stopped
+            server.shutdown()
+            server.server_close()
+    assert set(answers) == {404}  # no such feed; each request line is logged all the same
+    assert output.getvalue().count('"GET ') == len(answers)
+    assert_no_token(output.getvalue(), token)
+
+
+@pytest.mark.parametrize("server", ["false", "true"], indirect=True, ids=["prod", "debug"])
+def test_a_feed_token_never_reaches_the_log_however_its_path_is_spelled(server):
+    base, log = server
+    url = _feed_url(base)
+    token = re.search(r"/calendar/feed/([0-9a-f]{64})\.ics", url).group(1)
+    spellings = feed_spellings(token)
+    answers = [_sent_as_written(base, path) for path in spellings]
+    assert answers[:2] == [200, 404] and set(answers[2:]) == {404}, answers
+    time.sleep(0.5)  # let the server write its last lines (no assertion depends on time)
+    assert_no_token(log.read_text(), token)
+
+
+def _sent_as_written(base: str, path: str) -> int:
+    """The status for `path` sent byte for byte (requests would tidy `%66` into `f` first)."""
+    connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def _console_handler(stream: io.StringIO) -> logging.Handler:

@@ -11,6 +11,7 @@ from downtimes_app import audit, datadog, presenters
 from downtimes_app.models import AuditEntry
 from sandbox import faults
 from sandbox.models import SandboxDowntime
+from tests.conftest import make_user
 
 URL = reverse("downtimes:audit")
 
@@ -18,6 +19,21 @@ URL = reverse("downtimes:audit")
 @pytest.fixture
 def incident(org) -> str:
     return str(SandboxDowntime.objects.get(message__contains="Failover drill").uuid)
+
+
+def test_perform_records_a_name_from_outside_on_one_line(org, incident):
+    # A provider's claim or a proxy's header names the account, and can say anything.
+    eve = make_user("eve\n2026-11-16 09:30 erin cancel", "editor")
+    audit.perform(
+        eve,
+        AuditEntry.Action.EDIT,
+        lambda: datadog.update_downtime(incident, attributes={"message": "drill moved"}),
+        downtime_id=incident,
+        summary="Changed the message",
+    )
+    entry = AuditEntry.objects.get()
+    assert entry.actor == eve and "\n" not in entry.actor_name
+    assert entry.actor_name == audit.actor_name(eve).replace("\n", "\\n")
 
 
 def test_perform_records_a_successful_write_with_before_and_after(editor, incident):

@@ -166,6 +166,16 @@ def _no_feed() -> HttpResponse:
     return HttpResponse("No such feed.\n", status=404, content_type="text/plain; charset=utf-8")
 
 
+def _spelled_as_given(request: Request) -> bool:
+    """Whether the feed's path came as the subscribe page wrote it. A server decodes
+    `/calendar/%66eed/<token>.ics` to the feed's path, but a proxy's log filter for
+    `/calendar/feed/` would not see it there; the raw request line, when the server passes it
+    (gunicorn's RAW_URI, uWSGI's and Apache's REQUEST_URI), shows such a spelling, and a feed's
+    own path has nothing to escape."""
+    sent = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
+    return "%" not in sent.split("?", 1)[0]
+
+
 def _ics(body: bytes, filename: str, *, attachment: bool) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     kind = "attachment" if attachment else "inline"
@@ -177,6 +187,8 @@ def _ics(body: bytes, filename: str, *, attachment: bool) -> HttpResponse:
 @require_safe
 def calendar_feed(request: Request, token: str) -> HttpResponse:
     """A feed for a calendar app: the URL's token stands for its owner, who need not sign in."""
+    if not _spelled_as_given(request):
+        return _no_feed()
     user = tokens.owner(token)
     if user is None or not can_read(user):  # a role removed closes the feed at once
         return _no_feed()
