@@ -70,13 +70,15 @@ def group_states(params: Any) -> tuple[str, ...]:
 
 
 def _group_state(monitor: SandboxMonitor, group: dict) -> dict[str, Any]:
-    """One group's state, shaped as Datadog's spec has it (`MonitorStateGroup`); its
-    transitions dated from when the monitor last changed. The spec describes the object's
-    `name` as the monitor's name, so that is what it carries: a group is known by its key."""
+    """One group's state, with the fields of Datadog's `MonitorStateGroup`; its transitions
+    dated from when the monitor last changed. The spec describes `name` as "the name of the
+    monitor", but Datadog's documented and recorded answers carry the group's key there
+    (`"host:host0": {"name": "host:host0", ...}`), so the sandbox does too; the dashboard reads
+    a group's name from the key either way."""
     changed = int(monitor.modified.timestamp())
     status = group["status"]
     return {
-        "name": monitor.name,
+        "name": group["name"],
         "status": status,
         "last_triggered_ts": changed if status != "OK" else 0,
         "last_notified_ts": changed if status != "OK" else 0,
