@@ -158,20 +158,27 @@ def test_an_old_copy_that_cannot_be_renewed_says_how_old_it_is(viewer_client, st
     assert "Showing data from" in page and "(3d old)" in page
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_old_copy_whose_renewal_is_late_is_shown_with_its_age_until_it_arrives(
-    frozen_now, settings, viewer_client
-):
+def back_after_three_days(frozen_now, settings) -> None:
+    """A restart three days and two hours on, its copy expired, with a short deadline for a
+    renewal that will be late."""
     from sandbox import clock
 
-    seed.seed(downtimes=0, now=frozen_now)
-    url = reverse("downtimes:list")
-    assert STORIES["incident"] in viewer_client.get(url).content.decode()
     settled()
     restart()
     clock.set_now(frozen_now + timedelta(days=3, hours=2))
     cache.delete(store.KEY_FRESH)
     settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_copy_whose_renewal_is_late_is_shown_with_its_age_until_it_arrives(
+    frozen_now, settings, viewer_client
+):
+
+    seed.seed(downtimes=0, now=frozen_now)
+    url = reverse("downtimes:list")
+    assert STORIES["incident"] in viewer_client.get(url).content.decode()
+    back_after_three_days(frozen_now, settings)
     with faults.inject(latency_ms=500):
         waiting = viewer_client.get(url).content.decode()
         assert "Showing data from 3d 2h ago." in waiting
@@ -230,17 +237,12 @@ def test_bulk_cancel_preview_from_an_old_copy_whose_renewal_is_late_says_how_old
 ):
     """What a bulk cancel would cancel is read from the copy: from one three days old, the
     preview says so while the new one is on its way."""
-    from sandbox import clock
 
     seed.seed(downtimes=0, now=frozen_now)
     incident = SandboxDowntime.objects.get(message__contains=STORIES["incident"])
     url = reverse("downtimes:bulk_cancel") + f"?id={incident.uuid}"
     assert "Showing data from" not in editor_client.get(url).content.decode()
-    settled()
-    restart()
-    clock.set_now(frozen_now + timedelta(days=3, hours=2))
-    cache.delete(store.KEY_FRESH)
-    settings.DOWNTIME_REFRESH_DEADLINE = 0.2
+    back_after_three_days(frozen_now, settings)
     with faults.inject(latency_ms=500):
         page = editor_client.get(url).content.decode()
         settled()
