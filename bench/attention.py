@@ -22,8 +22,9 @@ ROUNDS = 20
 
 def _review_ms() -> tuple[float, int]:
     """Median ms of a whole review (nothing kept from the last), and how many rows it found."""
-    from downtimes_app import attention, monitoring
-    from downtimes_app.timekeeping import now
+    from downtimes_app import attention
+    from downtimes_app.core.clock import now
+    from downtimes_app.muting import monitoring
 
     seen = monitoring.overview()
     samples, found = [], 0

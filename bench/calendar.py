@@ -39,7 +39,7 @@ def calendar_figures(count: int = COUNT) -> list[tuple[str, str, str]]:
     from django.core.cache import cache
     from django.core.management import call_command
 
-    from downtimes_app.views import calendar
+    from downtimes_app.calendar import views as calendar
 
     call_command("seed_sandbox", "--reset", "--downtimes", str(count), verbosity=0)
     cache.clear()

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from gunicorn.glogging import Logger
 
-from downtimes_app.logs import ControlsEscaped, Rewrite
+from downtimes_app.web.logs import ControlsEscaped, Rewrite
 
 FEED = "/calendar/feed/"
 HIDDEN = FEED + "[token]"

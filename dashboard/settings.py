@@ -168,7 +168,7 @@ AUTHENTICATION_BACKENDS = [
     "downtimes_app.signin.oidc.SsoBackend",
 ]
 if DASHBOARD_PROXY_USER_HEADER:
-    AUTHENTICATION_BACKENDS.insert(1, "downtimes_app.access.ProxyUserBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "downtimes_app.signin.proxy.ProxyUserBackend")
 
 # Password guessing (django-axes, counting in the database every worker shares): after
 # DASHBOARD_LOCKOUT_FAILURES failures for one name or from one address, password sign-in is
@@ -188,7 +188,7 @@ AXES_RESET_ON_SUCCESS = True
 # allowed to try grow the cool-down, so hammering cannot lock someone out for longer.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_WHITELIST_CALLABLE = "downtimes_app.signin.guessing.not_a_password_attempt"
-AXES_LOCKOUT_CALLABLE = "downtimes_app.views.accounts.locked_out"
+AXES_LOCKOUT_CALLABLE = "downtimes_app.signin.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "downtimes_app.signin.addresses.client_address"
 # The audit trail records sign-ins; axes keeps only what it counts, and logs nothing per attempt.
 AXES_DISABLE_ACCESS_LOG = True
@@ -196,18 +196,18 @@ AXES_VERBOSE = False
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "downtimes_app.security.ContentSecurityPolicyMiddleware",
+    "downtimes_app.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    *(["downtimes_app.access.ProxyUserMiddleware"] if DASHBOARD_PROXY_USER_HEADER else []),
+    *(["downtimes_app.signin.proxy.ProxyUserMiddleware"] if DASHBOARD_PROXY_USER_HEADER else []),
     # Turns a locked-out sign-in into the sign-in page saying when to try again.
     "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "downtimes_app.timekeeping.ViewerZoneMiddleware",
-    "downtimes_app.access.SignInMiddleware",
+    "downtimes_app.web.zones.ViewerZoneMiddleware",
+    "downtimes_app.web.access.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -254,8 +254,15 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "downtimes_app.context_processors.dashboard",
+                "downtimes_app.web.context.dashboard",
+                "downtimes_app.attention.context.attention_count",
             ],
+            # Each feature keeps its own template tags; templates load them by these names.
+            "libraries": {
+                "dashboard": "downtimes_app.web.tags",
+                "downtime_tags": "downtimes_app.downtimes.tags",
+                "calendar_tags": "downtimes_app.calendar.tags",
+            },
         },
     },
 ]
@@ -343,7 +350,7 @@ HUEY = {
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True, "max_delay": 1.0},
 }
 # Webhook URLs live in DASHBOARD_NOTIFY: a debug page's settings and environment blank it.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "downtimes_app.logs.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "downtimes_app.web.logs.SecretsFilter"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -375,8 +382,8 @@ LOGGING = {
     "filters": {
         "feed_tokens": {"()": "dashboard.logs.RedactFeedTokens"},
         "webhooks": {"()": "dashboard.logs.RedactWebhooks"},
-        "refusals": {"()": "downtimes_app.logs.RefusalsOnOneLine"},
-        "one_line": {"()": "downtimes_app.logs.ControlsEscaped"},
+        "refusals": {"()": "downtimes_app.web.logs.RefusalsOnOneLine"},
+        "one_line": {"()": "downtimes_app.web.logs.ControlsEscaped"},
     },
     "handlers": {
         "console": {

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from mozilla_django_oidc.views import OIDCLogoutView
 
-from downtimes_app.views import accounts
+from downtimes_app.signin import views as accounts
 
 urlpatterns = [
     path("", include("downtimes_app.urls")),

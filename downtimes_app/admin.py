@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import AuditEntry
+from downtimes_app.models import AuditEntry
 
 
 @admin.register(AuditEntry)

@@ -7,5 +7,7 @@ class DowntimesAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Connects the receiver that records every sign-in in the audit trail.
-        from .signin import trail  # noqa: F401
+        # Connect their receivers: every sign-in recorded in the audit trail, and what a write
+        # through the dashboard means for its messages and reminders.
+        from downtimes_app.notify import worker  # noqa: F401
+        from downtimes_app.signin import trail  # noqa: F401

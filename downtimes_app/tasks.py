@@ -1,6 +1,6 @@
 """The background worker's tasks, where Huey's Django integration looks for them
 (`manage.py run_huey` imports every installed app's `tasks` module)."""
 
-from .notify.worker import check, deliver, sweep
+from downtimes_app.notify.worker import check, deliver, sweep
 
 __all__ = ["check", "deliver", "sweep"]

@@ -1,18 +1,14 @@
 from django.urls import path
 
-from .views import (
-    aftermath,
-    attention,
-    audit,
-    browse,
-    bulk,
-    downtime,
-    form_parts,
-    monitors,
-    muting,
-    schedule,
-)
-from .views import calendar as calendar_views
+from downtimes_app.attention import views as attention
+from downtimes_app.audit import views as audit
+from downtimes_app.calendar import views as calendar_views
+from downtimes_app.downtimes.views import aftermath, browse, bulk
+from downtimes_app.downtimes.views import page as downtime
+from downtimes_app.editing.views import form as schedule
+from downtimes_app.editing.views import parts as form_parts
+from downtimes_app.monitors.views import mute as muting
+from downtimes_app.monitors.views import pages as monitors
 
 app_name = "downtimes"
 

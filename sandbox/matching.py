@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from downtimes_app import schedules
-from downtimes_app.domain import ACTIVE, Window
-from downtimes_app.scope import ScopeError
-from downtimes_app.scope import matches as scope_matches
+from downtimes_app.core import status
+from downtimes_app.core.domain import ACTIVE, Window
+from downtimes_app.core.scope import ScopeError
+from downtimes_app.core.scope import matches as scope_matches
 
 from .models import SandboxDowntime, SandboxMonitor
 from .monitors import groups
@@ -55,6 +55,6 @@ def matches(monitor: SandboxMonitor, now: datetime) -> list[Match]:
         if not muted:
             continue
         window = current_window(downtime, now)
-        if schedules.window_status(window, now, None) == ACTIVE and window is not None:
+        if status.window_status(window, now, None) == ACTIVE and window is not None:
             found.append(Match(downtime, window, muted))
     return found

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from downtimes_app import parsing, schedules
-from downtimes_app.domain import Window
+from downtimes_app.core import parsing, schedules, status
+from downtimes_app.core.domain import Window
 
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
 
@@ -177,7 +177,7 @@ def current_window(downtime: SandboxDowntime, now: datetime) -> Window | None:
 
 
 def status_of(downtime: SandboxDowntime, now: datetime) -> str:
-    return schedules.window_status(current_window(downtime, now), now, downtime.canceled)
+    return status.window_status(current_window(downtime, now), now, downtime.canceled)
 
 
 def visible(downtime: SandboxDowntime, now: datetime) -> bool:

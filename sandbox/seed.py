@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from downtimes_app import schedules
+from downtimes_app.core import schedules
 
 from . import clock
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser

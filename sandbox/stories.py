@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from downtimes_app import schedules
+from downtimes_app.core import schedules
 
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
 from .resources import DEFAULT_NOTIFY_END_STATES, DEFAULT_NOTIFY_END_TYPES, iso, wall

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from downtimes_app import parsing, schedules
-from downtimes_app.domain import ACTIVE
-from downtimes_app.scope import ScopeError, parse_scope
+from downtimes_app.core import parsing, schedules
+from downtimes_app.core.domain import ACTIVE
+from downtimes_app.core.scope import ScopeError, parse_scope
 
 from .models import SandboxDowntime, SandboxMonitor, SandboxUser
 from .resources import (

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from downtimes_app.schedules import scan
+from downtimes_app.core.schedules import scan
 from sandbox import clock, faults, seed
 
 SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
@@ -154,7 +154,7 @@ def viewer_client(viewer) -> Client:
 @pytest.fixture
 def walk_steps(monkeypatch) -> list[tuple[int, int, int]]:
     """Every period (hour, day, week, month or year) any search for windows steps into."""
-    from downtimes_app.schedules import scan
+    from downtimes_app.core.schedules import scan
 
     walked: list[tuple[int, int, int]] = []
     original = scan.Walk.step

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from downtimes_app.core.clock import now
 from downtimes_app.models import Delivery
 from downtimes_app.notify import worker
-from downtimes_app.timekeeping import now
 from sandbox import clock
 from tests.test_views_schedule import landed_on_new_downtime, open_form, submit
 

@@ -26,12 +26,12 @@ HEADER = {"X-Forwarded-User": "sso.alice"}
 def proxy(settings, org):
     settings.DASHBOARD_PROXY_USER_HEADER = "X-Forwarded-User"
     backends = list(settings.AUTHENTICATION_BACKENDS)
-    backends.insert(1, "downtimes_app.access.ProxyUserBackend")
+    backends.insert(1, "downtimes_app.signin.proxy.ProxyUserBackend")
     settings.AUTHENTICATION_BACKENDS = backends
     middleware = list(settings.MIDDLEWARE)
     middleware.insert(
         middleware.index("django_htmx.middleware.HtmxMiddleware"),
-        "downtimes_app.access.ProxyUserMiddleware",
+        "downtimes_app.signin.proxy.ProxyUserMiddleware",
     )
     settings.MIDDLEWARE = middleware
     return settings

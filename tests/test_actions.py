@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from downtimes_app import actions, schedules
-from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
-from downtimes_app.scope import ScopeError
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
+from downtimes_app.core.scope import ScopeError
+from downtimes_app.downtimes import actions
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 START = NOW - timedelta(hours=1)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from downtimes_app.attention import rules
 from downtimes_app.attention.query import PER_PAGE, AttentionQuery, select
-from downtimes_app.domain import ACTIVE, Downtime, OneTimeSchedule
+from downtimes_app.core.domain import ACTIVE, Downtime, OneTimeSchedule
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from downtimes_app import mutes
 from downtimes_app.attention import rules
-from downtimes_app.domain import (
+from downtimes_app.core.domain import (
     ACTIVE,
     CANCELED,
     ENDED,
@@ -20,7 +19,8 @@ from downtimes_app.domain import (
     RecurringSchedule,
     Window,
 )
-from downtimes_app.monitor_groups import Groups
+from downtimes_app.muting import mutes
+from downtimes_app.muting.groups import Groups
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)

@@ -9,10 +9,10 @@ import icalendar
 import pytest
 from dateutil import rrule as dateutil_rrule
 
-from downtimes_app import schedules
 from downtimes_app.calendar import feed, overlaps, query, rows, timeline
 from downtimes_app.calendar.index import CalendarIndex
-from downtimes_app.domain import (
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import (
     CANCELED,
     Downtime,
     Monitor,

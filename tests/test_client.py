@@ -15,9 +15,9 @@ import responses
 from responses import matchers
 
 from downtimes_app import datadog
+from downtimes_app.core.domain import OneTimeSchedule, RecurringSchedule, Window
 from downtimes_app.datadog import client
 from downtimes_app.datadog.codec import parse_time
-from downtimes_app.domain import OneTimeSchedule, RecurringSchedule, Window
 from tests import payloads
 
 API = "https://api.datadoghq.com"

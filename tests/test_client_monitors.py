@@ -12,7 +12,7 @@ import requests
 from responses import matchers
 
 from downtimes_app import datadog
-from downtimes_app.domain import MonitorGroup
+from downtimes_app.core.domain import MonitorGroup
 from tests import payloads, test_client
 from tests.test_client import API
 

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import messages, presenters, schedules, sharing
-from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
+from downtimes_app.core import messages, presenters, schedules
+from downtimes_app.core.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
+from downtimes_app.downtimes import sharing
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 

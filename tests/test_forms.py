@@ -11,10 +11,11 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import schedules, submissions
-from downtimes_app.domain import OneTimeSchedule
-from downtimes_app.forms import controls, prefill, values
-from downtimes_app.forms.draft import Draft
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import OneTimeSchedule
+from downtimes_app.editing import submissions
+from downtimes_app.editing.forms import controls, prefill, values
+from downtimes_app.editing.forms.draft import Draft
 from downtimes_app.models import SubmissionToken
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from downtimes_app import audit
+from downtimes_app.audit.entries import record
 from downtimes_app.models import AuditEntry
 
 
@@ -13,7 +13,7 @@ def test_history_lists_who_what_outcome_error_and_changes(editor, db):
         "schedule": {"start": "2026-11-16T08:00:00+00:00", "end": "2026-11-16T10:00:00+00:00"}
     }
     after = {"schedule": {"start": "2026-11-16T08:00:00+00:00", "end": "2026-11-16T11:00:00+00:00"}}
-    audit.record(
+    record(
         editor,
         AuditEntry.Action.EXTEND,
         downtime_id="abc-1",
@@ -21,7 +21,7 @@ def test_history_lists_who_what_outcome_error_and_changes(editor, db):
         before=before,
         after=after,
     )
-    audit.record(
+    record(
         editor,
         AuditEntry.Action.CANCEL,
         downtime_id="abc-2",

@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
+from downtimes_app.core.schedules import HORIZON_YEARS
 from downtimes_app.datadog import MalformedResponse, codec
 from downtimes_app.models import AuditEntry
-from downtimes_app.schedules import HORIZON_YEARS
 from sandbox.models import SandboxDowntime
 from tests.conftest import create_body
 from tests.html_forms import as_post, form_data

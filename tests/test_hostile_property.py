@@ -17,13 +17,15 @@ from django.utils.datastructures import MultiValueDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import actions, listing, parsing, preview, schedules
+from downtimes_app.core import parsing, schedules
+from downtimes_app.core.messages import render_message
+from downtimes_app.core.schedules import scan
+from downtimes_app.core.schedules.rules import RRULE_PARTS
 from downtimes_app.datadog import MalformedResponse, codec
-from downtimes_app.forms import values
-from downtimes_app.forms.draft import Draft
-from downtimes_app.messages import render_message
-from downtimes_app.schedules import scan
-from downtimes_app.schedules.rules import RRULE_PARTS
+from downtimes_app.downtimes import actions, listing
+from downtimes_app.editing import preview
+from downtimes_app.editing.forms import values
+from downtimes_app.editing.forms.draft import Draft
 from sandbox.resources import ApiError, query_int
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)

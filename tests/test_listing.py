@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from downtimes_app import listing
-from downtimes_app.domain import Downtime, OneTimeSchedule
+from downtimes_app.core.domain import Downtime, OneTimeSchedule
+from downtimes_app.downtimes import listing
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -58,7 +58,7 @@ def test_a_patched_index_keeps_every_cached_order_and_choice_exactly_as_a_new_on
     import dataclasses
     import random
 
-    from downtimes_app.domain import Monitor, User
+    from downtimes_app.core.domain import Monitor, User
 
     rng = random.Random(11)
     people = [User(id=f"u{n}", name=f"Person {n}", handle=f"p{n}@example.com") for n in range(4)]

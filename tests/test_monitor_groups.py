@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from downtimes_app.domain import Downtime, Monitor, MonitorGroup, OneTimeSchedule
-from downtimes_app.monitor_groups import Groups, groups_of, query_tags
-from downtimes_app.scope import judge
+from downtimes_app.core.domain import Downtime, Monitor, MonitorGroup, OneTimeSchedule
+from downtimes_app.core.scope import judge
+from downtimes_app.muting.groups import Groups, groups_of, query_tags
 
 MONITORS = [
     Monitor(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from downtimes_app import monitor_listing, mutes
-from downtimes_app.domain import ACTIVE, Downtime, Monitor, MonitorGroup, OneTimeSchedule
-from downtimes_app.monitor_listing import Index, MonitorQuery
+from downtimes_app.core.domain import ACTIVE, Downtime, Monitor, MonitorGroup, OneTimeSchedule
+from downtimes_app.monitors import listing as monitor_listing
+from downtimes_app.monitors.listing import Index, MonitorQuery
+from downtimes_app.muting import mutes
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 MONITORS = [

@@ -89,7 +89,7 @@ def test_a_page_that_waited_for_the_monitors_does_not_wait_for_the_downtimes_too
     takes what there is of it instead of waiting out a second deadline."""
     from types import SimpleNamespace
 
-    from downtimes_app import monitoring
+    from downtimes_app.muting import monitoring
 
     clock = iter(range(0, 1000, 5))  # every look at the clock finds five seconds gone
     monkeypatch.setattr(monitoring, "time", SimpleNamespace(monotonic=lambda: next(clock)))

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from downtimes_app import mutes
-from downtimes_app.domain import (
+from downtimes_app.core.domain import (
     ACTIVE,
     CANCELED,
     ENDED,
@@ -16,7 +15,8 @@ from downtimes_app.domain import (
     MonitorGroup,
     OneTimeSchedule,
 )
-from downtimes_app.scope import judge
+from downtimes_app.core.scope import judge
+from downtimes_app.muting import mutes
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)

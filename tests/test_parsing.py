@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from downtimes_app import parsing
-from downtimes_app.parsing import Unreadable
+from downtimes_app.core import parsing
+from downtimes_app.core.parsing import Unreadable
 
 NINES = "9" * 5000
 # Digits that str.isdigit() accepts: int() refuses the first and reads the others.

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from downtimes_app import planning
-from downtimes_app.datadog import parse_attributes
-from downtimes_app.domain import (
+from downtimes_app.core import planning
+from downtimes_app.core.domain import (
     Downtime,
     OneTimeSchedule,
     Recurrence,
     RecurringSchedule,
     changed,
 )
-from downtimes_app.planning import Target
+from downtimes_app.core.planning import Target
+from downtimes_app.datadog import parse_attributes
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 

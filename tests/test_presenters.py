@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from downtimes_app import presenters, schedules
-from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
+from downtimes_app.core import presenters, schedules
+from downtimes_app.core.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule, User
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 PARIS = schedules.get_zone("Europe/Paris")

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from downtimes_app import quickmute
-from downtimes_app.domain import Monitor, MonitorGroup, OneTimeSchedule
+from downtimes_app.core.domain import Monitor, MonitorGroup, OneTimeSchedule
+from downtimes_app.monitors import quickmute
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -30,7 +30,7 @@ from django.core.servers.basehttp import (
 from django.test import Client
 from django.utils.module_loading import import_string
 
-from downtimes_app.logs import RefusalsOnOneLine
+from downtimes_app.web.logs import RefusalsOnOneLine
 from tests.oidc_provider.harness import free_port
 from tests.test_store_processes import ROOT, _env, _manage
 
@@ -121,7 +121,7 @@ def test_refused_requests_log_one_line_each_without_traceback_or_secret(server):
 
 
 def test_an_error_still_logs_its_traceback(db, monkeypatch):
-    from downtimes_app.views import browse
+    from downtimes_app.downtimes.views import browse
 
     def broken() -> str:
         raise RuntimeError("the health check broke")

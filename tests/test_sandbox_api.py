@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from downtimes_app import datadog
-from downtimes_app.domain import Window
+from downtimes_app.core.domain import Window
 from sandbox import clock, faults
 from sandbox.models import SandboxDowntime, SandboxMonitor
 from tests.conftest import NOW, create_body

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from downtimes_app import saving
-from downtimes_app.domain import Definition, Downtime, MonitorIdentifier, OneTimeSchedule
+from downtimes_app.core.domain import Definition, Downtime, MonitorIdentifier, OneTimeSchedule
+from downtimes_app.editing import saving
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 BASE = Definition(

@@ -14,8 +14,8 @@ from dateutil import rrule as dateutil_rrule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import schedules
-from downtimes_app.schedules import (
+from downtimes_app.core import schedules
+from downtimes_app.core.schedules import (
     NotExpressible,
     RecurrenceSpec,
     RuleControls,

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from downtimes_app import schedules
-from downtimes_app.domain import Window
-from downtimes_app.schedules import Duration, RecurrenceSpec, scan
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import Window
+from downtimes_app.core.schedules import Duration, RecurrenceSpec, scan
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 WALL_NOW = NOW.replace(tzinfo=None)

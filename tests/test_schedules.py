@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from downtimes_app import schedules
-from downtimes_app.domain import Window
-from downtimes_app.schedules import Duration, RecurrenceSpec, ScheduleError
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import Window
+from downtimes_app.core.schedules import Duration, RecurrenceSpec, ScheduleError
+from downtimes_app.core.status import window_status
 
 
 def utc(*args: int) -> datetime:
@@ -170,7 +171,7 @@ def test_current_window_is_the_last_one_when_the_rule_has_run_out():
     spec = RecurrenceSpec(datetime(2026, 1, 1, 3, 0), "FREQ=DAILY;COUNT=3", Duration(1, "h"))
     window = schedules.current_window([spec], "UTC", utc(2026, 2, 1))
     assert window == Window(utc(2026, 1, 3, 3), utc(2026, 1, 3, 4))
-    assert schedules.window_status(window, utc(2026, 2, 1), None) == "ended"
+    assert window_status(window, utc(2026, 2, 1), None) == "ended"
 
 
 def test_current_window_of_canceled_is_the_one_before_cancellation():
@@ -225,7 +226,7 @@ def test_until_in_utc_is_compared_in_wall_time():
     ],
 )
 def test_window_status(window, now, canceled, status):
-    assert schedules.window_status(window, now, canceled) == status
+    assert window_status(window, now, canceled) == status
 
 
 def test_describe_rule_shows_a_rule_it_has_no_words_for_as_written():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from downtimes_app.scope import (
+from downtimes_app.core.scope import (
     BoolOp,
     Everything,
     KeyGroup,

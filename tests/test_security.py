@@ -139,7 +139,7 @@ def test_editors_see_the_write_controls(editor_client, org, downtime_id):
 
 
 def test_editors_and_superusers_are_editors(db):
-    from downtimes_app.access import can_write
+    from downtimes_app.web.access import can_write
 
     assert can_write(make_user("ed", "editor"))
     assert not can_write(make_user("vi", "viewer"))
@@ -167,13 +167,13 @@ def test_proxy_header_signs_in_only_when_enabled(org, settings):
     assert plain.status_code == 302  # the header means nothing unless configured
     settings.DASHBOARD_PROXY_USER_HEADER = "X-Forwarded-User"
     settings.AUTHENTICATION_BACKENDS = [
-        "downtimes_app.access.ProxyUserBackend",
+        "downtimes_app.signin.proxy.ProxyUserBackend",
         *settings.AUTHENTICATION_BACKENDS,
     ]
     middleware = list(settings.MIDDLEWARE)
     middleware.insert(
         middleware.index("django_htmx.middleware.HtmxMiddleware"),
-        "downtimes_app.access.ProxyUserMiddleware",
+        "downtimes_app.signin.proxy.ProxyUserMiddleware",
     )
     settings.MIDDLEWARE = middleware
     response = Client().get(reverse("downtimes:list"), headers={"X-Forwarded-User": "sso.alice"})

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from downtimes_app import datadog, sharing
-from downtimes_app.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
+from downtimes_app import datadog
+from downtimes_app.core.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
+from downtimes_app.downtimes import sharing
 from sandbox.models import SandboxDowntime
 from tests.conftest import make_user
 

@@ -7,7 +7,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from downtimes_app import audit, datadog, presenters
+from downtimes_app import datadog
+from downtimes_app.audit import entries, writes
+from downtimes_app.core import presenters
 from downtimes_app.models import AuditEntry
 from sandbox import faults
 from sandbox.models import SandboxDowntime
@@ -24,7 +26,7 @@ def incident(org) -> str:
 def test_perform_records_a_name_from_outside_on_one_line(org, incident):
     # A provider's claim or a proxy's header names the account, and can say anything.
     eve = make_user("eve\n2026-11-16 09:30 erin cancel", "editor")
-    audit.perform(
+    writes.perform(
         eve,
         AuditEntry.Action.EDIT,
         lambda: datadog.update_downtime(incident, attributes={"message": "drill moved"}),
@@ -33,12 +35,12 @@ def test_perform_records_a_name_from_outside_on_one_line(org, incident):
     )
     entry = AuditEntry.objects.get()
     assert entry.actor == eve and "\n" not in entry.actor_name
-    assert entry.actor_name == audit.actor_name(eve).replace("\n", "\\n")
+    assert entry.actor_name == entries.actor_name(eve).replace("\n", "\\n")
 
 
 def test_perform_records_a_successful_write_with_before_and_after(editor, incident):
     before = datadog.attributes_of(datadog.get_downtime(incident))
-    updated = audit.perform(
+    updated = writes.perform(
         editor,
         AuditEntry.Action.EDIT,
         lambda: datadog.update_downtime(incident, attributes={"message": "drill moved"}),
@@ -63,7 +65,7 @@ def test_perform_records_a_successful_write_with_before_and_after(editor, incide
 
 def test_perform_records_a_failed_write_and_reraises(editor, incident):
     with faults.inject(sequence=["500"]), pytest.raises(datadog.Unavailable):
-        audit.perform(
+        writes.perform(
             editor,
             AuditEntry.Action.CANCEL,
             lambda: datadog.cancel_downtime(incident),
@@ -77,7 +79,7 @@ def test_perform_records_a_failed_write_and_reraises(editor, incident):
 
 
 def test_create_records_the_new_downtimes_id(editor, org):
-    created = audit.perform(
+    created = writes.perform(
         editor,
         AuditEntry.Action.CREATE,
         lambda: datadog.create_downtime(

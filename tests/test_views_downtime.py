@@ -105,7 +105,8 @@ def test_tag_downtime_lists_the_monitors_its_tags_match(viewer_client, stories):
 def test_the_monitors_a_downtimes_tags_match_come_from_the_monitor_copy_as_datadog_picks_them(
     viewer_client, stories, upstream_calls
 ):
-    from downtimes_app import datadog, monitoring
+    from downtimes_app import datadog
+    from downtimes_app.muting import monitoring
 
     assert monitoring.carrying(["team:payments"]) is not None  # the copy, loaded once
     for tags in (["team:payments"], ["env:prod", "team:checkout"], ["team:search", "tier:1"]):

@@ -396,7 +396,7 @@ def test_rate_limited_with_no_data_yet_is_a_page_not_an_error(
 def test_a_write_through_the_dashboard_shows_at_once_without_a_list_call(
     viewer_client, stories, upstream_calls, editor
 ):
-    from downtimes_app import actions
+    from downtimes_app.downtimes import actions
 
     viewer_client.get(URL)
     actions.cancel(editor, stories["incident"], NOW)

@@ -15,7 +15,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from downtimes_app import datadog, schedules
+from downtimes_app import datadog
+from downtimes_app.core import schedules
 from downtimes_app.models import AuditEntry, SubmissionToken
 from sandbox import clock, faults
 from sandbox.models import SandboxDowntime
@@ -484,7 +485,7 @@ def test_resubmit_after_a_timeout_sends_nothing_while_datadog_cannot_be_asked(
 def test_a_resubmit_looks_for_the_earlier_attempt_within_half_the_budget_keeping_half_to_save(
     editor_client, org, monkeypatch, settings
 ):
-    from downtimes_app import saving
+    from downtimes_app.editing import saving
 
     settings.DATADOG_CALL_DEADLINE = 6
     budgets = {}

@@ -43,9 +43,9 @@ SETUP = textwrap.dedent(
     """
     from datetime import timedelta
     from downtimes_app import datadog
-    from downtimes_app.domain import Definition, MonitorIdentifier, OneTimeSchedule
+    from downtimes_app.core.domain import Definition, MonitorIdentifier, OneTimeSchedule
     from downtimes_app.notify import outbox
-    from downtimes_app.timekeeping import now
+    from downtimes_app.core.clock import now
     moment = now()
     definition = Definition(
         scope="env:prod",
@@ -64,7 +64,7 @@ RACER = textwrap.dedent(
     from downtimes_app import store
     from downtimes_app.models import Delivery
     from downtimes_app.notify import outbox, send
-    from downtimes_app.timekeeping import now
+    from downtimes_app.core.clock import now
     downtime = store.current().snapshot.get(os.environ["DOWNTIME"])
     go, outcomes = threading.Event(), []
 

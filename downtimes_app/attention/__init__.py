@@ -21,11 +21,12 @@ from functools import cache
 
 from django.conf import settings
 
-from .. import datadog, monitoring, mutes, store
-from ..store import monitors as monitor_store
-from ..store import shared
-from . import rules
-from .rules import Concern, Item
+from downtimes_app import datadog, store
+from downtimes_app.attention import rules
+from downtimes_app.attention.rules import Concern, Item
+from downtimes_app.muting import monitoring, mutes
+from downtimes_app.store import monitors as monitor_store
+from downtimes_app.store import shared
 
 __all__ = ["Concern", "Item", "Review", "count", "review"]
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .. import parsing
-from .rules import URGENCY, Item
+from downtimes_app.attention.rules import URGENCY, Item
+from downtimes_app.core import parsing
 
 PER_PAGE = 50
 MAX_PAGE = 10**6

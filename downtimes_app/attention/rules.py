@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from .. import planning, presenters
-from ..domain import (
+from downtimes_app.core import planning, presenters
+from downtimes_app.core.domain import (
     ACTIVE,
     CANCELED,
     ENDED,
@@ -39,8 +39,9 @@ from ..domain import (
     OneTimeSchedule,
     Window,
 )
-from ..monitor_groups import Groups
-from ..mutes import Aftermath
+from downtimes_app.core.status import live_status
+from downtimes_app.muting.groups import Groups
+from downtimes_app.muting.mutes import Aftermath
 
 WIDE = timedelta(days=1)
 _FAR = datetime.max.replace(tzinfo=UTC)
@@ -96,7 +97,7 @@ def _live(downtime: Downtime, now: datetime) -> str:
     """Its status by the clock, unless Datadog already said it is over."""
     if downtime.status in (CANCELED, ENDED):
         return downtime.status
-    return presenters.live_status(downtime, now)
+    return live_status(downtime, now)
 
 
 def _everything(downtime: Downtime) -> bool:

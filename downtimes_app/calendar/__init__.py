@@ -11,9 +11,3 @@
 
 All but `tokens` are pure functions of records; none calls Datadog.
 """
-
-from __future__ import annotations
-
-from .query import CalendarQuery, from_list
-
-__all__ = ["CalendarQuery", "from_list"]

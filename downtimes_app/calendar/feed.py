@@ -23,11 +23,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 
-from .. import schedules
-from ..domain import Downtime, OneTimeSchedule
-from ..presenters import schedule_words, target
-from ..schedules.rules import canonical, parse_until, rrule_parts
-from .timeline import specs_of
+from downtimes_app.calendar.timeline import specs_of
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import Downtime, OneTimeSchedule
+from downtimes_app.core.presenters import schedule_words, target
+from downtimes_app.core.schedules.rules import canonical, parse_until, rrule_parts
 
 PRODID = "-//Downtime dashboard//Datadog downtimes//EN"
 UID_DOMAIN = "downtime-dashboard"

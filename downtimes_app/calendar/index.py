@@ -16,9 +16,9 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 
-from .. import schedules
-from ..domain import Downtime
-from . import overlaps, rows, timeline
+from downtimes_app.calendar import overlaps, rows, timeline
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import Downtime
 
 # Spans, groupings and pages kept per snapshot: enough for people paging back and forth.
 _KEPT = 16

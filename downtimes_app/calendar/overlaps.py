@@ -18,9 +18,9 @@ import bisect
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from ..domain import Downtime
-from ..planning import Target, covers, target_of
-from .timeline import Occurrence
+from downtimes_app.calendar.timeline import Occurrence
+from downtimes_app.core.domain import Downtime
+from downtimes_app.core.planning import Target, covers, target_of
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
 

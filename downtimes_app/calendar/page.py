@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..domain import Downtime
-from ..presenters import target
-from . import rows as layout
-from .index import CalendarIndex
-from .query import SPANS, CalendarQuery, today_in
-from .timeline import STEPS, ClockChange, Span, Tick, clock_changes, make_span, ticks
+from downtimes_app.calendar import rows as layout
+from downtimes_app.calendar.index import CalendarIndex
+from downtimes_app.calendar.query import SPANS, CalendarQuery, today_in
+from downtimes_app.calendar.timeline import (
+    STEPS,
+    ClockChange,
+    Span,
+    Tick,
+    clock_changes,
+    make_span,
+    ticks,
+)
+from downtimes_app.core.domain import Downtime
+from downtimes_app.core.presenters import target
 
 SHOWN_OVERLAPS = 3
 

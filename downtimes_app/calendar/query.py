@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from .. import listing, parsing
+from downtimes_app.core import parsing
+from downtimes_app.downtimes import listing
 
 DAY, WEEK, MONTH = "day", "week", "30d"
 SPANS = {DAY: ("Day", 1), WEEK: ("Week", 7), MONTH: ("30 days", 30)}
@@ -28,13 +29,7 @@ GROUPS = {
 }
 DEFAULT_TAG = "team"
 MAX_TAG_KEY = 100
-# The list's parameters the calendar shares (and keeps when a link moves between the two).
-FILTERS = ("q", "creator", "monitor", "kind", "tz")
-
-
-def list_filters(query: listing.ListQuery) -> listing.ListQuery:
-    """Only the filters and zone of a list query: what carries over to the calendar."""
-    return listing.ListQuery(**{name: getattr(query, name) for name in FILTERS})
+FILTERS = listing.FILTERS
 
 
 @dataclass(frozen=True)
@@ -126,12 +121,7 @@ class CalendarQuery:
 
     def list_url(self, path: str) -> str:
         """The list with the same filters and zone."""
-        return list_filters(self.filters).url(path)
-
-
-def from_list(query: listing.ListQuery, path: str) -> str:
-    """The calendar with a list view's filters and zone."""
-    return CalendarQuery(filters=list_filters(query)).url(path)
+        return self.filters.filters_only().url(path)
 
 
 def today_in(zone: ZoneInfo, now: datetime) -> date:

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from urllib.parse import urlencode
 
-from ..domain import Downtime
-from ..scope import ScopeError, scope_terms
-from . import query as q
-from .timeline import STEPS, Occurrence, Span, midnight
+from downtimes_app.calendar import query as q
+from downtimes_app.calendar.timeline import STEPS, Occurrence, Span, midnight
+from downtimes_app.core.domain import Downtime
+from downtimes_app.core.scope import ScopeError, scope_terms
 
 ROWS_PER_PAGE = 25
 MAX_LANES = 6

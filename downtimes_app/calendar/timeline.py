@@ -19,8 +19,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import schedules
-from ..domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime, RecurringSchedule, Window
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import (
+    Downtime,
+    RecurringSchedule,
+    Window,
+)
+from downtimes_app.core.status import status_at
 
 STEPS = 500
 # A downtime with a rule that fires every hour shows at most this many windows in one span.
@@ -86,18 +91,14 @@ class Occurrence:
     canceled: bool = False  # it starts after its downtime was canceled: it mutes nothing
 
     def status(self, now: datetime) -> str:
-        if self.canceled:
-            return CANCELED
-        if self.start > now:
-            return SCHEDULED
-        if self.end is not None and self.end <= now:
-            return ENDED
-        return ACTIVE
+        return status_at(self.start, self.end, now, canceled=self.canceled)
 
 
 def specs_of(downtime: Downtime) -> list[schedules.RecurrenceSpec]:
     """A recurring downtime's evaluable recurrences (none for a one-time one)."""
-    from ..presenters import recurrence_specs  # the one reading of a schedule's recurrences
+    from downtimes_app.core.presenters import (
+        recurrence_specs,  # the one reading of a schedule's recurrences
+    )
 
     schedule = downtime.schedule
     if not isinstance(schedule, RecurringSchedule):

@@ -21,7 +21,7 @@ import secrets
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.crypto import salted_hmac
 
-from ..models import CalendarFeed
+from downtimes_app.models import CalendarFeed
 
 _PURPOSE = "downtimes_app.calendar.feed"
 TOKEN = re.compile(r"[0-9a-f]{64}")

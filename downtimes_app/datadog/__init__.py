@@ -1,9 +1,9 @@
 """The service module: Datadog's v2 Downtime API (and the v1 monitor reads) as typed calls.
 
-Calls take and return the records of `downtimes_app.domain`; `codec` is where they become JSON.
+Calls take and return the records of `downtimes_app.core.domain`; `codec` is where they become JSON.
 """
 
-from .client import (
+from downtimes_app.datadog.client import (
     answer_within,
     cancel_downtime,
     create_downtime,
@@ -16,8 +16,8 @@ from .client import (
     upstream,
     validate_keys,
 )
-from .codec import attributes_of, parse_attributes, request_body
-from .errors import (
+from downtimes_app.datadog.codec import attributes_of, parse_attributes, request_body
+from downtimes_app.datadog.errors import (
     AuthError,
     BadRequest,
     DatadogError,
@@ -26,14 +26,14 @@ from .errors import (
     RateLimited,
     Unavailable,
 )
-from .monitors import (
+from downtimes_app.datadog.monitors import (
     get_monitor,
     list_all_monitors,
     list_monitor_downtimes,
     list_monitors,
     search_monitors,
 )
-from .whole import Loaded, list_all_downtimes, load_all_downtimes
+from downtimes_app.datadog.whole import Loaded, list_all_downtimes, load_all_downtimes
 
 __all__ = [
     "AuthError",

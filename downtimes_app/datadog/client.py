@@ -25,17 +25,17 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from downtimes_app import __version__, parsing
-
-from ..domain import Downtime
-from .codec import (
+from downtimes_app import __version__
+from downtimes_app.core import parsing
+from downtimes_app.core.domain import Downtime
+from downtimes_app.datadog.codec import (
     DowntimePage,
     decode_json,
     parse_downtime_document,
     parse_downtime_page,
     request_body,
 )
-from .errors import (
+from downtimes_app.datadog.errors import (
     DatadogError,
     MalformedResponse,
     RateLimited,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import parsing
-from ..domain import (
+from downtimes_app.core import parsing
+from downtimes_app.core.domain import (
     ATTRIBUTES,
     Definition,
     Downtime,
@@ -30,7 +30,7 @@ from ..domain import (
     User,
     Window,
 )
-from .errors import MalformedResponse
+from downtimes_app.datadog.errors import MalformedResponse
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import requests
 
-from .. import parsing
+from downtimes_app.core import parsing
 
 
 class DatadogError(Exception):

@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain import Monitor
-from . import client, whole
-from .client import Config
-from .codec import MatchPage, MonitorPage, parse_match_page, parse_monitor, parse_monitor_list
-from .errors import MalformedResponse
+from downtimes_app.core.domain import Monitor
+from downtimes_app.datadog import client, whole
+from downtimes_app.datadog.client import Config
+from downtimes_app.datadog.codec import (
+    MatchPage,
+    MonitorPage,
+    parse_match_page,
+    parse_monitor,
+    parse_monitor_list,
+)
+from downtimes_app.datadog.errors import MalformedResponse
 
 
 def list_monitor_downtimes(

@@ -24,9 +24,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain import Downtime
-from .client import DEFAULT_INCLUDE, Config, RateLimit, list_downtimes, threads_allowed
-from .codec import DowntimePage, decode_json, parse_downtime_page
+from downtimes_app.core.domain import Downtime
+from downtimes_app.datadog.client import (
+    DEFAULT_INCLUDE,
+    Config,
+    RateLimit,
+    list_downtimes,
+    threads_allowed,
+)
+from downtimes_app.datadog.codec import DowntimePage, decode_json, parse_downtime_page
 
 # How often one page of the whole set is tried before its deadline ends the load anyway.
 PAGE_RETRIES = 8

@@ -23,11 +23,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 
-from .. import presenters
-from ..domain import Downtime
-from ..models import AuditEntry, Delivery, Reminder
-from . import reminders
-from .destinations import Destination
+from downtimes_app.core import presenters
+from downtimes_app.core.domain import Downtime
+from downtimes_app.models import AuditEntry, Delivery, Reminder
+from downtimes_app.notify import reminders
+from downtimes_app.notify.destinations import Destination
 
 State, Kind = Delivery.State, Delivery.Kind
 WORKER_NAME = "dashboard (background worker)"

@@ -11,8 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .. import presenters, schedules
-from ..domain import CANCELED, Downtime, OneTimeSchedule, RecurringSchedule, Schedule, Window
+from downtimes_app.core import schedules
+from downtimes_app.core.domain import (
+    CANCELED,
+    Downtime,
+    OneTimeSchedule,
+    RecurringSchedule,
+    Schedule,
+    Window,
+)
+from downtimes_app.core.status import recurrence_specs
 
 # A reminder with less time than this left helps nobody act on it.
 LEAST_NOTICE = timedelta(seconds=30)
@@ -36,7 +44,7 @@ def windows_ahead(downtime: Downtime, now: datetime) -> list[Window]:
     schedule = downtime.schedule
     if isinstance(schedule, RecurringSchedule):
         try:
-            specs = presenters.recurrence_specs(schedule, downtime.created or now)
+            specs = recurrence_specs(schedule, downtime.created or now)
             found = schedules.upcoming_windows(
                 specs, schedule.timezone, now, limit=max(2, 2 * len(specs))
             )

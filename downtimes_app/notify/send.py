@@ -19,12 +19,12 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 
-from .. import datadog, store
-from ..domain import Downtime, Monitor
-from ..models import AuditEntry, Delivery
-from ..timekeeping import now as clock
-from . import outbox, reminders, words
-from .destinations import SLACK, Destination
+from downtimes_app import datadog, store
+from downtimes_app.core.clock import now as clock
+from downtimes_app.core.domain import Downtime, Monitor
+from downtimes_app.models import AuditEntry, Delivery
+from downtimes_app.notify import outbox, reminders, words
+from downtimes_app.notify.destinations import SLACK, Destination
 
 log = logging.getLogger(__name__)
 ALERTING_STATES = ("Alert", "Warn", "No Data")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import presenters, schedules
-from ..domain import Downtime, Window
+from downtimes_app.core import presenters, schedules
+from downtimes_app.core.domain import Downtime, Window
 
 REMINDER, CREATED, CANCELED, ENDED = "reminder", "created", "canceled", "ended"
 HEADLINES = {

@@ -18,14 +18,16 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from .. import store
-from ..domain import Downtime
-from ..models import AuditEntry, Delivery
-from ..timekeeping import now as clock
-from . import outbox, reminders, send
+from downtimes_app import store
+from downtimes_app.audit.writes import written
+from downtimes_app.core.clock import now as clock
+from downtimes_app.core.domain import Downtime
+from downtimes_app.models import AuditEntry, Delivery
+from downtimes_app.notify import outbox, reminders, send
 
 log = logging.getLogger(__name__)
 # A reminder due within this long is woken at its moment rather than left to the next sweep.
@@ -91,6 +93,16 @@ def sweep_once(now: datetime) -> None:
             if downtime is not None:
                 review(downtime, now)
     dispatch(outbox.overdue(now))
+
+
+@receiver(written, dispatch_uid="downtimes_app.notify.worker.after_write")
+def written_through_dashboard(sender, *, entry: AuditEntry, downtime: Downtime | None, **kwargs):
+    """A write through the dashboard is done and recorded: a failure to queue its messages must
+    not undo that."""
+    try:
+        after_write(entry, downtime, remind_to=kwargs.get("remind_to"))
+    except Exception:
+        log.exception("The messages about %s could not be queued", entry.downtime_id)
 
 
 def after_write(

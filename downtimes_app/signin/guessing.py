@@ -28,7 +28,7 @@ from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import trail
+from downtimes_app.signin import trail
 
 # Past this many doublings the cool-down is at its maximum anyway.
 MAX_DOUBLINGS = 30

@@ -32,10 +32,10 @@ from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from ..access import EDITOR, ROLES, VIEWER
-from ..models import SsoIdentity
-from . import trail
-from .config import OidcConfig, groups_in
+from downtimes_app.models import SsoIdentity
+from downtimes_app.signin import trail
+from downtimes_app.signin.config import OidcConfig, groups_in
+from downtimes_app.web.access import EDITOR, ROLES, VIEWER
 
 DISCOVERY_SECONDS = 3600
 REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")

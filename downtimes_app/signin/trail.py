@@ -16,19 +16,40 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from .. import audit
-from ..models import AuditEntry
-from .addresses import client_address
+from downtimes_app.audit.entries import actor_name, entry
+from downtimes_app.models import AuditEntry
+from downtimes_app.signin.addresses import client_address
 
 log = logging.getLogger("downtimes_app.signin")
 Action = AuditEntry.Action
 
 HOW = {
     "downtimes_app.signin.oidc.SsoBackend": "with single sign-on",
-    "downtimes_app.access.ProxyUserBackend": "through the proxy's header",
+    "downtimes_app.signin.proxy.ProxyUserBackend": "through the proxy's header",
 }
 # A refused proxy header comes with every request of that person; say so once in a while.
 PROXY_REFUSAL_QUIET_SECONDS = 600
+
+
+def record_event(
+    user: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    *,
+    name: str = "",
+    summary: str,
+    address: str | None = None,
+    failed: bool = False,
+) -> AuditEntry:
+    """A sign-in event: `user` when known, else `name` (what was typed, or the provider's name)."""
+    known = user is not None and user.is_authenticated
+    return entry(
+        actor=user if known else None,
+        actor_name=actor_name(user) if known else name or "unknown",
+        action=action,
+        summary=summary,
+        outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.OK,
+        address=address,
+    )
 
 
 def _address(request: HttpRequest | None) -> str | None:
@@ -43,14 +64,14 @@ def _when(moment: datetime) -> str:
 def signed_in(sender, request: HttpRequest | None, user: AbstractBaseUser, **kwargs) -> None:
     how = HOW.get(getattr(user, "backend", ""), "with a password")
     address = _address(request)
-    audit.record_event(user, Action.SIGN_IN, summary=f"Signed in {how}", address=address)
+    record_event(user, Action.SIGN_IN, summary=f"Signed in {how}", address=address)
     log.info("%s signed in %s from %s", user.get_username(), how, address)
 
 
 def password_failed(request: HttpRequest, name: str, *, failures: int | None, limit: int) -> None:
     address = _address(request)
     counted = f" ({failures} of {limit} allowed failures)" if failures else ""
-    audit.record_event(
+    record_event(
         None,
         Action.SIGN_IN_FAILED,
         name=name,
@@ -63,7 +84,7 @@ def password_failed(request: HttpRequest, name: str, *, failures: int | None, li
 
 def locked_out(request: HttpRequest, name: str, *, until: datetime, failures: int) -> None:
     address = _address(request)
-    audit.record_event(
+    record_event(
         None,
         Action.LOCKED_OUT,
         name=name,
@@ -90,7 +111,7 @@ def refused_while_locked(request: HttpRequest, until: datetime | None) -> None:
 
 def sso_failed(request: HttpRequest, reason: str, *, provider: str, name: str = "") -> None:
     address = _address(request)
-    audit.record_event(
+    record_event(
         None,
         Action.SIGN_IN_FAILED,
         name=name or "unknown",
@@ -104,7 +125,7 @@ def sso_failed(request: HttpRequest, reason: str, *, provider: str, name: str = 
 def proxy_refused(request: HttpRequest, name: str, reason: str) -> None:
     address = _address(request)
     if cache.add(f"signin:proxy-refused:{name}:{address}", 1, PROXY_REFUSAL_QUIET_SECONDS):
-        audit.record_event(
+        record_event(
             None,
             Action.SIGN_IN_FAILED,
             name=name,
@@ -126,7 +147,7 @@ def role_changed(
 ) -> None:
     held = ", ".join(sorted(groups)[:20]) or "none"
     was = f"from {before} " if before else ""
-    audit.record_event(
+    record_event(
         user,
         Action.ROLE_CHANGED,
         summary=f"Role changed {was}to {after} by the groups at {provider} ({held})"[:500],
@@ -138,7 +159,7 @@ def role_changed(
 def lockout_lifted(
     request: HttpRequest, staff: AbstractBaseUser | AnonymousUser, what: str
 ) -> None:
-    audit.record_event(
+    record_event(
         staff,
         Action.LOCKOUT_LIFTED,
         summary=f"Lifted the lockout of {what}",

@@ -25,10 +25,10 @@ and writes ask of any copy. This module is the downtime set's face (`current()`,
 
 from __future__ import annotations
 
-from .. import datadog
-from . import copies, refresh, shared
-from .copies import Current
-from .shared import Failure, Kind, Snapshot
+from downtimes_app import datadog
+from downtimes_app.store import copies, refresh, shared
+from downtimes_app.store.copies import Current
+from downtimes_app.store.shared import Failure, Kind, Snapshot
 
 __all__ = [
     "DOWNTIMES",

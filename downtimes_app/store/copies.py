@@ -14,12 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from .. import datadog
-from ..timekeeping import now
-from . import refresh
-from .shared import KEEP_SECONDS, Failure, Kind, Snapshot, Written, glance
-from .shared import failure as _failure
-from .shared import view as _view
+from downtimes_app import datadog
+from downtimes_app.core.clock import now
+from downtimes_app.store import refresh
+from downtimes_app.store.shared import KEEP_SECONDS, Failure, Kind, Snapshot, Written, glance
+from downtimes_app.store.shared import failure as _failure
+from downtimes_app.store.shared import view as _view
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ What it offers, kept small on purpose:
 
 from __future__ import annotations
 
-from .. import datadog
-from ..domain import Monitor
-from .copies import Copy, Current
-from .shared import Kind, Snapshot
+from downtimes_app import datadog
+from downtimes_app.core.domain import Monitor
+from downtimes_app.store.copies import Copy, Current
+from downtimes_app.store.shared import Kind, Snapshot
 
 __all__ = ["MONITORS", "Current", "Snapshot", "behind", "current", "find", "invalidate", "peek"]
 

@@ -27,9 +27,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 
-from .. import datadog
-from ..timekeeping import now
-from .shared import (
+from downtimes_app import datadog
+from downtimes_app.core.clock import now
+from downtimes_app.store.shared import (
     KEEP_SECONDS,
     Failure,
     Kind,

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
-from .. import datadog
+from downtimes_app import datadog
 
 # Last good data, and the writes laid over it, are kept long after they stop being fresh.
 KEEP_SECONDS = 24 * 60 * 60

@@ -40,7 +40,7 @@ def seeded(transactional_db, frozen_now):
     """The demo org, seeded at the frozen NOW (the live server shares the sandbox clock)."""
     from django.contrib.auth.models import Group
 
-    from downtimes_app.access import ROLES
+    from downtimes_app.web.access import ROLES
     from sandbox import seed
 
     # transactional_db empties every table after each test, the roles that migration 0002

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 
-from downtimes_app import presenters, schedules
+from downtimes_app.core import presenters, schedules
 from downtimes_app.store import monitors as monitor_store
 from sandbox.models import SandboxDowntime
 from tests.conftest import NOW

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from downtimes_app.access import EDITOR, VIEWER
+from downtimes_app.web.access import EDITOR, VIEWER
 
 DEMO_ACCOUNTS = (("demo", EDITOR), ("viewer", VIEWER))
 PUBLISHED_KEYS = ("sandbox-api-key", "sandbox-app-key")  # in README; never a real key

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from downtimes_app import audit
-from downtimes_app.access import EDITOR, ROLES, VIEWER
 from downtimes_app.models import AuditEntry
+from downtimes_app.signin.trail import record_event
+from downtimes_app.web.access import EDITOR, ROLES, VIEWER
 
 NONE = "none"
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         user.groups.remove(*Group.objects.filter(name__in=ROLES))
         if role != NONE:
             user.groups.add(Group.objects.get_or_create(name=role)[0])
-        audit.record_event(
+        record_event(
             user,
             AuditEntry.Action.ROLE_CHANGED,
             summary=f"Role changed from {before} to {role} with manage.py grant_role",
