@@ -43,10 +43,11 @@ def attention_list(request: Request) -> HttpResponse:
     moment, zone = now(), request.zone
     found = attention.review(moment, seen.downtimes.snapshot, seen.monitors.snapshot)
     shown = select(found.items, query)
-    tabs = [("", "Every reason", len(found.items), query.url(rule=""))]
-    tabs += [(r, RULE_LABELS[r], n, query.url(rule=r)) for r, n in shown.counts.items()]
+    here = reverse("downtimes:attention")
+    tabs = [("", "Every reason", len(found.items), query.url(here, rule=""))]
+    tabs += [(r, RULE_LABELS[r], n, query.url(here, rule=r)) for r, n in shown.counts.items()]
     if query.rule and query.rule not in shown.counts:
-        tabs.append((query.rule, RULE_LABELS[query.rule], 0, query.url()))
+        tabs.append((query.rule, RULE_LABELS[query.rule], 0, query.url(here, page=1)))
     page = shown.page
     context = {
         "entries": [_entry(item, item.downtime, moment, zone) for item in shown.items],
@@ -54,9 +55,9 @@ def attention_list(request: Request) -> HttpResponse:
         "query": query,
         "tabs": tabs,
         "notices": [*notices, *shown.notices],
-        "page_url": query.url(page=page),
-        "prev_url": query.url(page=page - 1) if page > 1 else "",
-        "next_url": query.url(page=page + 1) if page < shown.pages else "",
+        "page_url": query.url(here, page=page),
+        "prev_url": query.url(here, page=page - 1) if page > 1 else "",
+        "next_url": query.url(here, page=page + 1) if page < shown.pages else "",
         "monitors_known": found.monitors_known,
         "current": seen.downtimes,
         "monitors": seen.monitors,

@@ -5,13 +5,13 @@ It names people and addresses, so it needs sign-in even when anonymous reads are
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from downtimes_app.models import AuditEntry
 from downtimes_app.web.access import members_only
+from downtimes_app.web.query import Reader, page_of
 
 PER_PAGE = 50
 
@@ -41,14 +41,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         filters["outcome"] = ""
     if filters["downtime"]:
         entries = entries.filter(downtime_id=filters["downtime"])
-    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    read = Reader(request.GET)
+    page = page_of(entries, read.page() or 1, PER_PAGE)
+    notices += [*read.notices, *page.notices]
     query = {k: v for k, v in filters.items() if v}
     return render(
         request,
         "downtimes/audit.html",
         {
             "page": page,
-            "entries": page.object_list,
+            "entries": page.items,
             "filters": filters,
             "query": query,
             "notices": notices,

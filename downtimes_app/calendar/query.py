@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from downtimes_app.core import parsing
 from downtimes_app.downtimes import listing
+from downtimes_app.web.query import Query, Reader
 
 DAY, WEEK, MONTH = "day", "week", "30d"
 SPANS = {DAY: ("Day", 1), WEEK: ("Week", 7), MONTH: ("30 days", 30)}
@@ -33,7 +33,7 @@ FILTERS = listing.FILTERS
 
 
 @dataclass(frozen=True)
-class CalendarQuery:
+class CalendarQuery(Query):
     span: str = WEEK
     day: date | None = None  # the first day shown, in the viewer's zone; None: today
     group: str = BY_DOWNTIME
@@ -46,9 +46,9 @@ class CalendarQuery:
         shared = {name: params[name] for name in FILTERS if name in params}
         filters, notices = listing.ListQuery.from_params(shared)
         values: dict[str, object] = {"filters": filters}
-
-        def text(name: str) -> str:
-            return str(params.get(name, "") or "").strip()
+        read = Reader(params)
+        read.notices = notices
+        text = read.text
 
         span = text("span")
         if span and span not in SPANS:
@@ -69,13 +69,7 @@ class CalendarQuery:
         tag = text("tag").rstrip(":").lower()
         if tag:
             values["tag"] = tag[:MAX_TAG_KEY]
-        page = text("page")
-        if page:
-            number = parsing.maybe_whole(page, low=1)
-            if number is None:
-                notices.append(f"Page {page[:20]!r} is not a page number; showing the first page.")
-            else:
-                values["page"] = min(number, listing.MAX_PAGE)
+        values["page"] = read.page() or 1
         return cls(**values), notices  # type: ignore[arg-type]
 
     @property
@@ -106,13 +100,6 @@ class CalendarQuery:
         if query.page != 1:
             out["page"] = str(query.page)
         return out
-
-    def url(self, path: str, **changes: object) -> str:
-        # Other days, another grouping or other filters start again at the first page of rows.
-        if "page" not in changes and set(changes) - {"tz"}:
-            changes["page"] = 1
-        encoded = urlencode(self.params(**changes))
-        return f"{path}?{encoded}" if encoded else path
 
     def moved(self, path: str, today: date, steps: int) -> str:
         """The view `steps` spans later (earlier when negative)."""

@@ -17,6 +17,7 @@ from downtimes_app.calendar import query as q
 from downtimes_app.calendar.timeline import STEPS, Occurrence, Span, midnight
 from downtimes_app.core.domain import Downtime
 from downtimes_app.core.scope import ScopeError, scope_terms
+from downtimes_app.web import query
 
 ROWS_PER_PAGE = 25
 MAX_LANES = 6
@@ -278,10 +279,8 @@ def page_of(
     rows: Sequence[tuple[RowKey, tuple[int, ...]]], page: int, per_page: int = ROWS_PER_PAGE
 ) -> tuple[Sequence[tuple[RowKey, tuple[int, ...]]], int, int]:
     """One page of rows, the page number shown (the last when asked past it), and the count."""
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(page, pages)
-    first = (page - 1) * per_page
-    return rows[first : first + per_page], page, pages
+    shown = query.page_of(rows, page, per_page)
+    return shown.items, shown.page, shown.pages
 
 
 def windows_of(rows: Sequence[tuple[RowKey, tuple[int, ...]]]) -> list[int]:

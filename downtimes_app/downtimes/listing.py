@@ -8,16 +8,15 @@ saying so. The functions here are pure; the view passes in the downtimes and "no
 from __future__ import annotations
 
 import bisect
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from urllib.parse import urlencode
 
-from downtimes_app.core import parsing, schedules
+from downtimes_app.core import parsing
 from downtimes_app.core.domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
+from downtimes_app.web.query import Query, Reader, page_of
 
 ALL = "all"
 TABS = (ACTIVE, SCHEDULED, ENDED, CANCELED, ALL)
@@ -40,15 +39,13 @@ SORTS = {
 }
 PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH = 200
-# Past any real list's last page; a bigger number shows the last page with a notice.
-MAX_PAGE = 10**6
 ME = "me"
 # The list's parameters the calendar shares (and keeps when a link moves between the two).
 FILTERS = ("q", "creator", "monitor", "kind", "tz")
 
 
 @dataclass(frozen=True)
-class ListQuery:
+class ListQuery(Query):
     status: str = ACTIVE
     q: str = ""
     creator: str = ""  # a Datadog user id, or "me": downtimes the viewer created here
@@ -61,85 +58,44 @@ class ListQuery:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> tuple[ListQuery, list[str]]:
-        notices: list[str] = []
+        read = Reader(params)
         values: dict[str, object] = {}
-
-        def text(name: str) -> str:
-            return str(params.get(name, "") or "").strip()
-
-        status = text("status").lower()
+        status = read.text("status").lower()
         if status and status not in TABS:
-            notices.append(f"There is no {status[:40]!r} tab; showing Active downtimes.")
+            read.notices.append(f"There is no {status[:40]!r} tab; showing Active downtimes.")
         elif status:
             values["status"] = status
-        q = text("q")
+        q = read.text("q")
         if len(q) > MAX_SEARCH:
-            notices.append(f"The search was cut to its first {MAX_SEARCH} characters.")
+            read.notices.append(f"The search was cut to its first {MAX_SEARCH} characters.")
             q = q[:MAX_SEARCH]
         values["q"] = q
-        values["creator"] = text("creator")[:100]
-        monitor = text("monitor")
+        values["creator"] = read.text("creator", 100)
+        monitor = read.text("monitor")
         if monitor and parsing.maybe_whole(monitor, high=parsing.MAX_ID) is None:
-            notices.append(f"Monitor {monitor[:40]!r} is not a monitor id; showing every monitor.")
+            read.notices.append(
+                f"Monitor {monitor[:40]!r} is not a monitor id; showing every monitor."
+            )
         elif monitor:
             values["monitor"] = str(int(monitor))
-        kind = text("kind")
+        kind = read.text("kind")
         if kind not in KINDS:
-            notices.append(f"Unknown kind {kind[:40]!r}; showing one-time and recurring.")
+            read.notices.append(f"Unknown kind {kind[:40]!r}; showing one-time and recurring.")
         else:
             values["kind"] = kind
-        sort = text("sort")
+        sort = read.text("sort")
         if sort not in SORTS:
-            notices.append(f"Cannot sort by {sort[:40]!r}; using the tab's usual order.")
+            read.notices.append(f"Cannot sort by {sort[:40]!r}; using the tab's usual order.")
         else:
             values["sort"] = sort
-        per_page = text("per_page")
-        if per_page:
-            size = parsing.maybe_whole(per_page)
-            if size in PAGE_SIZES:
-                values["per_page"] = size
-            else:
-                notices.append(
-                    f"Page size {per_page[:20]!r} is not one of {', '.join(map(str, PAGE_SIZES))}; "
-                    f"showing {PAGE_SIZES[0]}."
-                )
-        page = text("page")
-        if page:
-            number = parsing.maybe_whole(page, low=1)
-            if number is not None:
-                values["page"] = min(number, MAX_PAGE)
-            else:
-                notices.append(f"Page {page[:20]!r} is not a page number; showing the first page.")
-        tz = text("tz")
-        if tz:
-            try:
-                schedules.get_zone(tz)
-                values["tz"] = tz
-            except schedules.ScheduleError:
-                notices.append(f"Unknown time zone {tz[:60]!r}; showing times in your own.")
-        return cls(**values), notices  # type: ignore[arg-type]
-
-    def params(self, **changes: object) -> dict[str, str]:
-        """The query string values that differ from the defaults, after `changes`."""
-        query = replace(self, **changes)  # type: ignore[arg-type]
-        defaults = ListQuery()
-        out: dict[str, str] = {}
-        for item in fields(self):
-            value = getattr(query, item.name)
-            if value != getattr(defaults, item.name):
-                out[item.name] = str(value)
-        return out
+        values["per_page"] = read.page_size(PAGE_SIZES) or PAGE_SIZES[0]
+        values["page"] = read.page() or 1
+        values["tz"] = read.zone() or ""
+        return cls(**values), read.notices  # type: ignore[arg-type]
 
     def filters_only(self) -> ListQuery:
         """Only the filters and zone: what carries over to the calendar and back."""
         return ListQuery(**{name: getattr(self, name) for name in FILTERS})
-
-    def url(self, path: str, *, extra: Mapping[str, str] | None = None, **changes: object) -> str:
-        # A change of tab, filter, sort or size starts again at page one.
-        if "page" not in changes and set(changes) - {"tz"}:
-            changes["page"] = 1
-        encoded = urlencode({**self.params(**changes), **(extra or {})})
-        return f"{path}?{encoded}" if encoded else path
 
 
 # --- searching ------------------------------------------------------------------------------
@@ -382,21 +338,14 @@ def run(
         tab_counts = {tab: index.counts.get(tab, 0) for tab in TABS if tab != ALL}
         tab_counts[ALL] = len(index.downtimes)
         ordered = index.tab_order(query.status, sort)
-    total = len(ordered)
-    pages = max(1, math.ceil(total / query.per_page))
-    notices = []
-    page = query.page
-    if page > pages:
-        notices.append(f"There is no page {page}; showing the last page, {pages}.")
-        page = pages
-    first = (page - 1) * query.per_page
+    shown = page_of(ordered, query.page, query.per_page)
     return Result(
-        rows=[index.downtimes[i] for i in ordered[first : first + query.per_page]],
+        rows=[index.downtimes[i] for i in shown.items],
         counts=tab_counts,
-        total=total,
-        page=page,
-        pages=pages,
-        notices=notices,
+        total=shown.total,
+        page=shown.page,
+        pages=shown.pages,
+        notices=list(shown.notices),
     )
 
 

@@ -8,30 +8,27 @@ that depends only on the copy (search text, order, the choices of type) is done 
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from urllib.parse import urlencode
 
-from downtimes_app.core import parsing, schedules
 from downtimes_app.core.domain import ALERT, NO_DATA, OK, WARN, Monitor
 from downtimes_app.muting.mutes import Muted, Mutes, groups_of
+from downtimes_app.web.query import Query, Reader, page_of
 
 MUTED = "muted"
 STATES = {ALERT.lower(): ALERT, WARN.lower(): WARN, "nodata": NO_DATA, OK.lower(): OK}
 STATE_LABELS = {"": "Any state", **{k: v for k, v in STATES.items()}, MUTED: "Muted now"}
 PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH = 200
-MAX_PAGE = 10**6
 # The list answers "what is alerting?" first: worse states, then names.
 ORDER = {ALERT: 0, NO_DATA: 1, WARN: 2}
 
 
 @dataclass(frozen=True)
-class MonitorQuery:
+class MonitorQuery(Query):
     q: str = ""
     tag: str = ""
     type: str = ""
@@ -42,66 +39,25 @@ class MonitorQuery:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> tuple[MonitorQuery, list[str]]:
-        notices: list[str] = []
-        values: dict[str, object] = {}
-
-        def text(name: str, limit: int = MAX_SEARCH) -> str:
-            found = str(params.get(name, "") or "").strip()
-            if len(found) > limit:
-                notices.append(f"The {name} was cut to its first {limit} characters.")
-            return found[:limit]
-
-        values["q"] = text("q")
-        values["tag"] = text("tag")
-        values["type"] = text("type", 100)
-        state = text("state").lower().replace(" ", "")
+        read = Reader(params)
+        values: dict[str, object] = {
+            "q": read.text("q", MAX_SEARCH, say_cut=True),
+            "tag": read.text("tag", MAX_SEARCH, say_cut=True),
+            "type": read.text("type", 100, say_cut=True),
+        }
+        state = read.text("state", MAX_SEARCH, say_cut=True).lower().replace(" ", "")
         if state and state not in STATE_LABELS:
-            notices.append(f"There is no state {state[:40]!r}; showing every state.")
+            read.notices.append(f"There is no state {state[:40]!r}; showing every state.")
         else:
             values["state"] = state
-        per_page = text("per_page")
-        if per_page:
-            size = parsing.maybe_whole(per_page)
-            if size in PAGE_SIZES:
-                values["per_page"] = size
-            else:
-                sizes = ", ".join(map(str, PAGE_SIZES))
-                notices.append(f"Page size {per_page[:20]!r} is not one of {sizes}; showing 25.")
-        page = text("page")
-        if page:
-            number = parsing.maybe_whole(page, low=1)
-            if number is None:
-                notices.append(f"Page {page[:20]!r} is not a page number; showing the first page.")
-            else:
-                values["page"] = min(number, MAX_PAGE)
-        tz = text("tz", 100)
-        if tz:
-            try:
-                schedules.get_zone(tz)
-                values["tz"] = tz
-            except schedules.ScheduleError:
-                notices.append(f"Unknown time zone {tz[:60]!r}; showing times in your own.")
-        return cls(**values), notices  # type: ignore[arg-type]
+        values["per_page"] = read.page_size(PAGE_SIZES) or PAGE_SIZES[0]
+        values["page"] = read.page() or 1
+        values["tz"] = read.zone() or ""
+        return cls(**values), read.notices  # type: ignore[arg-type]
 
     @property
     def filtered(self) -> bool:
         return bool(self.q or self.tag or self.type or self.state)
-
-    def params(self, **changes: object) -> dict[str, str]:
-        query = replace(self, **changes)  # type: ignore[arg-type]
-        defaults = MonitorQuery()
-        return {
-            item.name: str(getattr(query, item.name))
-            for item in fields(self)
-            if getattr(query, item.name) != getattr(defaults, item.name)
-        }
-
-    def url(self, path: str, **changes: object) -> str:
-        # A change of filter or size starts again at page one.
-        if "page" not in changes and set(changes) - {"tz"}:
-            changes["page"] = 1
-        encoded = urlencode(self.params(**changes))
-        return f"{path}?{encoded}" if encoded else path
 
 
 def haystack(monitor: Monitor) -> str:
@@ -182,13 +138,6 @@ def run(index: Index, query: MonitorQuery, mutes: Mutes, now: datetime) -> Resul
     elif query.state:
         wanted = STATES[query.state]
         positions = [i for i in positions if index.states[i] == wanted]
-    total = len(positions)
-    pages = max(1, math.ceil(total / query.per_page))
-    notices = []
-    page = query.page
-    if page > pages:
-        notices.append(f"There is no page {page}; showing the last page, {pages}.")
-        page = pages
-    first = (page - 1) * query.per_page
-    rows = [index.monitors[i] for i in positions[first : first + query.per_page]]
-    return Result(rows, counts, total, page, pages, notices)
+    shown = page_of(positions, query.page, query.per_page)
+    rows = [index.monitors[i] for i in shown.items]
+    return Result(rows, counts, shown.total, shown.page, shown.pages, list(shown.notices))
