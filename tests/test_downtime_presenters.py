@@ -254,7 +254,7 @@ def test_windows_partial_shows_each_column_in_its_own_zone():
     )
     berlin = schedules.get_zone("Europe/Berlin")
     html = render_to_string(
-        "downtimes/partials/_windows.html",
+        "partials/_windows.html",
         {
             "windows": presenters.next_windows(downtime, NOW, berlin, limit=1),
             "schedule_zone": "America/New_York",

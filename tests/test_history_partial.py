@@ -30,7 +30,7 @@ def test_history_lists_who_what_outcome_error_and_changes(editor, db):
         error="Datadog is rate-limiting requests",
     )
     html = render_to_string(
-        "downtimes/partials/_history.html",
+        "audit/partials/_history.html",
         {"entries": AuditEntry.objects.all(), "show_downtime": True},
     )
     assert html.index("Canceled") < html.index("Extended")  # newest first
@@ -47,5 +47,5 @@ def test_history_lists_who_what_outcome_error_and_changes(editor, db):
 
 
 def test_history_says_when_there_is_nothing_yet():
-    html = render_to_string("downtimes/partials/_history.html", {"entries": []})
+    html = render_to_string("audit/partials/_history.html", {"entries": []})
     assert "Nothing changed through this dashboard yet." in html

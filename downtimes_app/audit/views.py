@@ -47,7 +47,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     query = {k: v for k, v in filters.items() if v}
     return render(
         request,
-        "downtimes/audit.html",
+        "audit/list.html",
         {
             "page": page,
             "entries": page.items,

@@ -33,7 +33,7 @@ from downtimes_app.signin import guessing, oidc, trail
 from downtimes_app.signin.addresses import client_address
 from downtimes_app.web.access import staff_required
 
-LOGIN_TEMPLATE = "registration/login.html"
+LOGIN_TEMPLATE = "signin/login.html"
 
 
 def _sign_in_context(request: HttpRequest) -> dict[str, Any]:
@@ -52,7 +52,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         context["refusal"] = "Password sign-in is turned off here."
         return render(request, LOGIN_TEMPLATE, context, status=403)
     view = LoginView.as_view(
-        redirect_authenticated_user=True, extra_context=_sign_in_context(request)
+        template_name=LOGIN_TEMPLATE,
+        redirect_authenticated_user=True,
+        extra_context=_sign_in_context(request),
     )
     return view(request)
 
@@ -151,7 +153,7 @@ def lockouts(request: HttpRequest) -> HttpResponse:
         "here": client_address(request),
         "nav": "lockouts",
     }
-    return render(request, "accounts/lockouts.html", context)
+    return render(request, "signin/lockouts.html", context)
 
 
 @staff_required

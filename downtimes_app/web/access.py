@@ -78,7 +78,7 @@ def no_access(request: HttpRequest) -> HttpResponse:
     to ask, 403 either way."""
     context = {"contact": settings.DASHBOARD_ACCESS_CONTACT}
     htmx = getattr(request, "htmx", None)
-    template = "accounts/partials/_no_access.html" if htmx else "accounts/no_access.html"
+    template = "signin/partials/_no_access.html" if htmx else "signin/no_access.html"
     return render(request, template, context, status=403)
 
 

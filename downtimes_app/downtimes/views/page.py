@@ -222,7 +222,7 @@ def _link_preview(request: Request, downtime_id: str) -> HttpResponse:
     moment = now()
     return render(
         request,
-        "downtimes/link_preview.html",
+        "link_preview.html",
         {
             "permalink": request.build_absolute_uri(request.path),
             "share_title": presenters.share_title(downtime, moment),

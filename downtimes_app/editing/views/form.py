@@ -112,7 +112,7 @@ def _page(
         ),
         **form_parts.tag_matches(split_tags(data.get("monitor_tags") or "")),
     }
-    return render(request, "downtimes/form.html", context)
+    return render(request, "editing/form.html", context)
 
 
 def _draft(data: MultiValueDict, original: Downtime | None) -> Draft:
@@ -184,7 +184,7 @@ def submission(request: Request, token: str) -> HttpResponse:
     if found is not None and found.state == SubmissionToken.State.DONE and found.downtime_id:
         return redirect("downtimes:detail", found.downtime_id)
     pending = found is not None and submissions.waiting(found, now())
-    return render(request, "downtimes/submission.html", {"row": found, "pending": pending})
+    return render(request, "editing/submission.html", {"row": found, "pending": pending})
 
 
 # --- submitting -----------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def preview_part(request: Request) -> HttpResponse:
     original = _editing(data.get("_downtime") or "") if mode == EDIT else None
     draft = Draft(data, now=moment, original=original, locked_start=locked_start(original, moment))
     built = preview.build(draft, now=moment, viewer=request.zone, editing=original)
-    return render(request, "downtimes/partials/_preview.html", {"preview": built, "mode": mode})
+    return render(request, "editing/partials/_preview.html", {"preview": built, "mode": mode})
 
 
 @editor_required
@@ -129,14 +129,14 @@ def recurrence_part(request: Request) -> HttpResponse:
         "rule_side": filled or (bool(rule) and rule != (request.POST.get(prefix + "synced") or "")),
         "show_errors": True,
     }
-    return render(request, "downtimes/partials/_recurrence_sync.html", context)
+    return render(request, "editing/partials/_recurrence_sync.html", context)
 
 
 @editor_required
 @require_GET
 def scope_check(request: Request) -> HttpResponse:
     context = scope_context(request.GET.get("scope", ""))
-    return render(request, "downtimes/partials/_scope_check.html", context)
+    return render(request, "editing/partials/_scope_check.html", context)
 
 
 @editor_required
@@ -145,11 +145,11 @@ def monitor_search(request: Request) -> HttpResponse:
     context = monitor_choices(
         request.GET.get("monitor_query", ""), to_int(request.GET.get("monitor_id"))
     )
-    return render(request, "downtimes/partials/_monitor_results.html", context)
+    return render(request, "editing/partials/_monitor_results.html", context)
 
 
 @editor_required
 @require_GET
 def tag_search(request: Request) -> HttpResponse:
     tags = split_tags(" ".join(request.GET.getlist("monitor_tags")))
-    return render(request, "downtimes/partials/_tag_matches.html", tag_matches(tags))
+    return render(request, "editing/partials/_tag_matches.html", tag_matches(tags))

@@ -208,7 +208,7 @@ def _link_preview(request: Request, number: int | None) -> HttpResponse:
     moment = now()
     return render(
         request,
-        "downtimes/link_preview.html",
+        "link_preview.html",
         {
             "permalink": request.build_absolute_uri(request.path),
             "share_title": monitor_words.share_title(monitor),
