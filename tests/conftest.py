@@ -2,30 +2,38 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from downtimes_app import store
 from downtimes_app.core.schedules import scan
+from downtimes_app.store import monitors as monitor_store
 from sandbox import clock, faults, seed
+from tests.factories import NOW
 
 SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
-# A fixed, ordinary moment: a Monday morning, well away from daylight-saving changes.
-NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 def _isolated_sandbox() -> Iterator[None]:
-    """Each test starts with real time, no injected faults and an empty cache."""
-    cache.clear()
+    """Each test starts with real time, no injected faults, an empty cache and, like a new
+    process, no copy of its own (a copy read at another moment would pass for fresh)."""
+    _forget_copies()
     scan.forget()
     yield
     clock.set_now(None)
     faults.reset()
+    _forget_copies()
+
+
+def _forget_copies() -> None:
     cache.clear()
+    for kind in (store.DOWNTIMES, monitor_store.MONITORS):
+        kind.local.forget()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from dashboard.settings import *  # noqa: E402, F403
 # Each test starts from an empty cache (tests/conftest.py), which a process-local cache makes
 # cheap and free of database access; with REDIS_URL set (as in CI's second run) the suite runs on
 # Redis instead. The database cache, the default without Redis, is tested across processes in
-# tests/test_store_processes.py.
+# tests/store/test_store_processes.py.
 if not os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {

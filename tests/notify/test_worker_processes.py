@@ -1,0 +1,386 @@
+"""The worker as it really runs: separate processes sharing one database and one queue.
+
+- Two processes (three threads each) race to send the same due reminder, released together by
+  a barrier: one message arrives, whoever wins; the database's constraint and the atomic claim
+  decide, not timing. On PostgreSQL when the suite runs on it (`.ci/with-services`).
+- `make run`'s own processes (the web server and a Huey consumer, started by `make run` itself
+  on a free port, on a database of the test's own): a downtime scheduled through the form with a
+  reminder to a local receiver gets word of its creation and exactly one reminder, at its minute
+  and before its end, and a later sweep sends nothing more; Ctrl-C then stops every process.
+- `manage.py serve` stops the worker when the server exits, and a killed `serve` takes both down.
+
+Waits are generous (a shared two-core machine) and only ever end early: no assertion is on how
+long anything took.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from tests import webhook_receiver
+from tests.notify_support import HOOK_PATH
+from tests.store.test_store_processes import _env, _manage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SETUP = textwrap.dedent(
+    """
+    from datetime import timedelta
+    from downtimes_app import datadog
+    from downtimes_app.core.domain import Definition, MonitorIdentifier, OneTimeSchedule
+    from downtimes_app.notify import outbox
+    from downtimes_app.core.clock import now
+    moment = now()
+    definition = Definition(
+        scope="env:prod",
+        monitor_identifier=MonitorIdentifier(monitor_tags=("team:payments",)),
+        schedule=OneTimeSchedule(moment, moment + timedelta(minutes=10)),
+    )
+    made = datadog.create_downtime(attributes=definition.attributes())
+    outbox.choose(made.id, ["hook"], "test")
+    print(made.id)
+    """
+)
+
+RACER = textwrap.dedent(
+    """
+    import json, os, sys, threading
+    from downtimes_app import store
+    from downtimes_app.models import Delivery
+    from downtimes_app.notify import outbox, send
+    from downtimes_app.core.clock import now
+    downtime = store.current().snapshot.get(os.environ["DOWNTIME"])
+    go, outcomes = threading.Event(), []
+
+    def race():
+        go.wait()
+        made = outbox.make_due_reminders(downtime, now())
+        every = Delivery.objects.filter(downtime_id=downtime.id).values_list("pk", flat=True)
+        for delivery_id in sorted(set(made) | set(every)):
+            outcomes.append(send.attempt(delivery_id).outcome)
+
+    threads = [threading.Thread(target=race) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    print("ready", flush=True)
+    sys.stdin.readline()  # the test says go once every racer is ready: a barrier, not a clock
+    go.set()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(outcomes))
+    """
+)
+
+
+@contextlib.contextmanager
+def _shared_database(tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own for its processes: a new one on the PostgreSQL server the
+    suite runs on (`.ci/with-services`), else a SQLite file."""
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"worker_race_{os.getpid()}_{int(time.time())}"
+    admin = urlsplit(server)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(server)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_two_worker_processes_racing_for_one_due_reminder_send_it_once(tmp_path):
+    with _shared_database(tmp_path) as database, webhook_receiver.running(pause=1.0) as receiver:
+        env = _env(
+            tmp_path,
+            DATABASE_URL=database,
+            DASHBOARD_NOTIFY=f"hook=webhook:{receiver.url(HOOK_PATH)}",
+        )
+        _manage(env, "migrate", "--noinput")
+        _manage(env, "seed_sandbox", "--downtimes", "0")
+        downtime_id = _manage(env, "shell", "--no-imports", "-c", SETUP).stdout.split()[-1]
+        command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", RACER]
+        racers = [
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**env, "DOWNTIME": downtime_id},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        try:
+            for racer in racers:
+                assert racer.stdout.readline().strip() == "ready"
+            for racer in racers:
+                racer.stdin.write("go\n")
+                racer.stdin.flush()
+            outcomes = [json.loads(racer.communicate(timeout=180)[0]) for racer in racers]
+        finally:
+            for racer in racers:
+                if racer.poll() is None:
+                    racer.kill()
+                    racer.wait()
+
+    every = [outcome for each in outcomes for outcome in each]
+    assert every.count("sent") == 1, outcomes
+    assert set(every) == {"sent", "skipped"}
+    reminders = receiver.bodies("reminder")
+    assert len(reminders) == 1
+    assert reminders[0]["downtime"]["id"] == downtime_id
+
+
+# --- make run's own processes -----------------------------------------------------------------
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid`, whatever session it started (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _reap(pids: set[int]) -> None:
+    """Whatever a failed test left running of the processes it started, killed."""
+    for pid in _alive(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _wait_until(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _sign_in(base: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/", timeout=10).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    answer = session.post(
+        f"{base}/accounts/login/",
+        data={"username": "demo", "password": "demo", "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=10,
+    )
+    assert answer.ok and "/accounts/login/" not in answer.url
+    return session
+
+
+def _schedule_through_the_form(base: str, session: requests.Session, duration: str) -> str:
+    from tests.html_forms import form_data
+
+    page = session.get(f"{base}/downtimes/new/", timeout=10)
+    data = form_data(page.content)
+    assert data.getlist("remind") == ["hook"]  # the default for a one-time window with an end
+    data.update({"scope": "env:prod", "target": "tags", "monitor_tags": "team:payments"})
+    data.update({"duration": duration, "end_mode": "after", "timezone": "UTC", "_action": "save"})
+    answer = session.post(
+        f"{base}/downtimes/new/",
+        data=[(key, value) for key, values in data.lists() for value in values],
+        headers={"Referer": f"{base}/downtimes/new/"},
+        timeout=30,
+    )
+    assert answer.ok and "/downtimes/new/" not in answer.url, answer.text[:2000]
+    return answer.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _window(base: str, downtime_id: str) -> tuple[datetime, datetime]:
+    """The window Datadog (the sandbox, over HTTP) holds for the downtime."""
+    keys = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandbox-app-key"}
+    body = requests.get(f"{base}/sandbox/api/v2/downtime/{downtime_id}", headers=keys, timeout=10)
+    schedule = body.json()["data"]["attributes"]["schedule"]
+    return datetime.fromisoformat(schedule["start"]), datetime.fromisoformat(schedule["end"])
+
+
+def _sweeps(output: str) -> list[datetime]:
+    """When the consumer ran its every-minute sweep, from its log lines (UTC)."""
+    found = re.findall(r"^(\S+ \S+),\d+ INFO huey: Executing \S+\.sweep:", output, re.M)
+    return [datetime.fromisoformat(f).replace(tzinfo=UTC) for f in found]
+
+
+def _make_run(port: int, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
+    run = subprocess.Popen(
+        ["make", "run", f"PORT={port}", f"VENV={sys.prefix}"],  # noqa: S607 - make itself
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a group of its own, as a terminal's foreground job is
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(run.stdout), daemon=True).start()
+    return run, lines
+
+
+def test_make_run_reminds_a_downtime_from_the_form_exactly_once_before_it_ends(tmp_path):
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with webhook_receiver.running() as receiver:
+        env = {
+            **_env(tmp_path),
+            "TZ": "UTC",  # the log lines' times, read below as UTC
+            "DASHBOARD_NOTIFY": f"hook=webhook:{receiver.url(HOOK_PATH)}",
+            # A three-minute window is reminded two minutes before its end: a minute after it
+            # starts, by the worker woken for that minute; a sweep follows while it still runs.
+            "DASHBOARD_REMINDER_MINUTES": "2",
+        }
+        run, lines = _make_run(port, env)
+        try:
+            _wait_until(lambda: _healthy(base), 180, "make run to serve")
+            processes = _descendants(run.pid)
+            commands = _commands(processes)
+            session = _sign_in(base)
+            downtime_id = _schedule_through_the_form(base, session, "3m")
+            start, end = _window(base, downtime_id)
+            _wait_until(lambda: receiver.bodies("reminder"), 150, "the reminder")
+            sent = datetime.fromtimestamp(receiver.bodies_at("reminder")[0], UTC)
+            # The worker's every-minute sweep, which finds the reminder still due, sends nothing.
+            _wait_until(lambda: [t for t in _sweeps("".join(lines)) if t > sent], 150, "a sweep")
+        finally:
+            os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
+            run.wait(timeout=90)
+        output = "".join(lines)
+
+    assert any("run_huey" in command for command in commands), commands
+    assert any("runserver" in command for command in commands), commands
+    reminders = receiver.bodies("reminder")
+    assert len(reminders) == 1, output[-3000:]
+    assert reminders[0]["downtime"]["id"] == downtime_id
+    assert [b["event"] for b in receiver.bodies()] == ["created", "reminder"]
+    assert end - start == timedelta(minutes=3)
+    assert end - timedelta(minutes=2) <= sent < end  # at its minute, not before
+    assert any(sent < sweep < end for sweep in _sweeps(output)), output[-3000:]
+    assert HOOK_PATH not in output and "xoxb" not in output
+    try:
+        _wait_until(lambda: not _alive(processes | {run.pid}), 60, "every process to stop")
+    finally:
+        _reap(processes)
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def _commands(pids: set[int]) -> list[str]:
+    found = []
+    for pid in pids:
+        try:
+            found.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+        except OSError:
+            continue
+    return found
+
+
+# --- manage.py serve: the web server and the worker stop together -------------------------------
+
+
+def _serve(tmp_path: Path) -> tuple[subprocess.Popen, str, dict[str, int]]:
+    """`manage.py serve` on a free port, once it answers; its children by what they run."""
+    env = _env(tmp_path)
+    _manage(env, "migrate", "--noinput")
+    port = _free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait_until(lambda: _healthy(base), 120, "serve to answer")
+    children = {}
+    for pid in _descendants(serve.pid):
+        command = _commands({pid})
+        if command and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(serve.pid):
+            children["worker" if "run_huey" in command[0] else "server"] = pid
+    assert set(children) == {"worker", "server"}
+    return serve, base, children
+
+
+def test_serve_stops_the_worker_when_the_web_server_exits(tmp_path):
+    serve, _, children = _serve(tmp_path)
+    processes = _descendants(serve.pid)
+    try:
+        os.killpg(children["server"], signal.SIGTERM)  # the server (and its reloader) end
+        serve.wait(timeout=90)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    try:
+        assert "The server stopped; stopping the worker too." in serve.stderr.read()
+        _wait_until(lambda: not _alive(processes), 60, "the worker to stop")
+    finally:
+        _reap(processes)
+
+
+def test_a_killed_serve_takes_the_web_server_and_the_worker_down_with_it(tmp_path):
+    serve, base, _ = _serve(tmp_path)
+    processes = _descendants(serve.pid)
+    serve.kill()  # SIGKILL: no chance to stop its children itself
+    serve.wait(timeout=30)
+    try:
+        _wait_until(lambda: not _alive(processes), 60, "the server and the worker to stop")
+        assert not _healthy(base)
+    finally:
+        _reap(processes)
