@@ -9,9 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from downtimes_app import store
 from downtimes_app.core.schedules import scan
-from downtimes_app.store import monitors as monitor_store
 from sandbox import clock, faults, seed
 from tests.factories import NOW
 
@@ -20,20 +18,13 @@ SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandb
 
 @pytest.fixture(autouse=True)
 def _isolated_sandbox() -> Iterator[None]:
-    """Each test starts with real time, no injected faults, an empty cache and, like a new
-    process, no copy of its own (a copy read at another moment would pass for fresh)."""
-    _forget_copies()
+    """Each test starts with real time, no injected faults and an empty cache."""
+    cache.clear()
     scan.forget()
     yield
     clock.set_now(None)
     faults.reset()
-    _forget_copies()
-
-
-def _forget_copies() -> None:
     cache.clear()
-    for kind in (store.DOWNTIMES, monitor_store.MONITORS):
-        kind.local.forget()
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ from django.core.cache import cache
 from downtimes_app import datadog
 from downtimes_app.core.clock import now
 from downtimes_app.store import refresh
-from downtimes_app.store.shared import KEEP_SECONDS, Failure, Kind, Snapshot, Written, glance
+from downtimes_app.store.shared import KEEP_SECONDS, Failure, Kind, Named, Snapshot, Written, glance
 from downtimes_app.store.shared import failure as _failure
 from downtimes_app.store.shared import view as _view
 
 
 @dataclass(frozen=True)
-class Current:
+class Current(Named):
     """What a page gets: the data (if any was ever fetched) and the last failure, if newer."""
 
     snapshot: Snapshot | None
@@ -41,16 +41,8 @@ class Current:
         return self.failure is not None or self.age is not None
 
     @property
-    def items(self) -> tuple[Any, ...]:
+    def items(self) -> tuple[Any, ...]:  # type: ignore[override]
         return self.snapshot.items if self.snapshot else ()
-
-    @property
-    def downtimes(self) -> tuple[Any, ...]:
-        return self.items
-
-    @property
-    def monitors(self) -> tuple[Any, ...]:
-        return self.items
 
 
 class Copy:
@@ -137,7 +129,10 @@ class Copy:
         local = self.kind.local
         with local.lock:
             seen = local.view or local.base
-        if seen is not None and now() - seen.fetched_at < timedelta(seconds=self.kind.ttl):
+        # A copy read after "now" (the org's clock was set back) is not known to be fresh.
+        if seen is not None and timedelta(0) <= now() - seen.fetched_at < timedelta(
+            seconds=self.kind.ttl
+        ):
             return seen
         if not glance(self.kind).fresh:
             refresh.start(self.kind)

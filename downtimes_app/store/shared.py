@@ -32,8 +32,22 @@ KEEP_SECONDS = 24 * 60 * 60
 JOURNAL_PROBE = 4
 
 
+class Named:
+    """A copy's items by the name its readers use: `downtimes` or `monitors`."""
+
+    items: tuple[Any, ...]
+
+    @property
+    def downtimes(self) -> tuple[Any, ...]:
+        return self.items
+
+    @property
+    def monitors(self) -> tuple[Any, ...]:
+        return self.items
+
+
 @dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Named):
     items: tuple[Any, ...]
     fetched_at: datetime  # when its latest fetch began: it is at least this fresh
     version: str
@@ -43,16 +57,6 @@ class Snapshot:
     pages: tuple[str, ...] = ()
     # Where each id is in `items`: worked out when first needed, never stored in the cache.
     positions: dict[Any, int] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def downtimes(self) -> tuple[Any, ...]:
-        """The items of the downtime copy, by the name its readers use."""
-        return self.items
-
-    @property
-    def monitors(self) -> tuple[Any, ...]:
-        """The items of the monitor copy, by the name its readers use."""
-        return self.items
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A copy an earlier release stored called its items `downtimes`.

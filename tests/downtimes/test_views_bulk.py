@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from downtimes_app import store
 from downtimes_app.models import AuditEntry
+from downtimes_app.store import monitors as monitor_store
 from sandbox import faults
 from sandbox.models import SandboxDowntime
 from tests.conftest import create_body
@@ -85,6 +86,7 @@ def test_rows_posted_from_the_list_without_confirmation_only_preview(editor_clie
 
 def test_preview_comes_from_the_cached_copy(editor_client, qa, upstream_calls):
     store.current()
+    monitor_store.current()  # the top bar's count reads it beside the page
     upstream_calls.clear()
     editor_client.get(URL, {"scope": "env:qa"})
     assert upstream_calls == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -10,7 +11,7 @@ from django.core.cache import cache
 from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
 from downtimes_app.store import monitors as monitor_store
-from sandbox import faults, seed
+from sandbox import clock, faults, seed
 from sandbox.models import SandboxMonitor
 
 
@@ -82,6 +83,25 @@ def test_an_expired_copy_is_served_at_once_and_refreshed_behind(frozen_now, load
     assert served.snapshot is first.snapshot  # at once, the copy it had
     wait_until(lambda: len(loads) == 2 and cache.get(kind.lock) is None)
     assert [name for name, _ in loads] == ["monitor-refresh", "monitor-refresh"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_read_at_a_later_moment_is_not_taken_for_fresh_once_the_clock_is_set_back(
+    frozen_now, loads
+):
+    """This process's copy read at a later moment of the org's clock (as between two tests, or
+    after the clock is set back) is not known to be fresh: the top bar gets none and a new
+    copy is loaded, instead of another moment's monitors."""
+    seed.seed(downtimes=0, now=frozen_now)
+    kind = monitor_store.MONITORS
+    clock.advance(timedelta(days=19))
+    later = monitor_store.current().snapshot
+    wait_until(lambda: cache.get(kind.lock) is None and cache.get(kind.version))
+    assert monitor_store.behind() is later
+    cache.clear()  # what the next test starts with
+    clock.set_now(frozen_now)
+    assert monitor_store.behind() is None
+    wait_until(lambda: len(loads) == 2 and cache.get(kind.lock) is None)
 
 
 def test_a_page_that_waited_for_the_monitors_does_not_wait_for_the_downtimes_too(org, monkeypatch):
