@@ -10,35 +10,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from downtimes_app.core import schedules
-from downtimes_app.core.domain import (
-    ACTIVE,
-    CANCELED,
-    ENDED,
-    SCHEDULED,
-    Downtime,
-    RecurringSchedule,
-    Window,
-)
+from downtimes_app.core import domain, schedules
+from downtimes_app.core.domain import Downtime, RecurringSchedule, Window
 
 
 def status_at(start: datetime, end: datetime | None, now: datetime, *, canceled: bool) -> str:
     """The status of a window from `start` to `end` (None: no end) at `now`."""
     if canceled:
-        return CANCELED
+        return domain.CANCELED
     if start > now:
-        return SCHEDULED
+        return domain.SCHEDULED
     if end is not None and end <= now:
-        return ENDED
-    return ACTIVE
+        return domain.ENDED
+    return domain.ACTIVE
 
 
 def window_status(window: Window | None, now: datetime, canceled: datetime | None) -> str:
     """Status of a downtime whose current (or only) window is `window`."""
     if canceled is not None:
-        return CANCELED
+        return domain.CANCELED
     if window is None:
-        return ENDED
+        return domain.ENDED
     return status_at(window.start, window.end, now, canceled=False)
 
 

@@ -3,6 +3,7 @@
 - `Request`: Django's request as the middleware leaves it (`request.htmx`, `request.zone`).
 - `render_page`: the whole page, or (for an htmx request) the partial the page includes.
 - `downtime_or_error`: one fresh read of a downtime, or the page that explains why not.
+- `link_preview`: a page's preview for a link unfurler that may not see the page.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_htmx.middleware import HtmxDetails
@@ -75,3 +77,22 @@ def downtime_or_error(
         if downtime is None:
             return unavailable(request, downtime_id, error)
         return downtime, error
+
+
+def link_preview(
+    request: HttpRequest, title: str, description: str, *, what: str = ""
+) -> HttpResponse:
+    """What an unsigned visitor (a chat tool unfurling a link) sees: the title and description,
+    and the way to sign in to see the page itself."""
+    login = redirect_to_login(request.get_full_path())
+    return render(
+        request,
+        "link_preview.html",
+        {
+            "permalink": request.build_absolute_uri(request.path),
+            "share_title": title,
+            "share_description": description,
+            "login_url": login["Location"],
+            **({"what": what} if what else {}),
+        },
+    )

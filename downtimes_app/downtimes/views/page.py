@@ -26,7 +26,7 @@ from downtimes_app.downtimes import actions, sharing
 from downtimes_app.models import AuditEntry, Delivery
 from downtimes_app.muting import monitoring
 from downtimes_app.notify import outbox, reminders
-from downtimes_app.web import backs
+from downtimes_app.web import backs, plumbing
 from downtimes_app.web.access import editor_required, link_preview
 from downtimes_app.web.plumbing import Request, downtime_or_error, is_fragment, render_page
 
@@ -216,19 +216,13 @@ def _link_preview(request: Request, downtime_id: str) -> HttpResponse:
     """
     snapshot = store.current().snapshot
     downtime = snapshot.get(downtime_id) if snapshot else None
-    login = redirect_to_login(request.get_full_path())
     if downtime is None:
-        return login
+        return redirect_to_login(request.get_full_path())
     moment = now()
-    return render(
+    return plumbing.link_preview(
         request,
-        "link_preview.html",
-        {
-            "permalink": request.build_absolute_uri(request.path),
-            "share_title": presenters.share_title(downtime, moment),
-            "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
-            "login_url": login["Location"],
-        },
+        presenters.share_title(downtime, moment),
+        presenters.share_description(downtime, moment, UTC_ZONE),
     )
 
 

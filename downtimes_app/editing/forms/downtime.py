@@ -28,10 +28,11 @@ from downtimes_app.editing.forms.values import (
     NTH_LABELS,
     ONCE,
     QUICK_DURATIONS,
-    RECURRING,
+    SCHEDULE_CHOICES,
     START_AT,
+    START_CHOICES,
     START_NOW,
-    TARGET_ALL,
+    TARGET_CHOICES,
     TARGET_MONITOR,
     TARGET_TAGS,
     WEEKDAY_CHOICES,
@@ -262,19 +263,13 @@ class DowntimeForm(forms.Form):
         max_length=MAX_TYPED,
         error_messages={"required": "Give a scope: * for every group, or terms such as env:prod"},
     )
-    target = forms.ChoiceField(
-        choices=[
-            (TARGET_MONITOR, "One monitor"),
-            (TARGET_TAGS, "Monitors with all of these tags"),
-            (TARGET_ALL, "Every monitor"),
-        ]
-    )
+    target = forms.ChoiceField(choices=TARGET_CHOICES)
     monitor_query = forms.CharField(required=False, max_length=MONITOR_QUERY_MAX)
     monitor_id = WholeNumberField(low=1, high=parsing.MAX_ID, required=False)
     monitor_tags = forms.CharField(required=False, max_length=1000)
-    schedule = forms.ChoiceField(choices=[(ONCE, "One time"), (RECURRING, "Recurring")])
+    schedule = forms.ChoiceField(choices=SCHEDULE_CHOICES)
     timezone = forms.CharField(max_length=64)
-    start_mode = forms.ChoiceField(choices=[(START_NOW, "Now"), (START_AT, "At")], required=False)
+    start_mode = forms.ChoiceField(choices=START_CHOICES, required=False)
     start = WallTimeField(required=False)
     end_mode = forms.ChoiceField(
         choices=[(END_AFTER, "After"), (END_AT, "At"), (END_NEVER, "Never")], required=False

@@ -23,6 +23,13 @@ from downtimes_app.core.domain import DEFAULT_NOTIFY_END_STATES, DEFAULT_NOTIFY_
 TARGET_MONITOR, TARGET_TAGS, TARGET_ALL = "monitor", "tags", "all"
 ONCE, RECURRING = "once", "recurring"
 START_NOW, START_AT = "now", "at"
+TARGET_CHOICES = (
+    (TARGET_MONITOR, "One monitor"),
+    (TARGET_TAGS, "Monitors with all of these tags"),
+    (TARGET_ALL, "Every monitor"),
+)
+SCHEDULE_CHOICES = ((ONCE, "One time"), (RECURRING, "Recurring"))
+START_CHOICES = ((START_NOW, "Now"), (START_AT, "At"))
 END_NEVER, END_AT, END_AFTER = "never", "at", "after"
 QUICK_DURATIONS = (
     ("30m", "30 min"),

@@ -21,6 +21,7 @@ from downtimes_app.monitors import quickmute
 from downtimes_app.muting import monitoring
 from downtimes_app.muting import words as monitor_words
 from downtimes_app.store.memo import Kept
+from downtimes_app.web import plumbing
 from downtimes_app.web.access import link_preview
 from downtimes_app.web.plumbing import Request, is_fragment
 
@@ -202,20 +203,12 @@ def _link_preview(request: Request, number: int | None) -> HttpResponse:
     never causing an upstream call of its own (right after a restart it waits for the copy)."""
     seen = monitoring.overview() if number is not None else None
     monitor = seen.monitors.snapshot.get(number) if seen and seen.monitors.snapshot else None
-    login = redirect_to_login(request.get_full_path())
     if monitor is None or seen is None:
-        return login
+        return redirect_to_login(request.get_full_path())
     moment = now()
-    return render(
+    return plumbing.link_preview(
         request,
-        "link_preview.html",
-        {
-            "permalink": request.build_absolute_uri(request.path),
-            "share_title": monitor_words.share_title(monitor),
-            "share_description": monitor_words.share_description(
-                monitor, seen.mutes.muted(monitor, moment), moment
-            ),
-            "login_url": login["Location"],
-            "what": "monitor",
-        },
+        monitor_words.share_title(monitor),
+        monitor_words.share_description(monitor, seen.mutes.muted(monitor, moment), moment),
+        what="monitor",
     )
