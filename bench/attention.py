@@ -29,7 +29,7 @@ def _review_ms() -> tuple[float, int]:
     seen = monitoring.overview()
     samples, found = [], 0
     for _ in range(ROUNDS):
-        attention._kept.clear()  # as after a change to either copy
+        attention._reviews.clear()  # as after a change to either copy
         started = time.perf_counter()
         found = len(attention.review(now(), seen.downtimes.snapshot, seen.monitors.snapshot).items)
         samples.append(time.perf_counter() - started)

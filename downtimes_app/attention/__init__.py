@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 
@@ -27,6 +28,7 @@ from downtimes_app.attention.rules import Concern, Item
 from downtimes_app.muting import monitoring, mutes
 from downtimes_app.store import monitors as monitor_store
 from downtimes_app.store import shared
+from downtimes_app.store.memo import Kept
 
 __all__ = ["Concern", "Item", "Review", "count", "review"]
 
@@ -37,13 +39,13 @@ class Review:
     monitors_known: bool  # the rules that need the monitor copy were judged
 
 
-_kept: dict[tuple, Review] = {}
+_reviews: Kept[Review] = Kept()
 _counting = threading.Lock()  # one review behind the pages at a time in this process
 _reviewing = threading.Lock()
 COUNT_SETTLE = 1.0  # seconds a count waits before it is worked out behind the pages
-# (minute, stale days, id of the monitor index), what the rules kept, and that index (held, so
-# its identity is not reused while it is kept).
-_memo: list = [None, None, None]
+# What the rules worked out, by (minute, stale days, id of the monitor index), with that index
+# (held, so its identity is not reused while it is kept).
+_rules: Kept[tuple[rules.Kept, Any]] = Kept()
 # The last count worked out, by upstream: a count of one org's downtimes is never another's.
 _last_count: dict[str, int] = {}
 
@@ -58,17 +60,17 @@ def review(
     downtimes = downtimes if downtimes is not None else store.peek()
     monitors = monitors if monitors is not None else monitor_store.peek()
     key = _key(now, downtimes, monitors)
-    found = _kept.get(key)
+    found = _reviews.peek(key)
     if found is not None:
         return found
+
+    def made() -> Review:
+        made = _review(now, downtimes, monitors)
+        _last_count[datadog.upstream()] = len(made.items)
+        return made
+
     with _reviewing:  # one at a time: a page asking meanwhile gets the same review
-        found = _kept.get(key)
-        if found is None:
-            found = _review(now, downtimes, monitors)
-            _kept.clear()
-            _kept[key] = found
-            _last_count[datadog.upstream()] = len(found.items)
-    return found
+        return _reviews.get(key, made)
 
 
 def _review(
@@ -89,16 +91,15 @@ def _review(
             return mutes.aftermath(downtime, every, now, others=together())
 
     minute, days = now.replace(second=0, microsecond=0), settings.DASHBOARD_STALE_DAYS
-    if _memo[0] != (minute, days, id(groups)):
-        # What the rules worked out holds for one minute, one setting and one monitor copy.
-        _memo[:] = [(minute, days, id(groups)), rules.Kept(), groups]
+    # What the rules worked out holds for one minute, one setting and one monitor copy.
+    kept, _ = _rules.get((minute, days, id(groups)), lambda: (rules.Kept(), groups))
     items = rules.review(
         downtimes.downtimes if downtimes else (),
         now,
         stale_days=days,
         monitors=groups,
         aftermath_of=aftermath_of,
-        kept=_memo[1],
+        kept=kept,
     )
     return Review(tuple(items), monitors is not None)
 
@@ -115,7 +116,7 @@ def count(now: datetime) -> int:
     """How many downtimes need attention, for the top bar: from this process's copies at once
     (each refreshed behind the page when old), never waiting and never asking Datadog itself."""
     downtimes, monitors = store.behind(), monitor_store.behind()
-    found = _kept.get(_key(now, downtimes, monitors))
+    found = _reviews.peek(_key(now, downtimes, monitors))
     if found is not None:
         return len(found.items)
     if not datadog.threads_allowed():

@@ -31,11 +31,11 @@ class Kept(Generic[V]):
             self._kept = {key: found}
         return found
 
+    def peek(self, key: Hashable) -> V | None:
+        return self._kept.get(key)
+
     def items(self) -> list[tuple[Hashable, V]]:
         return list(self._kept.items())
-
-    def put(self, key: Hashable, value: V) -> None:
-        self._kept = {key: value}
 
     def clear(self) -> None:
         self._kept = {}
