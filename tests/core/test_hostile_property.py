@@ -24,7 +24,7 @@ from downtimes_app.core.schedules.rules import RRULE_PARTS
 from downtimes_app.datadog import MalformedResponse, codec
 from downtimes_app.downtimes import actions, listing
 from downtimes_app.editing import preview
-from downtimes_app.editing.forms import values
+from downtimes_app.editing.forms import repeat, values
 from downtimes_app.editing.forms.draft import Draft
 from sandbox.resources import ApiError, query_int
 from tests.factories import NOW
@@ -182,7 +182,7 @@ def test_every_reader_answers_any_text_without_walking(text):
         (lambda: parsing.date_time(text), (parsing.Unreadable,)),
         (lambda: schedules.parse_duration(text), (schedules.ScheduleError,)),
         (lambda: schedules.check_rrule(text), (schedules.ScheduleError,)),
-        (lambda: schedules.controls_from_rrule(text), (schedules.ScheduleError,)),
+        (lambda: repeat.controls_from_rrule(text), (schedules.ScheduleError,)),
         (lambda: schedules.describe_rule(text, datetime(2026, 1, 1)), ()),
         (lambda: schedules.describe_recurrence(datetime(9998, 12, 31), text, text), ()),
         (lambda: values.parse_wall(text, zone), (ValueError,)),

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from downtimes_app.core import schedules
 from downtimes_app.core.domain import OneTimeSchedule
 from downtimes_app.editing import submissions
-from downtimes_app.editing.forms import controls, prefill, values
+from downtimes_app.editing.forms import prefill, recurrences, values
 from downtimes_app.editing.forms.draft import Draft
 from downtimes_app.models import SubmissionToken
 from tests.factories import NOW
@@ -175,18 +175,20 @@ def recurrence_data(**fields):
 
 def test_resolve_lets_the_controls_write_the_rule_when_the_rule_was_not_touched():
     data = recurrence_data(freq="DAILY", interval="4")
-    assert controls.resolve(data)["r-0-rrule"] == "FREQ=DAILY;INTERVAL=4"
+    assert recurrences.resolve(data)["r-0-rrule"] == "FREQ=DAILY;INTERVAL=4"
 
 
 def test_resolve_lets_a_written_rule_set_the_controls():
-    resolved = controls.resolve(recurrence_data(rrule="FREQ=MONTHLY;BYMONTHDAY=-1", freq="DAILY"))
+    resolved = recurrences.resolve(
+        recurrence_data(rrule="FREQ=MONTHLY;BYMONTHDAY=-1", freq="DAILY")
+    )
     assert resolved["r-0-freq"] == "MONTHLY" and resolved["r-0-month_day"] == "-1"
     assert resolved["r-0-synced"] == "FREQ=MONTHLY;BYMONTHDAY=-1"
 
 
 def test_resolve_keeps_a_rule_the_controls_cannot_show_even_when_controls_are_posted():
     data = recurrence_data(rrule="FREQ=DAILY;BYHOUR=3", synced="FREQ=DAILY;BYHOUR=3", freq="WEEKLY")
-    resolved = controls.resolve(data)
+    resolved = recurrences.resolve(data)
     assert resolved["r-0-rrule"] == "FREQ=DAILY;BYHOUR=3"
     recurrence = draft(resolved).recurrences.forms[0]
     assert "BYHOUR" in recurrence.custom_reason
@@ -196,7 +198,7 @@ def test_resolve_fills_the_nth_weekday_from_the_first_window():
     data = recurrence_data(
         freq="MONTHLY", monthly="weekday", nth="", nth_weekday="", start="2026-11-27T22:00"
     )
-    resolved = controls.resolve(data)
+    resolved = recurrences.resolve(data)
     # Friday 27 November 2026 is the last Friday of its month.
     assert (resolved["r-0-nth"], resolved["r-0-nth_weekday"]) == ("-1", "FR")
     assert resolved["r-0-rrule"] == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"
@@ -212,9 +214,9 @@ def test_incomplete_controls_are_an_error_on_the_control_not_a_silent_rule():
 def test_remove_recurrence_renumbers_the_rest():
     form = values.defaults("tok", NOW, UTC_ZONE)
     data = values.to_data(form)
-    data = controls.add_recurrence(data, NOW, UTC_ZONE)
+    data = recurrences.add_recurrence(data, NOW, UTC_ZONE)
     data["r-1-duration"] = "7m"
-    data = controls.remove_recurrence(data, 0)
+    data = recurrences.remove_recurrence(data, 0)
     assert data["r-TOTAL_FORMS"] == "1" and data["r-0-duration"] == "7m"
     assert "r-1-duration" not in data
 
@@ -222,7 +224,7 @@ def test_remove_recurrence_renumbers_the_rest():
 def test_add_recurrence_stops_at_five():
     data = values.to_data(values.defaults("tok", NOW, UTC_ZONE))
     for _ in range(7):
-        data = controls.add_recurrence(data, NOW, UTC_ZONE)
+        data = recurrences.add_recurrence(data, NOW, UTC_ZONE)
     assert data["r-TOTAL_FORMS"] == "5"
 
 

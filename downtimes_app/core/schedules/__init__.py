@@ -12,26 +12,12 @@ size of the gap, as zoneinfo's `fold=0` does.
 
 Modules: `times` (durations, zones), `rules` (RRULE text), `scan` (a rule's instants for
 bounded work), `windows` (occurrences and status, up to HORIZON_YEARS past the later of now
-and a rule's start), `words` (schedules in words), `controls` (the form's repeat controls).
+and a rule's start), `words` (schedules in words).
 Everything public is re-exported here: callers write `schedules.parse_duration`.
 """
 
 from __future__ import annotations
 
-from downtimes_app.core.schedules.controls import (
-    ENDS_COUNT,
-    ENDS_NEVER,
-    ENDS_UNTIL,
-    FREQUENCIES,
-    MONTHLY_DAY,
-    MONTHLY_WEEKDAY,
-    NTH_CHOICES,
-    NotExpressible,
-    RuleControls,
-    build_rrule,
-    controls_from_rrule,
-    default_controls,
-)
 from downtimes_app.core.schedules.rules import (
     ALLOWED_FREQS,
     FORBIDDEN_RRULE_PARTS,
@@ -80,33 +66,21 @@ __all__ = [
     "ALLOWED_FREQS",
     "BYDAY_RE",
     "DURATION_UNITS",
-    "ENDS_COUNT",
-    "ENDS_NEVER",
-    "ENDS_UNTIL",
     "FORBIDDEN_RRULE_PARTS",
-    "FREQUENCIES",
     "HORIZON_YEARS",
     "MAX_RECURRENCES",
-    "MONTHLY_DAY",
-    "MONTHLY_WEEKDAY",
     "MONTHS",
     "NEVER_OCCURS",
-    "NTH_CHOICES",
     "ORDINALS",
     "WEEKDAYS",
     "WEEKDAY_LONG",
     "WEEKDAY_SHORT",
     "Duration",
-    "NotExpressible",
     "RecurrenceSpec",
-    "RuleControls",
     "ScheduleError",
-    "build_rrule",
     "cached_rule",
     "check_rrule",
-    "controls_from_rrule",
     "current_window",
-    "default_controls",
     "describe_recurrence",
     "describe_rule",
     "duration_from_delta",

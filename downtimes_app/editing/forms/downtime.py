@@ -17,6 +17,7 @@ from django.forms import formset_factory
 from downtimes_app.core import parsing, schedules
 from downtimes_app.core.domain import Downtime, OneTimeSchedule
 from downtimes_app.core.scope import MAX_TYPED, check_scope
+from downtimes_app.editing.forms import repeat
 from downtimes_app.editing.forms.values import (
     END_AFTER,
     END_AT,
@@ -102,12 +103,12 @@ class RecurrenceForm(forms.Form):
     start = WallTimeField(required=True)
     duration = forms.CharField(required=True, max_length=20)
     freq = forms.ChoiceField(
-        choices=[(f, f.capitalize()) for f in schedules.FREQUENCIES], required=False
+        choices=[(f, f.capitalize()) for f in repeat.FREQUENCIES], required=False
     )
     interval = WholeNumberField(low=1, high=999, required=False)
     weekdays = forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, required=False)
     monthly = forms.ChoiceField(
-        choices=[(schedules.MONTHLY_DAY, "day"), (schedules.MONTHLY_WEEKDAY, "weekday")],
+        choices=[(repeat.MONTHLY_DAY, "day"), (repeat.MONTHLY_WEEKDAY, "weekday")],
         required=False,
     )
     month_day = WholeNumberField(low=-1, high=31, signed=True, required=False)
@@ -120,9 +121,9 @@ class RecurrenceForm(forms.Form):
     nth_weekday = forms.ChoiceField(choices=[("", ""), *WEEKDAY_CHOICES], required=False)
     ends = forms.ChoiceField(
         choices=[
-            (schedules.ENDS_NEVER, "never"),
-            (schedules.ENDS_UNTIL, "on"),
-            (schedules.ENDS_COUNT, "after"),
+            (repeat.ENDS_NEVER, "never"),
+            (repeat.ENDS_UNTIL, "on"),
+            (repeat.ENDS_COUNT, "after"),
         ],
         required=False,
     )
@@ -138,8 +139,8 @@ class RecurrenceForm(forms.Form):
         rule = (self.data.get(self.add_prefix("rrule")) or "").strip() if self.is_bound else ""
         if rule:
             try:
-                schedules.controls_from_rrule(rule)
-            except schedules.NotExpressible as exc:
+                repeat.controls_from_rrule(rule)
+            except repeat.NotExpressible as exc:
                 self.custom_reason = str(exc)
             except schedules.ScheduleError:
                 pass
@@ -184,38 +185,38 @@ def _control_field(message: str) -> str:
     return "freq"
 
 
-def controls_from_cleaned(data: Mapping[str, Any]) -> schedules.RuleControls:
+def controls_from_cleaned(data: Mapping[str, Any]) -> repeat.RuleControls:
     """The repeat controls a cleaned recurrence shows; only what its frequency uses."""
     freq = data.get("freq") or "WEEKLY"
-    monthly = data.get("monthly") or schedules.MONTHLY_DAY
-    by_day = freq == "MONTHLY" and monthly == schedules.MONTHLY_DAY
-    by_weekday = freq == "MONTHLY" and monthly == schedules.MONTHLY_WEEKDAY
-    ends = data.get("ends") or schedules.ENDS_NEVER
-    return schedules.RuleControls(
+    monthly = data.get("monthly") or repeat.MONTHLY_DAY
+    by_day = freq == "MONTHLY" and monthly == repeat.MONTHLY_DAY
+    by_weekday = freq == "MONTHLY" and monthly == repeat.MONTHLY_WEEKDAY
+    ends = data.get("ends") or repeat.ENDS_NEVER
+    return repeat.RuleControls(
         freq=freq,
         interval=data.get("interval") or 1,
         weekdays=tuple(data.get("weekdays") or ()) if freq == "WEEKLY" else (),
-        monthly=monthly if freq == "MONTHLY" else schedules.MONTHLY_DAY,
+        monthly=monthly if freq == "MONTHLY" else repeat.MONTHLY_DAY,
         month_day=data.get("month_day") if by_day else None,
         nth=data.get("nth") if by_weekday else None,
         nth_weekday=(data.get("nth_weekday") or None) if by_weekday else None,
         ends=ends,
-        until=data.get("until") if ends == schedules.ENDS_UNTIL else None,
-        count=data.get("count") if ends == schedules.ENDS_COUNT else None,
+        until=data.get("until") if ends == repeat.ENDS_UNTIL else None,
+        count=data.get("count") if ends == repeat.ENDS_COUNT else None,
     )
 
 
-def written_or_built(rule: str, controls: schedules.RuleControls) -> str:
+def written_or_built(rule: str, controls: repeat.RuleControls) -> str:
     """The rule as written while the controls still say the same; else the controls' rule.
 
     `BYDAY=3WE` stays as the user wrote it until a control changes what it means.
     """
     try:
-        if rule and schedules.controls_from_rrule(rule) == controls:
+        if rule and repeat.controls_from_rrule(rule) == controls:
             return rule
     except schedules.ScheduleError:
         pass
-    return schedules.build_rrule(controls)
+    return repeat.build_rrule(controls)
 
 
 class BaseRecurrenceFormSet(forms.BaseFormSet):

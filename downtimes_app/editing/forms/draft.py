@@ -22,8 +22,8 @@ from downtimes_app.core.domain import (
     RecurringSchedule,
     Schedule,
 )
-from downtimes_app.editing.forms.controls import resolve
 from downtimes_app.editing.forms.downtime import DowntimeForm, RecurrenceFormSet
+from downtimes_app.editing.forms.recurrences import resolve
 from downtimes_app.editing.forms.values import (
     NOTIFY_END_STATES,
     NOTIFY_END_TYPES,

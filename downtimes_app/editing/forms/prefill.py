@@ -21,6 +21,7 @@ from downtimes_app.core.domain import (
     Downtime,
     RecurringSchedule,
 )
+from downtimes_app.editing.forms import repeat
 from downtimes_app.editing.forms.values import (
     END_AFTER,
     END_AT,
@@ -171,7 +172,7 @@ def _recurring_from_query(
         except ValueError:
             start, unreadable = default_start, True
         rule = rules[index] if index < len(rules) else ""
-        rule = rule or schedules.build_rrule(schedules.default_controls(start))
+        rule = rule or repeat.build_rrule(repeat.default_controls(start))
         duration = durations[index] if index < len(durations) else "1h"
         values.update(recurrence_fields(index, start, duration, rule, synced=False))
         if unreadable:

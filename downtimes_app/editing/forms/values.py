@@ -19,6 +19,7 @@ from django.utils.datastructures import MultiValueDict
 
 from downtimes_app.core import parsing, schedules
 from downtimes_app.core.domain import DEFAULT_NOTIFY_END_STATES, DEFAULT_NOTIFY_END_TYPES
+from downtimes_app.editing.forms import repeat
 
 TARGET_MONITOR, TARGET_TAGS, TARGET_ALL = "monitor", "tags", "all"
 ONCE, RECURRING = "once", "recurring"
@@ -87,7 +88,7 @@ def total_forms(data: Mapping[str, Any]) -> int:
 # --- writing form data -----------------------------------------------------------------------
 
 
-def control_fields(c: schedules.RuleControls) -> dict[str, Any]:
+def control_fields(c: repeat.RuleControls) -> dict[str, Any]:
     return {
         "freq": c.freq,
         "interval": str(c.interval),
@@ -114,7 +115,7 @@ def recurrence_fields(
         "synced": rrule if synced else "",
     }
     with contextlib.suppress(schedules.ScheduleError):
-        fields.update(control_fields(schedules.controls_from_rrule(rrule)))
+        fields.update(control_fields(repeat.controls_from_rrule(rrule)))
     return {prefix + key: value for key, value in fields.items()}
 
 
@@ -129,7 +130,7 @@ def management_fields(total: int) -> dict[str, str]:
 
 def default_recurrence(index: int, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     start = next_hour(now, zone)
-    rule = schedules.build_rrule(schedules.default_controls(start))
+    rule = repeat.build_rrule(repeat.default_controls(start))
     return recurrence_fields(index, start, "1h", rule)
 
 

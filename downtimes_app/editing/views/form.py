@@ -24,7 +24,7 @@ from downtimes_app.core.clock import now
 from downtimes_app.core.domain import CANCELED, Downtime
 from downtimes_app.core.planning import place_error
 from downtimes_app.editing import preview, reminding, saving, submissions
-from downtimes_app.editing.forms import controls, prefill, remind
+from downtimes_app.editing.forms import prefill, recurrences, remind
 from downtimes_app.editing.forms.downtime import TOKEN_LENGTH
 from downtimes_app.editing.forms.draft import Draft, Problem
 from downtimes_app.editing.forms.values import END_AFTER, split_tags, wall_text
@@ -200,10 +200,10 @@ def _rework(request: Request, data: MultiValueDict, action: str) -> MultiValueDi
             zone = schedules.get_zone(data.get("timezone") or "")
         except schedules.ScheduleError:
             zone = request.zone
-        return controls.add_recurrence(controls.resolve(data), now(), zone)
+        return recurrences.add_recurrence(recurrences.resolve(data), now(), zone)
     if action.startswith("remove-"):
         index = form_parts.to_int(action.removeprefix("remove-"))
-        return controls.remove_recurrence(data, index if index is not None else -1)
+        return recurrences.remove_recurrence(data, index if index is not None else -1)
     if action == "find":
         return data
     return None

@@ -19,9 +19,9 @@ from downtimes_app.core.clock import now
 from downtimes_app.core.domain import Downtime, OneTimeSchedule
 from downtimes_app.core.scope import MAX_TYPED, check_scope, scope_chips
 from downtimes_app.editing import lookups, preview
-from downtimes_app.editing.forms.controls import resolve
 from downtimes_app.editing.forms.downtime import RecurrenceForm
 from downtimes_app.editing.forms.draft import Draft
+from downtimes_app.editing.forms.recurrences import resolve
 from downtimes_app.editing.forms.values import MONITOR_QUERY_MAX, PREFIX, split_tags
 from downtimes_app.web.access import editor_required
 from downtimes_app.web.plumbing import Request

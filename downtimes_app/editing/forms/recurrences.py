@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.utils.datastructures import MultiValueDict
 
 from downtimes_app.core import schedules
+from downtimes_app.editing.forms import repeat
 from downtimes_app.editing.forms.downtime import (
     RecurrenceForm,
     controls_from_cleaned,
@@ -44,7 +45,7 @@ CONTROLS = (
 )
 
 
-def _raw_controls(data: MultiValueDict, prefix: str) -> schedules.RuleControls:
+def _raw_controls(data: MultiValueDict, prefix: str) -> repeat.RuleControls:
     """Controls from posted strings, as RecurrenceForm would clean them (ValueError if not)."""
     form = RecurrenceForm(data, prefix=prefix.rstrip("-"))
     for name in ("rrule", "start", "duration"):
@@ -78,7 +79,7 @@ def _resolve_one(data: MultiValueDict, prefix: str) -> None:
     if rule and (rule != synced or prefix + "freq" not in data):
         # The raw rule was written (by the user or a link): the controls follow it.
         try:
-            written = schedules.controls_from_rrule(rule)
+            written = repeat.controls_from_rrule(rule)
         except schedules.ScheduleError:
             written = None
         if written is not None:
@@ -87,8 +88,8 @@ def _resolve_one(data: MultiValueDict, prefix: str) -> None:
         return
     try:
         if rule:
-            schedules.controls_from_rrule(rule)
-    except schedules.NotExpressible:
+            repeat.controls_from_rrule(rule)
+    except repeat.NotExpressible:
         return  # the controls were switched off for this rule; it stays as written
     except schedules.ScheduleError:
         pass

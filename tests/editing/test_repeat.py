@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from downtimes_app.core import schedules
-from downtimes_app.core.schedules import (
+from downtimes_app.core.schedules import RecurrenceSpec, ScheduleError
+from downtimes_app.editing.forms import repeat
+from downtimes_app.editing.forms.repeat import (
     NotExpressible,
-    RecurrenceSpec,
     RuleControls,
-    ScheduleError,
     build_rrule,
     controls_from_rrule,
 )
@@ -138,7 +138,7 @@ def test_malformed_rules_are_errors_not_just_inexpressible(text):
 
 
 def test_default_controls_repeat_weekly_on_the_starts_weekday():
-    assert schedules.default_controls(datetime(2026, 11, 19, 2, 0)) == RuleControls(
+    assert repeat.default_controls(datetime(2026, 11, 19, 2, 0)) == RuleControls(
         freq="WEEKLY", weekdays=("TH",)
     )
 
@@ -160,14 +160,14 @@ weekday_sets = st.sets(st.sampled_from(WEEKDAYS)).map(
 
 @st.composite
 def controls(draw) -> RuleControls:
-    freq = draw(st.sampled_from(schedules.FREQUENCIES))
+    freq = draw(st.sampled_from(repeat.FREQUENCIES))
     fields = {"freq": freq, "interval": draw(intervals), **draw(ends)}
     if freq == "WEEKLY":
         fields["weekdays"] = draw(weekday_sets)
     elif freq == "MONTHLY":
         if draw(st.booleans()):
             fields["monthly"] = "weekday"
-            fields["nth"] = draw(st.sampled_from(schedules.NTH_CHOICES))
+            fields["nth"] = draw(st.sampled_from(repeat.NTH_CHOICES))
             fields["nth_weekday"] = draw(st.sampled_from(WEEKDAYS))
         else:
             fields["month_day"] = draw(
