@@ -1,5 +1,6 @@
-"""What the tests build again and again, said once: the fixed moment `NOW`, and downtimes as
-the client reads them, with everything a test does not care about filled in.
+"""What the tests build again and again, said once: the fixed moment `NOW`, downtimes as the
+client reads them, with everything a test does not care about filled in, and the demo org's
+monitors that tests pick out.
 
 A test file that wants other defaults binds them with `functools.partial` rather than writing
 its own builder, so the fields a downtime has are listed here only.
@@ -18,6 +19,7 @@ from downtimes_app.core.domain import (
     RecurringSchedule,
     Window,
 )
+from sandbox.models import SandboxMonitor
 
 # A fixed, ordinary moment: a Monday morning, well away from daylight-saving changes.
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
@@ -74,3 +76,27 @@ def recurring(
     return Downtime(
         id=downtime_id, status=status, scope=scope, schedule=schedule, monitor_tags=tags, **fields
     )
+
+
+# --- the demo org's monitors ---------------------------------------------------------------
+
+
+def grouped(state: str = "Alert") -> SandboxMonitor:
+    """A monitor with three or more groups, the second of them in `state` (so the monitor is),
+    set before any page has loaded the monitors."""
+    monitor = next(
+        m for m in SandboxMonitor.objects.order_by("id") if len(m.groups) > 2 and "by {" in m.query
+    )
+    for index, group in enumerate(monitor.groups):
+        group["status"] = state if index == 1 else "OK"
+    monitor.overall_state = state
+    monitor.save()
+    return monitor
+
+
+def payments_db() -> SandboxMonitor:
+    """The monitor the demo org's incident downtime mutes by its id."""
+    return next(m for m in SandboxMonitor.objects.order_by("id") if "[prod] payments-db" in m.name)
+
+
+# --- the list -------------------------------------------------------------------------------------

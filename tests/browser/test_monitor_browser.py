@@ -11,8 +11,7 @@ from django.core.cache import cache
 from downtimes_app.core import presenters, schedules
 from downtimes_app.store import monitors as monitor_store
 from sandbox.models import SandboxDowntime
-from tests.factories import NOW
-from tests.monitors.test_views_monitors import grouped
+from tests.factories import NOW, grouped
 
 
 def forget_monitors_loaded_before() -> None:

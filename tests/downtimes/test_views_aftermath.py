@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from sandbox.models import SandboxMonitor
+from tests.factories import grouped, payments_db
 from tests.html_forms import as_post, form_data
-from tests.monitors.test_views_monitors import grouped, payments_db, text_of
+from tests.monitors.test_views_monitors import text_of
 
 
 def alerting_payments_db() -> SandboxMonitor:

@@ -14,7 +14,7 @@ from downtimes_app import datadog
 from downtimes_app.datadog import client as service
 from sandbox import faults
 from sandbox.models import SandboxMonitor
-from tests.factories import NOW
+from tests.factories import NOW, grouped, payments_db
 
 LIST = reverse("downtimes:monitors_list")
 
@@ -28,27 +28,6 @@ def listed(client: Client, **query) -> tuple[str, list[str]]:
     page = client.get(LIST, query).content.decode()
     names = re.findall(r'class="row-link monitor-name" href="[^"]+">([^<]+)</a>', page)
     return page, [html.unescape(n) for n in names]
-
-
-def grouped(state: str = "Alert") -> SandboxMonitor:
-    """A monitor with three or more groups, the second of them in `state` (so the monitor is),
-    set before any page has loaded the monitors."""
-    monitor = next(
-        m for m in SandboxMonitor.objects.order_by("id") if len(m.groups) > 2 and "by {" in m.query
-    )
-    for index, group in enumerate(monitor.groups):
-        group["status"] = state if index == 1 else "OK"
-    monitor.overall_state = state
-    monitor.save()
-    return monitor
-
-
-def payments_db() -> SandboxMonitor:
-    """The monitor the demo org's incident downtime mutes by its id."""
-    return next(m for m in SandboxMonitor.objects.order_by("id") if "[prod] payments-db" in m.name)
-
-
-# --- the list -------------------------------------------------------------------------------------
 
 
 def test_the_list_finds_monitors_by_name_tag_type_and_state(viewer_client, org):

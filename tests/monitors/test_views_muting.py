@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from downtimes_app.models import AuditEntry
 from sandbox.models import SandboxDowntime
-from tests.factories import NOW
+from tests.factories import NOW, grouped
 from tests.html_forms import as_post, form_data
-from tests.monitors.test_views_monitors import grouped, page_of, text_of
+from tests.monitors.test_views_monitors import page_of, text_of
 
 
 def mute_url(monitor) -> str:

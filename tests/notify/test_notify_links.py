@@ -20,9 +20,8 @@ from django.urls import reverse
 from downtimes_app.models import AuditEntry
 from downtimes_app.notify import outbox
 from sandbox.models import SandboxDowntime
-from tests.factories import NOW
+from tests.factories import NOW, grouped
 from tests.html_forms import as_post
-from tests.monitors.test_views_monitors import grouped
 from tests.monitors.test_views_muting import confirmation, mute_url
 from tests.notify_support import SLACK_PATH, create_through_form, reminders_of, sweep_at
 

@@ -35,7 +35,7 @@ import requests
 
 from tests import webhook_receiver
 from tests.notify_support import HOOK_PATH
-from tests.store.test_store_processes import _env, _manage
+from tests.processes import manage, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,14 +117,14 @@ def _free_port() -> int:
 
 def test_two_worker_processes_racing_for_one_due_reminder_send_it_once(tmp_path):
     with _shared_database(tmp_path) as database, webhook_receiver.running(pause=1.0) as receiver:
-        env = _env(
+        env = process_env(
             tmp_path,
             DATABASE_URL=database,
             DASHBOARD_NOTIFY=f"hook=webhook:{receiver.url(HOOK_PATH)}",
         )
-        _manage(env, "migrate", "--noinput")
-        _manage(env, "seed_sandbox", "--downtimes", "0")
-        downtime_id = _manage(env, "shell", "--no-imports", "-c", SETUP).stdout.split()[-1]
+        manage(env, "migrate", "--noinput")
+        manage(env, "seed_sandbox", "--downtimes", "0")
+        downtime_id = manage(env, "shell", "--no-imports", "-c", SETUP).stdout.split()[-1]
         command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", RACER]
         racers = [
             subprocess.Popen(
@@ -274,7 +274,7 @@ def test_make_run_reminds_a_downtime_from_the_form_exactly_once_before_it_ends(t
     base = f"http://127.0.0.1:{port}"
     with webhook_receiver.running() as receiver:
         env = {
-            **_env(tmp_path),
+            **process_env(tmp_path),
             "TZ": "UTC",  # the log lines' times, read below as UTC
             "DASHBOARD_NOTIFY": f"hook=webhook:{receiver.url(HOOK_PATH)}",
             # A three-minute window is reminded two minutes before its end: a minute after it
@@ -336,8 +336,8 @@ def _commands(pids: set[int]) -> list[str]:
 
 def _serve(tmp_path: Path) -> tuple[subprocess.Popen, str, dict[str, int]]:
     """`manage.py serve` on a free port, once it answers; its children by what they run."""
-    env = _env(tmp_path)
-    _manage(env, "migrate", "--noinput")
+    env = process_env(tmp_path)
+    manage(env, "migrate", "--noinput")
     port = _free_port()
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from tests.store.test_store_processes import _env, _manage
+from tests.processes import manage, process_env
 
 WORKER = textwrap.dedent(
     """
@@ -32,14 +32,14 @@ WORKER = textwrap.dedent(
 
 def _worker(env: dict[str, str], *, address: str, password: str, tries: int) -> list[int]:
     more = {"ADDRESS": address, "PASSWORD": password, "TRIES": str(tries)}
-    run = _manage({**env, **more}, "shell", "--no-imports", "-c", WORKER)
+    run = manage({**env, **more}, "shell", "--no-imports", "-c", WORKER)
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def test_two_processes_count_one_set_of_failures_for_a_name(tmp_path):
-    env = _env(tmp_path, ALLOWED_HOSTS="testserver")
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "ensure_demo_user")
+    env = process_env(tmp_path, ALLOWED_HOSTS="testserver")
+    manage(env, "migrate", "--noinput")
+    manage(env, "ensure_demo_user")
     # Different addresses, so only the name's count (shared through the database) can lock.
     first = _worker(env, address="203.0.113.1", password="wrong", tries=3)
     second = _worker(env, address="198.51.100.2", password="wrong", tries=2)

@@ -8,15 +8,13 @@ the production settings on one SQLite database, seeded with the demo org.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, manage, process_env
 
 WORKER = textwrap.dedent(
     """
@@ -38,35 +36,11 @@ WORKER = textwrap.dedent(
 )
 
 
-def _env(tmp_path: Path, **more: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    return {
-        **keep,
-        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
-        **more,
-    }
-
-
-def _manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        **kwargs,
-    )
-
-
 @pytest.fixture
 def shared_db(tmp_path) -> dict[str, str]:
-    env = _env(tmp_path, DOWNTIME_CACHE_TTL="1")
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_sandbox", "--downtimes", "200")
+    env = process_env(tmp_path, DOWNTIME_CACHE_TTL="1")
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_sandbox", "--downtimes", "200")
     return env
 
 
@@ -113,7 +87,7 @@ def test_a_write_in_one_process_shows_in_another_without_a_list_call(shared_db):
 
     def run(mode: str) -> str:
         code = ["shell", "--no-imports", "-c", WRITE_THEN_READ]
-        return _manage({**env, "MODE": mode}, *code).stdout.strip().splitlines()[-1]
+        return manage({**env, "MODE": mode}, *code).stdout.strip().splitlines()[-1]
 
     assert run("read").endswith("| 1")  # the first process loads the copy...
     assert run("write") == "written by the other process | 0"  # ...another one writes...

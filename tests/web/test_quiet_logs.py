@@ -32,7 +32,7 @@ from django.utils.module_loading import import_string
 
 from downtimes_app.web.logs import RefusalsOnOneLine
 from tests.oidc_provider.harness import free_port
-from tests.store.test_store_processes import ROOT, _env, _manage
+from tests.processes import ROOT, manage, process_env
 
 PASSWORD_TYPED = "correct-horse-battery-staple-42"  # typed into the name field by mistake
 SECRET_KEY = "k3N9-vQ2mZ8xR1tL7yB4wE6uI0oP5aS3dF8gH2jK9lZ1xC4vB7nM0qW6eR2tY5u"
@@ -41,7 +41,7 @@ SECRET_KEY = "k3N9-vQ2mZ8xR1tL7yB4wE6uI0oP5aS3dF8gH2jK9lZ1xC4vB7nM0qW6eR2tY5u"
 @pytest.fixture
 def server(tmp_path, request):
     port = free_port()
-    env = _env(
+    env = process_env(
         tmp_path,
         DEBUG=getattr(request, "param", "false"),
         SECRET_KEY=SECRET_KEY,
@@ -49,8 +49,8 @@ def server(tmp_path, request):
         SECURE_COOKIES="false",
         ALLOWED_HOSTS="127.0.0.1",
     )
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "ensure_demo_user")
+    manage(env, "migrate", "--noinput")
+    manage(env, "ensure_demo_user")
     log = tmp_path / "server.log"
     with log.open("w") as sink:
         command = [
