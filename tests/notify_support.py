@@ -9,7 +9,7 @@ from downtimes_app.core.clock import now
 from downtimes_app.models import Delivery
 from downtimes_app.notify import worker
 from sandbox import clock
-from tests.editing.test_views_schedule import landed_on_new_downtime, open_form, submit
+from tests.editing.support import landed_on_new_downtime, open_form, submit
 
 # The secret parts of the two destinations' URLs: no page or log line may show them.
 HOOK_PATH = "/hooks/T0SECRET/xoxb-webhook-secret-9f8e7d"

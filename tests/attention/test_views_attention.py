@@ -14,9 +14,9 @@ from downtimes_app.models import AuditEntry
 from sandbox import clock
 from sandbox.models import SandboxDowntime
 from tests.conftest import create_body
-from tests.downtimes.test_views_aftermath import alerting_payments_db
+from tests.downtimes.support import alerting_payments_db
 from tests.factories import NOW
-from tests.monitors.test_views_monitors import text_of
+from tests.monitors.support import text_of
 
 PAGE = reverse("downtimes:attention")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from downtimes_app import store
-from tests.web.test_security import HOSTILE, plant_hostile
+from tests.web.support import HOSTILE, plant_hostile
 
 
 def test_hostile_text_runs_nothing_in_a_real_browser(editor_page, live_server, frozen_now):

@@ -14,10 +14,7 @@ from responses import matchers
 from downtimes_app import datadog
 from downtimes_app.core.domain import MonitorGroup
 from tests import payloads
-from tests.datadog import test_client
-from tests.datadog.test_client import API
-
-dd = test_client.dd  # the same fixture: Datadog answered by `responses`
+from tests.datadog.support import API
 
 GROUPED = {
     **payloads.MONITOR_V1,

@@ -5,20 +5,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from sandbox.models import SandboxMonitor
-from tests.factories import grouped, payments_db
+from tests.downtimes.support import alerting_payments_db
+from tests.factories import grouped
 from tests.html_forms import as_post, form_data
-from tests.monitors.test_views_monitors import text_of
-
-
-def alerting_payments_db() -> SandboxMonitor:
-    """The monitor the incident downtime mutes by id, with one group alerting and one no data."""
-    monitor = payments_db()
-    for index, group in enumerate(monitor.groups):
-        group["status"] = {0: "Alert", 1: "No Data"}.get(index, "OK")
-    monitor.overall_state = "Alert"
-    monitor.save()
-    return monitor
+from tests.monitors.support import text_of
 
 
 def test_a_downtimes_page_loads_what_would_notify_if_it_ended(viewer_client, stories):

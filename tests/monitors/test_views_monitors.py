@@ -15,12 +15,9 @@ from downtimes_app.datadog import client as service
 from sandbox import faults
 from sandbox.models import SandboxMonitor
 from tests.factories import NOW, grouped, payments_db
+from tests.monitors.support import page_of, text_of
 
 LIST = reverse("downtimes:monitors_list")
-
-
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def listed(client: Client, **query) -> tuple[str, list[str]]:
@@ -102,12 +99,6 @@ def test_when_datadog_fails_the_list_keeps_the_last_monitors_with_a_banner(
 
 
 # --- a monitor's page -----------------------------------------------------------------------------
-
-
-def page_of(client: Client, monitor_id: int) -> str:
-    response = client.get(reverse("downtimes:monitor", args=[monitor_id]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_page_of_a_monitor_muted_by_its_id(viewer_client, stories, upstream_calls):

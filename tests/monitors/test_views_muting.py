@@ -15,18 +15,7 @@ from downtimes_app.models import AuditEntry
 from sandbox.models import SandboxDowntime
 from tests.factories import NOW, grouped
 from tests.html_forms import as_post, form_data
-from tests.monitors.test_views_monitors import page_of, text_of
-
-
-def mute_url(monitor) -> str:
-    return reverse("downtimes:monitor_mute", args=[monitor.id])
-
-
-def confirmation(client, monitor, **query) -> tuple[str, dict]:
-    response = client.get(mute_url(monitor), query)
-    assert response.status_code == 200
-    page = response.content.decode()
-    return page, form_data(page, f"mute-form-{monitor.id}")
+from tests.monitors.support import confirmation, mute_url, page_of, text_of
 
 
 def test_muting_one_group_for_an_hour_makes_that_groups_downtime_once(editor_client, editor, org):

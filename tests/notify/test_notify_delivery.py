@@ -266,7 +266,7 @@ def test_a_malformed_destination_list_stops_start_up_in_one_sentence_without_the
 
 
 def test_an_edit_that_only_changes_the_reminder_choice_saves_it(editor_client, org, destinations):
-    from tests.editing.test_views_schedule import open_form, submit
+    from tests.editing.support import open_form, submit
 
     downtime_id = create_through_form(editor_client, duration="1h")
     edit = reverse("downtimes:edit", args=[downtime_id])

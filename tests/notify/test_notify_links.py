@@ -22,7 +22,7 @@ from downtimes_app.notify import outbox
 from sandbox.models import SandboxDowntime
 from tests.factories import NOW, grouped
 from tests.html_forms import as_post
-from tests.monitors.test_views_muting import confirmation, mute_url
+from tests.monitors.support import confirmation, mute_url
 from tests.notify_support import SLACK_PATH, create_through_form, reminders_of, sweep_at
 
 

@@ -162,7 +162,7 @@ def test_only_staff_may_see_or_lift_lockouts(erin, client, viewer_client):
 
 def test_password_failures_do_not_lock_out_single_sign_on(sso, client):
     from tests.oidc_provider.harness import Person
-    from tests.signin.test_oidc import sign_in
+    from tests.signin.support import sign_in
 
     for name in ("alice", "root", "admin", "ops", "alice"):
         attempt(client, name, "guess", address="127.0.0.1")

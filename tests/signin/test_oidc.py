@@ -13,33 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from downtimes_app.models import AuditEntry, SsoIdentity
 from sandbox.models import SandboxDowntime
 from tests.conftest import make_user
 from tests.oidc_provider.harness import Person
+from tests.signin.support import come_back, sign_in, start
 
 Action = AuditEntry.Action
-
-
-def start(client: Client, next_url: str = "/downtimes/") -> str:
-    """Press "Sign in with …": where the dashboard sends the browser (the provider's authorize)."""
-    response = client.get(reverse("sso_start"), {"next": next_url})
-    assert response.status_code == 302
-    return response["Location"]
-
-
-def come_back(client: Client, callback: str):
-    """The provider's redirect back to the dashboard, followed by the dashboard's browser."""
-    parts = urlsplit(callback)
-    assert parts.netloc == "testserver", callback
-    return client.get(parts.path, parse_qs(parts.query))
-
-
-def sign_in(client: Client, person: Person, next_url: str = "/downtimes/"):
-    return come_back(client, person.visit(start(client, next_url)))
 
 
 def refusal(response) -> str:

@@ -10,7 +10,7 @@ from dashboard.env import Env
 from downtimes_app.signin.config import groups_in, read_oidc
 from tests.conftest import make_user
 from tests.signin_modes import enable_oidc
-from tests.web.test_settings import _start
+from tests.web.support import _start
 
 GOOD = {
     "OIDC_ISSUER": "https://login.example.com/realms/ops",

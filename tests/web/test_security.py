@@ -15,9 +15,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sandbox import faults
-from sandbox.models import SandboxDowntime, SandboxMonitor, SandboxUser
+from sandbox.models import SandboxDowntime
 from tests.conftest import make_user
 from tests.signin_modes import MODES, apply_mode
+from tests.web.support import plant_hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 # Routes anyone may reach: the sign-in page and single sign-on's start and return, the health
@@ -311,60 +312,7 @@ def test_keys_stay_hidden_when_datadog_refuses_or_fails(
 
 # --- hostile text from Datadog is inert -------------------------------------------------------
 
-HOSTILE = {
-    "message": (
-        '<script>alert("msg")</script> see <a href="javascript:alert(1)">this</a> '
-        '"><img src=x onerror=alert(2)>'
-    ),
-    "scope": 'env:"><svg/onload=alert(3)>',
-    "monitor": '[prod] "><img src=x onerror=alert(4)> <script>alert(5)</script>',
-    "tag": "team:<b>bold</b><script>alert(6)</script>",
-    "user": "<script>alert(7)</script>Mallory",
-}
 RAW_MARKERS = ("<script>alert", "<img src=x", "<svg/onload", 'href="javascript:', "<b>bold</b>")
-
-
-def plant_hostile(frozen_now) -> tuple[str, str]:
-    """Downtimes whose every Datadog-supplied text is an attack, stored as Datadog would."""
-    user = SandboxUser.objects.create(
-        handle="mallory@example.com",
-        email="mallory@example.com",
-        name=HOSTILE["user"],
-        created_at=frozen_now,
-        modified_at=frozen_now,
-    )
-    monitor = SandboxMonitor.objects.create(
-        id=99_000_001,
-        name=HOSTILE["monitor"],
-        type="metric alert",
-        query="avg(last_5m):avg:x{*} > 1",
-        tags=[HOSTILE["tag"]],
-        created=frozen_now,
-        modified=frozen_now,
-    )
-    downtime = SandboxDowntime.objects.create(
-        scope=HOSTILE["scope"],
-        message=HOSTILE["message"],
-        monitor_id=monitor.id,
-        schedule={"start": frozen_now.isoformat(), "end": None},
-        created_by=user,
-        created=frozen_now,
-        modified=frozen_now,
-        notify_end_states=["alert"],
-        notify_end_types=["expired"],
-    )
-    tagged = SandboxDowntime.objects.create(
-        scope="env:prod",
-        message="tags",
-        monitor_tags=[HOSTILE["tag"]],
-        schedule={"start": frozen_now.isoformat(), "end": None},
-        created_by=user,
-        created=frozen_now,
-        modified=frozen_now,
-        notify_end_states=["alert"],
-        notify_end_types=["expired"],
-    )
-    return str(downtime.uuid), str(tagged.uuid)
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dashboard.env import Env
 from downtimes_app.datadog.sites import SITES, find_site
+from tests.web.support import _start
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,24 +67,6 @@ def test_url_variable_rejects_malformed_urls(raw):
 
 def test_url_variable_keeps_path_and_drops_trailing_slash():
     assert Env({"U": "http://127.0.0.1:8000/sandbox/"}).url("U") == "http://127.0.0.1:8000/sandbox"
-
-
-def _start(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess:
-    """Run `manage.py` in a fresh process with exactly these variables."""
-    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    command = (
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
-        if code
-        else [sys.executable, "manage.py", "check"]
-    )
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "dashboard.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize(
