@@ -195,7 +195,7 @@ def identity_provider(tmp_path_factory) -> Iterator:
 @pytest.fixture
 def sso(settings, identity_provider, db):
     """The dashboard configured, as by its environment, for the test provider."""
-    from tests.signin_modes import enable_oidc
+    from tests.signin.modes import enable_oidc
 
     enable_oidc(settings, **identity_provider.environment())
     identity_provider.tweak_id_tokens()
@@ -219,7 +219,7 @@ def receiver() -> Iterator:
 def destinations(settings, receiver):
     """`hook` (a plain webhook, the first, so the default) and `sre` (Slack), both local."""
     from downtimes_app.notify.destinations import parse
-    from tests.notify_support import HOOK_PATH, SLACK_PATH
+    from tests.notify.support import HOOK_PATH, SLACK_PATH
 
     settings.DASHBOARD_NOTIFY = parse(
         f"hook=webhook:{receiver.url(HOOK_PATH)},sre=slack:{receiver.url(SLACK_PATH)}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import make_user
-from tests.signin_modes import enable_oidc
+from tests.signin.modes import enable_oidc
 
 
 def test_a_person_signs_in_with_the_provider_and_out_of_both(

@@ -19,7 +19,7 @@ from dashboard.env import Env
 from downtimes_app.models import AuditEntry, Delivery
 from downtimes_app.notify import destinations as parsing
 from tests.factories import NOW
-from tests.notify_support import (
+from tests.notify.support import (
     HOOK_PATH,
     SLACK_PATH,
     create_through_form,

@@ -23,7 +23,7 @@ from sandbox.models import SandboxDowntime
 from tests.factories import NOW, grouped
 from tests.html_forms import as_post
 from tests.monitors.support import confirmation, mute_url
-from tests.notify_support import SLACK_PATH, create_through_form, reminders_of, sweep_at
+from tests.notify.support import SLACK_PATH, create_through_form, reminders_of, sweep_at
 
 
 def _mute_an_hour(client, monitor, **changes) -> str:

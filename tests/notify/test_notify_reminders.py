@@ -18,7 +18,7 @@ from downtimes_app.notify import outbox
 from sandbox import clock
 from tests.conftest import create_body
 from tests.factories import NOW
-from tests.notify_support import (
+from tests.notify.support import (
     create_through_form,
     reminders_of,
     sweep_at,

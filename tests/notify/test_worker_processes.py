@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import requests
 
 from tests import webhook_receiver
-from tests.notify_support import HOOK_PATH
+from tests.notify.support import HOOK_PATH
 from tests.processes import manage, process_env
 
 ROOT = Path(__file__).resolve().parents[2]

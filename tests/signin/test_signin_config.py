@@ -9,7 +9,7 @@ from django.urls import reverse
 from dashboard.env import Env
 from downtimes_app.signin.config import groups_in, read_oidc
 from tests.conftest import make_user
-from tests.signin_modes import enable_oidc
+from tests.signin.modes import enable_oidc
 from tests.web.support import _start
 
 GOOD = {

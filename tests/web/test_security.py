@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from sandbox import faults
 from sandbox.models import SandboxDowntime
 from tests.conftest import make_user
-from tests.signin_modes import MODES, apply_mode
+from tests.signin.modes import MODES, apply_mode
 from tests.web.support import plant_hostile
 
 ROOT = Path(__file__).resolve().parents[2]
