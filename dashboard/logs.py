@@ -51,6 +51,12 @@ def _canonical(path: str) -> str:
 
 # The usual spelling, whose filters (`.ics?q=db`) can stay in the line once the token is out.
 _PLAIN = re.compile(r"/calendar/feed/[^/?#.\s\"'<>%]+(?=[.?#/]|$)")
+# What the usual spelling may leave once its token is out: `.ics` and a query, nothing else. A
+# `#` or `?` decoded from inside a token makes the part before it look like the whole token,
+# and what stood after it (the rest of the token) must not stay as a "fragment" or a "query":
+# a query holding a piece of a token (16 hex digits in a row; filters have no such thing) goes.
+_KEPT = re.compile(re.escape(HIDDEN) + r"(?:\.ics)?(?:\?[^#]*)?")
+_TOKEN_PIECE = re.compile(r"[0-9a-f]{16,}", re.IGNORECASE)
 
 
 def _names_a_feed(path: str) -> bool:
@@ -64,7 +70,10 @@ def _hide(match: re.Match[str]) -> str:
         return raw
     kept = _PLAIN.sub(HIDDEN, raw, count=1)
     # Anything but the usual spelling, or a second feed path in it: the whole path goes.
-    return HIDDEN if _names_a_feed(kept.replace(HIDDEN, "", 1)) else kept
+    rest = kept.replace(HIDDEN, "", 1)
+    if _KEPT.fullmatch(kept) and not (_names_a_feed(rest) or _TOKEN_PIECE.search(rest)):
+        return kept
+    return HIDDEN
 
 
 def redact(text: str) -> str:

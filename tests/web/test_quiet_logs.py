@@ -171,6 +171,9 @@ def feed_spellings(token: str) -> list[str]:
         f"/calendar/x/../feed/{token}.ics",
         f"/Calendar/FEED/{token}.ics",
         f"/calendar/feed/{token[:8]}%{token[8:10]}{token[10:]}.ics",
+        # A `#` or `?` decoded inside the token: the part before it looks like the whole token.
+        f"/calendar/feed/{token[:8]}%23{token[8:]}.ics",
+        f"/calendar/feed/{token[:8]}%3F{token[8:]}.ics",
         f"/calendar\\feed\\{token}.ics",
         f"/calendar/%25%36%36eed/{token}.ics?q=db",
         f"/calendar/feed/'{token}.ics",
