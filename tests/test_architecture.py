@@ -43,7 +43,7 @@ LAYERS: dict[str, set[str]] = {
     # What Django expects at the root: it wires the parts together.
     "admin": {"models"},
     "apps": {"notify", "signin"},
-    "urls": {"downtimes", "editing", "calendar", "attention", "monitors", "audit"},
+    "urls": set(),  # one `include` per feature, by dotted path
     "tasks": {"notify"},
     "management": {"models", "web", "signin"},
     "migrations": set(),
@@ -205,6 +205,26 @@ def test_a_features_views_never_import_another_features_views():
 def test_the_root_keeps_only_what_django_expects_there():
     loose = {p.stem for p in (ROOT / APP).glob("*.py")}
     assert loose <= LOOSE_MODULES and len(loose) <= 10
+
+
+def test_the_root_urls_is_one_include_per_feature_and_each_feature_holds_its_own():
+    from django.urls import URLResolver
+
+    from downtimes_app import urls
+
+    included = [p.urlconf_name for p in urls.urlpatterns]
+    assert all(isinstance(p, URLResolver) for p in urls.urlpatterns)
+    assert [u.__name__.split(".")[1] for u in included] == [
+        "editing",
+        "downtimes",
+        "calendar",
+        "monitors",
+        "attention",
+        "audit",
+    ]
+    for feature in included:  # a feature's addresses lead to its own views
+        views = {p.callback.__module__.split(".")[1] for p in feature.urlpatterns}
+        assert views == {feature.__name__.split(".")[1]}, feature.__name__
 
 
 def test_the_role_check_stands_on_the_user_alone():
