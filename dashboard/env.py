@@ -6,6 +6,7 @@ a typo stops start-up with a sentence instead of a surprise later.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -51,7 +52,7 @@ class Env:
             value = float(raw)
         except ValueError:
             value = None
-        if value is None or value < minimum:
+        if value is None or not math.isfinite(value) or value < minimum:
             raise ImproperlyConfigured(f"{name}={raw!r} must be a number of at least {minimum:g}")
         return value
 

@@ -262,6 +262,7 @@ TEMPLATES = [
                 "dashboard": "downtimes_app.web.tags",
                 "downtime_tags": "downtimes_app.downtimes.tags",
                 "calendar_tags": "downtimes_app.calendar.tags",
+                "recovery_tags": "downtimes_app.recovery.tags",
             },
         },
     },
@@ -314,6 +315,9 @@ CACHES = {
 DASHBOARD_NOTIFY = env.destinations("DASHBOARD_NOTIFY")
 # Minutes before a window ends that its reminder is sent (fractions are allowed, for tests).
 DASHBOARD_REMINDER_MINUTES = env.number("DASHBOARD_REMINDER_MINUTES", 15, minimum=0.1)
+# "Until it recovers": how long everything a downtime mutes must have been OK before the worker
+# ends it (fractions are allowed, for tests; 0 ends it on the first look that finds all OK).
+DASHBOARD_RECOVERY_SETTLE_MINUTES = env.number("DASHBOARD_RECOVERY_SETTLE_MINUTES", 5, minimum=0)
 # The address people open the dashboard at: messages link to it. `make run` sets it.
 DASHBOARD_URL = env.url("DASHBOARD_URL")
 if DASHBOARD_NOTIFY and not DASHBOARD_URL:

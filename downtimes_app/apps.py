@@ -8,6 +8,7 @@ class DowntimesAppConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect their receivers: every sign-in recorded in the audit trail, and what a write
-        # through the dashboard means for its messages and reminders.
+        # through the dashboard means for its messages, its reminders and an end on recovery.
         from downtimes_app.notify import worker  # noqa: F401
+        from downtimes_app.recovery import watching  # noqa: F401
         from downtimes_app.signin import trail  # noqa: F401

@@ -241,3 +241,42 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.downtime_id} to {self.destination}: {self.state}"
+
+
+class RecoveryWatch(models.Model):
+    """A downtime that should end once what it mutes has recovered ("until it recovers").
+
+    The downtime in Datadog always ends at its cap; this row is the dashboard's intent to end it
+    sooner. One row per downtime (a unique constraint, so a resent form makes one), ended once:
+    a worker *claims* it with one conditional UPDATE (watching to ending) before it ends the
+    downtime, so two workers at once end it once; a failed end gives it back to watching.
+    """
+
+    class State(models.TextChoices):
+        WATCHING = "watching", "Watching"
+        ENDING = "ending", "Being ended"
+        RECOVERED = "recovered", "Ended on recovery"
+        STOPPED = "stopped", "No longer watched"
+
+    downtime_id = models.CharField(max_length=64, unique=True)
+    # What it mutes, in words ("host:web-3", "“[prod] api latency”"), for pages and messages.
+    what = models.CharField(max_length=300)
+    cap = models.DateTimeField()  # its end in Datadog: it ends then whatever happens
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WATCHING)
+    # Since when everything it mutes has been OK, as far as the worker has seen; None: not all.
+    ok_since = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Why it is no longer watched, or what the last look found: words.
+    reason = models.CharField(max_length=300, blank=True)
+    started = models.DateTimeField()  # the dashboard's clock when it was asked for
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.downtime_id} until {self.what} recovers: {self.state}"

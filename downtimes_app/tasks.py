@@ -2,5 +2,6 @@
 (`manage.py run_huey` imports every installed app's `tasks` module)."""
 
 from downtimes_app.notify.worker import check, deliver, sweep
+from downtimes_app.recovery.worker import watch_recoveries
 
-__all__ = ["check", "deliver", "sweep"]
+__all__ = ["check", "deliver", "sweep", "watch_recoveries"]

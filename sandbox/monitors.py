@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from . import clock
 from .models import SandboxMonitor, SandboxUser
 from .resources import ApiError, bad_request, id_param, iso, query_int
 
@@ -77,14 +78,53 @@ def _group_state(monitor: SandboxMonitor, group: dict) -> dict[str, Any]:
     a group's name from the key either way."""
     changed = int(monitor.modified.timestamp())
     status = group["status"]
+    # A group moved by `set_group_state` keeps its own transition times.
+    triggered = group.get("triggered", changed if status != "OK" else 0)
     return {
         "name": group["name"],
         "status": status,
-        "last_triggered_ts": changed if status != "OK" else 0,
-        "last_notified_ts": changed if status != "OK" else 0,
-        "last_resolved_ts": 0 if status != "OK" else changed,
-        "last_nodata_ts": changed if status == "No Data" else 0,
+        "last_triggered_ts": triggered,
+        "last_notified_ts": triggered,
+        "last_resolved_ts": group.get("resolved", 0 if status != "OK" else changed),
+        "last_nodata_ts": group.get("nodata", changed if status == "No Data" else 0),
     }
+
+
+GROUP_STATUSES = ("OK", "Alert", "Warn", "No Data")
+# A monitor's overall state is its worst group's.
+_WORST_FIRST = ("Alert", "No Data", "Warn", "OK")
+
+
+def set_group_state(monitor_id: int, group: str, status: str) -> SandboxMonitor:
+    """Move one group of a monitor (by its name, `host:web-3`; `*` for a monitor that is not
+    grouped) to a state, as Datadog would report it from now: the transition dated by the
+    sandbox's clock, the monitor's overall state its worst group's. Raises ValueError, in words,
+    for a monitor, group or state that does not exist."""
+    if status not in GROUP_STATUSES:
+        raise ValueError(f"{status!r} is not a state; one of {', '.join(GROUP_STATUSES)}")
+    monitor = SandboxMonitor.objects.filter(pk=monitor_id).first()
+    if monitor is None:
+        raise ValueError(f"the sandbox has no monitor {monitor_id}")
+    moment = int(clock.now().timestamp())
+    if not monitor.groups:
+        if group != "*":
+            raise ValueError(f"monitor {monitor_id} is not grouped: its one group is *")
+        monitor.overall_state = status
+        monitor.save(update_fields=["overall_state"])
+        return monitor
+    found = next((g for g in monitor.groups if g["name"] == group), None)
+    if found is None:
+        names = ", ".join(g["name"] for g in monitor.groups)
+        raise ValueError(f"monitor {monitor_id} has no group {group!r}; it has {names}")
+    if found["status"] != status:
+        found["status"] = status
+        found["resolved" if status == "OK" else "triggered"] = moment
+        if status == "No Data":
+            found["nodata"] = moment
+    states = {g["status"] for g in monitor.groups}
+    monitor.overall_state = next(s for s in _WORST_FIRST if s in states)
+    monitor.save(update_fields=["groups", "overall_state"])
+    return monitor
 
 
 def monitor_state(monitor: SandboxMonitor, wanted: tuple[str, ...]) -> dict[str, Any]:

@@ -1,12 +1,21 @@
 """Real processes for the tests that need them: `manage.py` run as a deployment runs it, on a
-database file of the test's own (so several processes share it)."""
+database file of the test's own (so several processes share it); `make run` itself, its
+processes found and stopped, and a person signed in to it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,3 +42,105 @@ def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedPro
         check=True,
         **kwargs,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, whatever session it started (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (not zombies)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
+def reap(pids: set[int]) -> None:
+    """Whatever a failed test left running of the processes it started, killed."""
+    for pid in alive(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def wait_until(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def sign_in(base: str) -> requests.Session:
+    """The demo editor, signed in with a password as a browser would."""
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/", timeout=10).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    answer = session.post(
+        f"{base}/accounts/login/",
+        data={"username": "demo", "password": "demo", "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=10,
+    )
+    assert answer.ok and "/accounts/login/" not in answer.url
+    return session
+
+
+def make_run(port: int, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
+    """`make run` itself on `port`, in a process group of its own; its output, as it comes."""
+    run = subprocess.Popen(
+        ["make", "run", f"PORT={port}", f"VENV={sys.prefix}"],  # noqa: S607 - make itself
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a group of its own, as a terminal's foreground job is
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(run.stdout), daemon=True).start()
+    return run, lines
+
+
+def healthy(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def command_lines(pids: set[int]) -> list[str]:
+    found = []
+    for pid in pids:
+        try:
+            found.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+        except OSError:
+            continue
+    return found

@@ -39,12 +39,23 @@ LAYERS: dict[str, set[str]] = {
     "editing": {"core", "datadog", "store", "models", "web", "audit", "muting", "notify"},
     "calendar": {"core", "datadog", "store", "models", "web", "downtimes"},
     "attention": {"core", "datadog", "store", "models", "web", "muting", "downtimes"},
-    "monitors": {"core", "datadog", "store", "models", "web", "muting", "downtimes", "editing"},
+    "recovery": {"core", "datadog", "store", "models", "web", "audit", "muting", "downtimes"},
+    "monitors": {
+        "core",
+        "datadog",
+        "store",
+        "models",
+        "web",
+        "muting",
+        "downtimes",
+        "editing",
+        "recovery",
+    },
     # What Django expects at the root: it wires the parts together.
     "admin": {"models"},
-    "apps": {"notify", "signin"},
+    "apps": {"notify", "signin", "recovery"},
     "urls": set(),  # one `include` per feature, by dotted path
-    "tasks": {"notify"},
+    "tasks": {"notify", "recovery"},
     "management": {"models", "web", "signin"},
     "migrations": set(),
 }

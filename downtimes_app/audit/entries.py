@@ -18,7 +18,8 @@ from downtimes_app.web.logs import one_line
 
 def actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
     if not user.is_authenticated:
-        return "anonymous"
+        # The dashboard acting on its own (`recovery.watching.Dashboard`) says so by name.
+        return getattr(user, "acting_name", "anonymous")
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return f"{full} ({user.get_username()})" if full else user.get_username()
 

@@ -27,7 +27,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # Sent once a write has worked and is recorded: `entry` (the AuditEntry), `downtime` (Datadog's
-# answer, or None), `remind_to` (the destinations chosen for it; None: as they were).
+# answer, or None), `remind_to` (the destinations chosen for it; None: as they were) and
+# `ends_on_recovery` (a new window to end once what it mutes has recovered).
 written = Signal()
 
 
@@ -41,12 +42,14 @@ def perform(
     before: Mapping[str, Any] | None = None,
     after: Callable[[T], Mapping[str, Any] | None] | None = None,
     remind_to: Iterable[str] | None = None,
+    ends_on_recovery: bool = False,
 ) -> T:
     """Run one write against Datadog and leave its trace, whether it worked or not.
 
     A call that returns a downtime (Datadog's answer) puts it in the shared copy. `remind_to`
     names the destinations chosen for the downtime (None: as they were; a create without a
-    choice takes the form's default).
+    choice takes the form's default); `ends_on_recovery`, that a created window should end
+    once what it mutes has recovered (`recovery.watching` listens).
     """
     try:
         result = call()
@@ -71,7 +74,11 @@ def perform(
     downtime = result if isinstance(result, Downtime) else None
     # The write is done and recorded: a receiver's failure must not undo that.
     for receiver, outcome in written.send_robust(
-        perform, entry=entry, downtime=downtime, remind_to=remind_to
+        perform,
+        entry=entry,
+        downtime=downtime,
+        remind_to=remind_to,
+        ends_on_recovery=ends_on_recovery,
     ):
         if isinstance(outcome, Exception):
             log.error(

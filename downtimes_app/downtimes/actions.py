@@ -240,11 +240,15 @@ def _check_seen(current: Downtime, seen: str) -> None:
         )
 
 
-def end_now(user: User, downtime_id: str, now: datetime, *, seen: str = "") -> tuple[Downtime, str]:
+def end_now(
+    user: User, downtime_id: str, now: datetime, *, seen: str = "", summary: str = ""
+) -> tuple[Downtime, str]:
+    """End the window in progress; `summary` says in the audit trail why, when it was not a
+    person's click (the dashboard's own end on recovery)."""
     current = fresh(downtime_id)
     _check_seen(current, seen)
     attributes = plan_end_now(current, now)
-    summary = f"Ended now (it was to end at {_utc_words(_end_of(current))})"
+    summary = summary or f"Ended now (it was to end at {_utc_words(_end_of(current))})"
     updated = _write(user, AuditEntry.Action.END_NOW, current, summary, attributes)
     seconds = int(END_NOW_MARGIN.total_seconds())
     return updated, f"Ended. It stops muting {unmutes(current)} within {seconds} seconds."

@@ -144,6 +144,16 @@ class Failed:
     banner: str
 
 
+@dataclass(frozen=True)
+class Intent:
+    """What a save means beyond the attributes sent: the audit trail's words (or "" for the
+    form's own), the reminder choice, and whether a new window ends when it recovers."""
+
+    summary: str = ""
+    remind_to: Sequence[str] | None = None
+    ends_on_recovery: bool = False
+
+
 Outcome = Saved | AlreadySaved | InFlight | Unchanged | Clash | Refused | Failed
 
 CANCELED_BANNER = (
@@ -165,15 +175,18 @@ def save_downtime(
     baseline: Definition | None = None,
     summary: str = "",
     remind_to: Sequence[str] | None = None,
+    ends_on_recovery: bool = False,
 ) -> Outcome:
     """Create `definition`, or (with `original`, read fresh) edit that downtime into it;
     `summary` says in the audit trail what it was for, when the form's words would not. Every
     call to Datadog this makes fits in one call's deadline, so the page answers in time.
 
     `remind_to` is the reminder choice (None: the form did not show one; a create then takes
-    the default)."""
+    the default); `ends_on_recovery` asks for a new one-time window to end early once what it
+    mutes has recovered (`recovery`)."""
+    intent = Intent(summary, remind_to, ends_on_recovery)
     with datadog.answer_within(settings.DATADOG_CALL_DEADLINE):
-        return _save(user, definition, token, now, original, baseline, summary, remind_to)
+        return _save(user, definition, token, now, original, baseline, intent)
 
 
 def _reminders_only(user: User, original: Downtime, remind_to: Sequence[str] | None) -> Unchanged:
@@ -191,8 +204,7 @@ def _save(
     now: datetime,
     original: Downtime | None,
     baseline: Definition | None,
-    summary: str,
-    remind_to: Sequence[str] | None,
+    intent: Intent,
 ) -> Outcome:
     kept: tuple[str, ...] = ()
     if original is None:
@@ -204,7 +216,7 @@ def _save(
         if merge.clashes:
             return Clash(merge.clashes, original, known=baseline is not None)
         if not merge.sent:
-            return _reminders_only(user, original, remind_to)
+            return _reminders_only(user, original, intent.remind_to)
         sent, kept = merge.sent, merge.kept
     claim = submissions.claim(
         token,
@@ -223,7 +235,7 @@ def _save(
             earlier = _earlier_result(claim)
         if earlier is not None:
             return earlier
-    outcome = _write(user, claim, sent, original, summary, remind_to)
+    outcome = _write(user, claim, sent, original, intent)
     if isinstance(outcome, Saved):
         return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
     return outcome
@@ -292,8 +304,7 @@ def _write(
     claim: submissions.Claim,
     sent: dict[str, Any],
     original: Downtime | None,
-    summary: str,
-    remind_to: Sequence[str] | None,
+    intent: Intent,
 ) -> Saved | Refused | Failed:
     def call() -> Downtime:
         if original is not None:
@@ -306,10 +317,11 @@ def _write(
             AuditEntry.Action.EDIT if original else AuditEntry.Action.CREATE,
             call,
             downtime_id=original.id if original else "",
-            summary=summary or _summary(sent, original),
+            summary=intent.summary or _summary(sent, original),
             before=datadog.attributes_of(original) if original else None,
             after=datadog.attributes_of,
-            remind_to=remind_to,
+            remind_to=intent.remind_to,
+            ends_on_recovery=intent.ends_on_recovery and original is None,
         )
     except datadog.BadRequest as error:
         submissions.failed(claim.row, str(error), uncertain=False)

@@ -8,11 +8,11 @@ scope, a window from now) and what goes quiet, in words, out; or a `Refused` say
 token makes a double click or a resent form save once, the write goes through `audit.perform`,
 and the outcome is one of saving's.
 
-There is no "until it recovers". A Datadog downtime ends at a time or never; none of its fields
-ends it when a monitor or group recovers (`notify_end_states` and `notify_end_types` only say
-whether its end notifies, and `mute_first_recovery_notification` only silences the first
-recovery). The dashboard could cancel it on seeing a recovery, but only while it runs and polls,
-and Datadog would not know the intent: a mute that may or may not end is worse than a time.
+"Until it recovers" (`duration=recovers`) is a downtime with a real end, its cap (4 hours,
+12 hours or a day), that the dashboard's worker ends sooner once the group (or the whole
+monitor) has been OK for the settle time (`recovery`). Datadog has no such field: a downtime
+ends at a time or never, so the cap is what Datadog knows, and the dashboard being down only
+means the mute lasts to its cap.
 """
 
 from __future__ import annotations
@@ -42,6 +42,14 @@ User = AbstractBaseUser | AnonymousUser
 
 DURATIONS: dict[str, tuple[timedelta, str]] = actions.EXTENSIONS  # 30m, 1h, 4h
 UNTIL = "until"
+RECOVERS = "recovers"
+# "Until it recovers, at most …": the caps offered, and the one chosen when none is said.
+CAPS: dict[str, tuple[timedelta, str]] = {
+    "4h": (timedelta(hours=4), "4 hours"),
+    "12h": (timedelta(hours=12), "12 hours"),
+    "1d": (timedelta(days=1), "1 day"),
+}
+DEFAULT_CAP = "4h"
 DEFAULT = "1h"
 MAX_MESSAGE = 4000
 # Datadog refuses an end in the past; a moment's margin for the request to arrive.
@@ -181,17 +189,29 @@ def scope_for(group: str) -> str:
 @dataclass(frozen=True)
 class Plan:
     target: Target
-    end: datetime
+    end: datetime  # for "until it recovers", its cap
     length: str  # "1 hour", or "" for a chosen time
     definition: Definition
+    recovers: bool = False  # ends sooner, once what it mutes has recovered
 
 
-def _end(now: datetime, duration: str, until: str, zone: ZoneInfo) -> tuple[datetime, str]:
+def _end(
+    now: datetime, duration: str, until: str, zone: ZoneInfo, cap: str
+) -> tuple[datetime, str]:
     if duration in DURATIONS:
         delta, words = DURATIONS[duration]
         return now + delta, words
+    if duration == RECOVERS:
+        if cap not in CAPS:
+            raise Refused(
+                "Until it recovers needs an end at the latest: 4 hours, 12 hours or 1 day."
+            )
+        delta, words = CAPS[cap]
+        return now + delta, f"at most {words}"
     if duration != UNTIL:
-        raise Refused("Choose 30 minutes, 1 hour, 4 hours, or a time to mute it until.")
+        raise Refused(
+            "Choose 30 minutes, 1 hour, 4 hours, until it recovers, or a time to mute it until."
+        )
     if not until.strip():
         raise Refused("Say until when: a date and time such as 2026-11-16T14:00.")
     try:
@@ -211,11 +231,12 @@ def plan(
     *,
     duration: str = DEFAULT,
     until: str = "",
+    cap: str = DEFAULT_CAP,
     zone: ZoneInfo,
     message: str = "",
 ) -> Plan:
     """The downtime that mutes `chosen` from now: by the monitor's id, over the group's tags."""
-    end, length = _end(now, duration, until, zone)
+    end, length = _end(now, duration, until, zone, cap)
     if len(message) > MAX_MESSAGE:
         raise Refused(f"The message is {len(message):,} characters; at most {MAX_MESSAGE:,}.")
     definition = Definition(
@@ -225,12 +246,15 @@ def plan(
         message=message.strip() or None,
         display_timezone=zone.key,
     )
-    return Plan(chosen, end, length, definition)
+    return Plan(chosen, end, length, definition, recovers=duration == RECOVERS)
 
 
-def quiet_words(chosen: Plan, zone: ZoneInfo, now: datetime) -> str:
+def quiet_words(
+    chosen: Plan, zone: ZoneInfo, now: datetime, settle: timedelta = timedelta(0)
+) -> str:
     """What goes quiet, in words: `host:web-3 of “api latency” (Alert now) stops notifying
-    until Today 15:30 CET (1 hour).`"""
+    until Today 15:30 CET (1 hour).`; for "until it recovers", how long it must be OK (`settle`)
+    and its latest end."""
     shown = presenters.Moment(chosen.end, zone, now)
     what = chosen.target
     if what.group is not None:
@@ -238,6 +262,12 @@ def quiet_words(chosen: Plan, zone: ZoneInfo, now: datetime) -> str:
     else:  # the whole monitor's state; none for a group Datadog has not reported
         state = what.monitor.overall_state if what.whole else None
     now_words = f" ({state} now)" if state else ""
+    if chosen.recovers:
+        return (
+            f"{what.words}{now_words} stops notifying until it has been OK for "
+            f"{presenters.span(settle)}, at the latest {shown.label} {shown.zone_label} "
+            f"({chosen.length})."
+        )
     length = f" ({chosen.length})" if chosen.length else ""
     return (
         f"{what.words}{now_words} stops notifying until {shown.label} {shown.zone_label}{length}."
@@ -248,6 +278,8 @@ def summary(chosen: Plan) -> str:
     """The audit trail's line for it."""
     what = "the whole monitor" if chosen.target.whole else chosen.target.group_name
     until = f"{chosen.end.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC"
+    if chosen.recovers:
+        until = f"it recovers, at the latest {until}"
     return f"Muted {what} of monitor {chosen.target.monitor.id} until {until} (quick mute)"
 
 
@@ -268,6 +300,7 @@ def mute(
         now=now,
         summary=summary(chosen),
         remind_to=remind_to,
+        ends_on_recovery=chosen.recovers,
     )
 
 

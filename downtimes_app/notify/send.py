@@ -143,6 +143,7 @@ def _notice(row: Delivery, downtime: Downtime, now: datetime) -> words.Notice:
         now=now,
         alerting=alerting,
         alerting_unknown=unknown,
+        why=row.cause.summary if row.cause and row.kind == Delivery.Kind.ENDED else "",
     )
 
 

@@ -52,6 +52,8 @@ class Notice:
     alerting: tuple[Alerting, ...] = ()
     # Why the monitors could not be asked about (the reminder still goes): words, or "".
     alerting_unknown: str = ""
+    # An ending's own words from the audit trail ("Ended: host:web-3 recovered …"), or "".
+    why: str = ""
 
     @property
     def zone(self) -> str:
@@ -111,6 +113,7 @@ class Notice:
             f"Window: {self.window_in('UTC')} ({self.window_in(self.zone)}, {self.zone}).",
             f"Created by {self.created_by}." if self.created_by else "",
             f"{ACTED[self.event]} {self.actor}." if self.event in ACTED and self.actor else "",
+            f"{self.why}." if self.why else "",
             self.alerting_words if self.event == REMINDER else "",
             f"Extend it: {self.extend_url}" if self.event == REMINDER else "",
             f"Downtime: {self.permalink}",
@@ -145,6 +148,8 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     ]
     if notice.event in ACTED and notice.actor:
         fields.append(_field(ACTED[notice.event], notice.actor))
+    if notice.why:
+        fields.append(_field("Why", notice.why))
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -197,6 +202,7 @@ def webhook_body(notice: Notice) -> dict[str, Any]:
             "created_by": notice.created_by or None,
         },
         "actor": notice.actor or None,
+        "why": notice.why or None,
         "extend_url": notice.extend_url if notice.event == REMINDER else None,
         "ends_in_minutes": int(notice.left.total_seconds() // 60)
         if notice.event == REMINDER and notice.left is not None

@@ -109,6 +109,7 @@ def test_a_plain_webhook_gets_the_documented_body_with_an_id_the_same_on_every_a
         "text",
         "downtime",
         "actor",
+        "why",
         "extend_url",
         "ends_in_minutes",
         "alerting",
@@ -133,6 +134,7 @@ def test_a_plain_webhook_gets_the_documented_body_with_an_id_the_same_on_every_a
     assert second["event"] == "reminder" and second["sent_at"] == "2026-11-16T10:15:31Z"
     created = receiver.bodies("created")[0]
     assert created["actor"] == "Erin (erin)" and created["extend_url"] is None
+    assert second["why"] is None and created["why"] is None  # only an ending says why
 
 
 # --- failing destinations -------------------------------------------------------------------------

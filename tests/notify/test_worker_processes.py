@@ -20,11 +20,9 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -35,7 +33,19 @@ import requests
 
 from tests import webhook_receiver
 from tests.notify.support import HOOK_PATH
-from tests.processes import manage, process_env
+from tests.processes import (
+    alive,
+    command_lines,
+    descendants,
+    free_port,
+    healthy,
+    make_run,
+    manage,
+    process_env,
+    reap,
+    sign_in,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,12 +119,6 @@ def _shared_database(tmp_path: Path) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_two_worker_processes_racing_for_one_due_reminder_send_it_once(tmp_path):
     with _shared_database(tmp_path) as database, webhook_receiver.running(pause=1.0) as receiver:
         env = process_env(
@@ -161,67 +165,6 @@ def test_two_worker_processes_racing_for_one_due_reminder_send_it_once(tmp_path)
 # --- make run's own processes -----------------------------------------------------------------
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every process below `pid`, whatever session it started (from /proc)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
-
-
-def _reap(pids: set[int]) -> None:
-    """Whatever a failed test left running of the processes it started, killed."""
-    for pid in _alive(pids):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _wait_until(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def _sign_in(base: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{base}/accounts/login/", timeout=10).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    answer = session.post(
-        f"{base}/accounts/login/",
-        data={"username": "demo", "password": "demo", "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{base}/accounts/login/"},
-        timeout=10,
-    )
-    assert answer.ok and "/accounts/login/" not in answer.url
-    return session
-
-
 def _schedule_through_the_form(base: str, session: requests.Session, duration: str) -> str:
     from tests.html_forms import form_data
 
@@ -254,23 +197,8 @@ def _sweeps(output: str) -> list[datetime]:
     return [datetime.fromisoformat(f).replace(tzinfo=UTC) for f in found]
 
 
-def _make_run(port: int, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
-    run = subprocess.Popen(
-        ["make", "run", f"PORT={port}", f"VENV={sys.prefix}"],  # noqa: S607 - make itself
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a group of its own, as a terminal's foreground job is
-    )
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(run.stdout), daemon=True).start()
-    return run, lines
-
-
 def test_make_run_reminds_a_downtime_from_the_form_exactly_once_before_it_ends(tmp_path):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with webhook_receiver.running() as receiver:
         env = {
@@ -281,25 +209,25 @@ def test_make_run_reminds_a_downtime_from_the_form_exactly_once_before_it_ends(t
             # starts, by the worker woken for that minute; a sweep follows while it still runs.
             "DASHBOARD_REMINDER_MINUTES": "2",
         }
-        run, lines = _make_run(port, env)
+        run, lines = make_run(port, env)
         try:
-            _wait_until(lambda: _healthy(base), 180, "make run to serve")
-            processes = _descendants(run.pid)
-            commands = _commands(processes)
-            session = _sign_in(base)
+            wait_until(lambda: healthy(base), 180, "make run to serve")
+            processes = descendants(run.pid)
+            ran = command_lines(processes)
+            session = sign_in(base)
             downtime_id = _schedule_through_the_form(base, session, "3m")
             start, end = _window(base, downtime_id)
-            _wait_until(lambda: receiver.bodies("reminder"), 150, "the reminder")
+            wait_until(lambda: receiver.bodies("reminder"), 150, "the reminder")
             sent = datetime.fromtimestamp(receiver.bodies_at("reminder")[0], UTC)
             # The worker's every-minute sweep, which finds the reminder still due, sends nothing.
-            _wait_until(lambda: [t for t in _sweeps("".join(lines)) if t > sent], 150, "a sweep")
+            wait_until(lambda: [t for t in _sweeps("".join(lines)) if t > sent], 150, "a sweep")
         finally:
             os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
             run.wait(timeout=90)
         output = "".join(lines)
 
-    assert any("run_huey" in command for command in commands), commands
-    assert any("runserver" in command for command in commands), commands
+    assert any("run_huey" in command for command in ran), ran
+    assert any("runserver" in command for command in ran), ran
     reminders = receiver.bodies("reminder")
     assert len(reminders) == 1, output[-3000:]
     assert reminders[0]["downtime"]["id"] == downtime_id
@@ -309,26 +237,9 @@ def test_make_run_reminds_a_downtime_from_the_form_exactly_once_before_it_ends(t
     assert any(sent < sweep < end for sweep in _sweeps(output)), output[-3000:]
     assert HOOK_PATH not in output and "xoxb" not in output
     try:
-        _wait_until(lambda: not _alive(processes | {run.pid}), 60, "every process to stop")
+        wait_until(lambda: not alive(processes | {run.pid}), 60, "every process to stop")
     finally:
-        _reap(processes)
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=2).ok
-    except requests.RequestException:
-        return False
-
-
-def _commands(pids: set[int]) -> list[str]:
-    found = []
-    for pid in pids:
-        try:
-            found.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
-        except OSError:
-            continue
-    return found
+        reap(processes)
 
 
 # --- manage.py serve: the web server and the worker stop together -------------------------------
@@ -338,7 +249,7 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen, str, dict[str, int]]:
     """`manage.py serve` on a free port, once it answers; its children by what they run."""
     env = process_env(tmp_path)
     manage(env, "migrate", "--noinput")
-    port = _free_port()
+    port = free_port()
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],
         cwd=ROOT,
@@ -348,10 +259,10 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen, str, dict[str, int]]:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    _wait_until(lambda: _healthy(base), 120, "serve to answer")
+    wait_until(lambda: healthy(base), 120, "serve to answer")
     children = {}
-    for pid in _descendants(serve.pid):
-        command = _commands({pid})
+    for pid in descendants(serve.pid):
+        command = command_lines({pid})
         if command and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(serve.pid):
             children["worker" if "run_huey" in command[0] else "server"] = pid
     assert set(children) == {"worker", "server"}
@@ -360,7 +271,7 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen, str, dict[str, int]]:
 
 def test_serve_stops_the_worker_when_the_web_server_exits(tmp_path):
     serve, _, children = _serve(tmp_path)
-    processes = _descendants(serve.pid)
+    processes = descendants(serve.pid)
     try:
         os.killpg(children["server"], signal.SIGTERM)  # the server (and its reloader) end
         serve.wait(timeout=90)
@@ -369,18 +280,18 @@ def test_serve_stops_the_worker_when_the_web_server_exits(tmp_path):
             serve.kill()
     try:
         assert "The server stopped; stopping the worker too." in serve.stderr.read()
-        _wait_until(lambda: not _alive(processes), 60, "the worker to stop")
+        wait_until(lambda: not alive(processes), 60, "the worker to stop")
     finally:
-        _reap(processes)
+        reap(processes)
 
 
 def test_a_killed_serve_takes_the_web_server_and_the_worker_down_with_it(tmp_path):
     serve, base, _ = _serve(tmp_path)
-    processes = _descendants(serve.pid)
+    processes = descendants(serve.pid)
     serve.kill()  # SIGKILL: no chance to stop its children itself
     serve.wait(timeout=30)
     try:
-        _wait_until(lambda: not _alive(processes), 60, "the server and the worker to stop")
-        assert not _healthy(base)
+        wait_until(lambda: not alive(processes), 60, "the server and the worker to stop")
+        assert not healthy(base)
     finally:
-        _reap(processes)
+        reap(processes)

@@ -97,6 +97,14 @@ def test_url_variable_keeps_path_and_drops_trailing_slash():
             "SANDBOX_FAULTS: '429=lots' should be KIND=FRACTION",
         ),
         ({"DEBUG": "1", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' must be one of"),
+        (
+            {"DEBUG": "1", "DASHBOARD_RECOVERY_SETTLE_MINUTES": "-1"},
+            "DASHBOARD_RECOVERY_SETTLE_MINUTES='-1' must be a number of at least 0",
+        ),
+        (  # a wait that never ends would leave every "until it recovers" to its cap
+            {"DEBUG": "1", "DASHBOARD_RECOVERY_SETTLE_MINUTES": "inf"},
+            "DASHBOARD_RECOVERY_SETTLE_MINUTES='inf' must be a number of at least 0",
+        ),
     ],
 )
 def test_bad_environment_stops_start_up_naming_the_variable(env, message):

@@ -42,6 +42,14 @@ from downtimes_app.editing.forms.values import (
 )
 from downtimes_app.models import SubmissionToken
 
+RECOVERS_ONCE = (
+    "Until it recovers is for a one-time window: a recurring one repeats whatever recovers."
+)
+RECOVERS_WITH_AN_END = (
+    "Until it recovers needs an end, the latest it lasts (Datadog ends it then even if the "
+    "dashboard is down): choose After or At."
+)
+
 
 class WallTimeField(forms.Field):
     """A local date and time without offset, from a datetime-local input."""
@@ -281,6 +289,9 @@ class DowntimeForm(forms.Form):
     notify_end_states = forms.MultipleChoiceField(choices=NOTIFY_END_STATES, required=False)
     notify_end_types = forms.MultipleChoiceField(choices=NOTIFY_END_TYPES, required=False)
     mute_first_recovery_notification = forms.BooleanField(required=False)
+    # "Until it recovers": a new one-time window that the dashboard ends once what it mutes has
+    # been OK a while; its end above is the latest it lasts (`recovery`).
+    ends_on_recovery = forms.BooleanField(required=False)
 
     def __init__(
         self,
@@ -315,6 +326,11 @@ class DowntimeForm(forms.Form):
         self._clean_target(data)
         if "timezone" in data and data.get("schedule") == ONCE:
             OneTimeCheck(self, data).run()
+        if data.get("ends_on_recovery") and self.original is None:
+            if data.get("schedule") != ONCE:
+                self.add_error("ends_on_recovery", RECOVERS_ONCE)
+            elif data.get("end_mode") == END_NEVER:
+                self.add_error("ends_on_recovery", RECOVERS_WITH_AN_END)
         return data
 
     def _clean_target(self, data: dict[str, Any]) -> None:

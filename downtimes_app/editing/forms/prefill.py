@@ -81,7 +81,7 @@ def data_from_query(
     separate; `*` for every monitor), `timezone`, `message`; one-time `start` (or `now`), `end`
     (or `never`) and `duration`; recurring `rrule` with its `start` and `duration` (repeat the
     three for more recurrences); `notify_end_states`, `notify_end_types`,
-    `mute_first_recovery_notification=1`.
+    `mute_first_recovery_notification=1`, `ends_on_recovery=1`.
     """
     first = {name: (_values(query, name) or [""])[0] for name in query}
     zone_name = first.get("timezone") or viewer.key
@@ -129,8 +129,9 @@ def _notify_from_query(query: Mapping[str, Any], first: dict[str, str]) -> dict[
             allowed = {v for v, _ in choices}
             given = [v for v in _values(query, name) for v in v.split(",")]
             values[name] = [v.strip() for v in given if v.strip() in allowed]
-    if first.get("mute_first_recovery_notification", "").lower() in TRUE_WORDS:
-        values["mute_first_recovery_notification"] = "on"
+    for name in ("mute_first_recovery_notification", "ends_on_recovery"):
+        if first.get(name, "").lower() in TRUE_WORDS:
+            values[name] = "on"
     return values
 
 
@@ -210,8 +211,9 @@ def share_query(data: MultiValueDict) -> str:
         chosen = data.getlist(name)
         if sorted(chosen) != sorted(default):
             params.append((name, ",".join(chosen)))
-    if data.get("mute_first_recovery_notification"):
-        params.append(("mute_first_recovery_notification", "1"))
+    for name in ("mute_first_recovery_notification", "ends_on_recovery"):
+        if data.get(name):
+            params.append((name, "1"))
     return urlencode(params, safe=":*,")
 
 

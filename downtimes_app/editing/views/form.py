@@ -230,6 +230,7 @@ def _submit(request: Request, *, mode: str, original: Downtime | None) -> HttpRe
         original=original,
         baseline=saving.baseline(token, original, data.get(SEEN, "")) if original else None,
         remind_to=remind.chosen(data, reminding.names()),
+        ends_on_recovery=bool(draft.form.cleaned_data.get("ends_on_recovery")),
     )
     return _answer(request, draft, outcome, page)
 

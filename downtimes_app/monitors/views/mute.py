@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from downtimes_app import datadog
+from downtimes_app.core import presenters
 from downtimes_app.core.clock import now
 from downtimes_app.core.domain import Monitor
 from downtimes_app.editing import reminding, saving, submissions
@@ -22,6 +23,7 @@ from downtimes_app.editing.forms import remind
 from downtimes_app.monitors import quickmute
 from downtimes_app.monitors.views.pages import monitor_number, not_found, unavailable
 from downtimes_app.muting import monitoring
+from downtimes_app.recovery import watching
 from downtimes_app.web.access import editor_required
 from downtimes_app.web.plumbing import Request, render_page
 
@@ -35,6 +37,7 @@ def _form(request: Request) -> dict[str, Any]:
         "group": data.get("group", "")[:1000],
         "duration": data.get("duration", "") or quickmute.DEFAULT,
         "until": data.get("until", "")[:40],
+        "cap": data.get("cap", "") or quickmute.DEFAULT_CAP,
         "message": data.get("message", "")[: quickmute.MAX_MESSAGE + 1],
         "remind": names[:1] if chosen is None else chosen,
     }
@@ -48,6 +51,8 @@ def _more_options(monitor: Monitor, target: quickmute.Target | None, form: dict,
     params["timezone"] = zone.key
     if form["duration"] in quickmute.DURATIONS:
         params["duration"] = form["duration"]
+    elif form["duration"] == quickmute.RECOVERS and form["cap"] in quickmute.CAPS:
+        params.update(duration=form["cap"], ends_on_recovery="1")
     elif form["until"]:
         params.update(start="now", end=form["until"])
     if form["message"].strip():
@@ -73,9 +78,14 @@ def _confirm(
     try:
         target = quickmute.target(monitor, form["group"])
         chosen = quickmute.plan(
-            target, moment, duration=form["duration"], until=form["until"], zone=zone
+            target,
+            moment,
+            duration=form["duration"],
+            until=form["until"],
+            cap=form["cap"],
+            zone=zone,
         )
-        words = quickmute.quiet_words(chosen, zone, moment)
+        words = quickmute.quiet_words(chosen, zone, moment, watching.settle())
     except quickmute.Refused as refusal:
         if str(refusal) not in errors:
             errors.append(str(refusal))
@@ -88,6 +98,8 @@ def _confirm(
         "errors": errors,
         "token": token or submissions.new_token(),
         "durations": [(key, label) for key, (_, label) in quickmute.DURATIONS.items()],
+        "caps": [(key, label) for key, (_, label) in quickmute.CAPS.items()],
+        "settle": presenters.span(watching.settle()),
         "until_value": form["until"] or f"{default_until:%Y-%m-%dT%H:%M}",
         "more_options": _more_options(monitor, target, form, zone),
         "whole_url": reverse("downtimes:monitor_mute", args=[monitor.id]),
@@ -131,6 +143,7 @@ def _mute(request: Request, monitor: Monitor, form: dict[str, Any]) -> HttpRespo
             moment,
             duration=form["duration"],
             until=form["until"],
+            cap=form["cap"],
             zone=zone,
             message=form["message"],
         )
@@ -153,7 +166,7 @@ def _answer(
 ) -> HttpResponse:
     match outcome:
         case saving.Saved(downtime=downtime):
-            words = quickmute.quiet_words(chosen, request.zone, moment)
+            words = quickmute.quiet_words(chosen, request.zone, moment, watching.settle())
             messages.success(request, f"Muted: {words}")
             return redirect("downtimes:detail", downtime.id)
         case saving.AlreadySaved(downtime_id=downtime_id):

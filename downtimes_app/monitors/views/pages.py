@@ -148,6 +148,7 @@ def mute_links(mute_url: str, group: str = "") -> list[tuple[str, str]]:
     """The quick mute's choices for the whole monitor or one group, each to its confirmation."""
     base = {"group": group} if group else {}
     choices = [(key, words) for key, (_, words) in quickmute.DURATIONS.items()]
+    choices.append((quickmute.RECOVERS, "until it recovers"))
     choices.append((quickmute.UNTIL, "until\u2026"))
     return [(words, f"{mute_url}?{urlencode({**base, 'duration': key})}") for key, words in choices]
 
