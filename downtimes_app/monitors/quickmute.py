@@ -249,12 +249,10 @@ def plan(
     return Plan(chosen, end, length, definition, recovers=duration == RECOVERS)
 
 
-def quiet_words(
-    chosen: Plan, zone: ZoneInfo, now: datetime, settle: timedelta = timedelta(0)
-) -> str:
+def quiet_words(chosen: Plan, zone: ZoneInfo, now: datetime, settle: str = "") -> str:
     """What goes quiet, in words: `host:web-3 of “api latency” (Alert now) stops notifying
-    until Today 15:30 CET (1 hour).`; for "until it recovers", how long it must be OK (`settle`)
-    and its latest end."""
+    until Today 15:30 CET (1 hour).`; for "until it recovers", how long it must be OK (`settle`,
+    in words) and its latest end."""
     shown = presenters.Moment(chosen.end, zone, now)
     what = chosen.target
     if what.group is not None:
@@ -265,7 +263,7 @@ def quiet_words(
     if chosen.recovers:
         return (
             f"{what.words}{now_words} stops notifying until it has been OK for "
-            f"{presenters.span(settle)}, at the latest {shown.label} {shown.zone_label} "
+            f"{settle}, at the latest {shown.label} {shown.zone_label} "
             f"({chosen.length})."
         )
     length = f" ({chosen.length})" if chosen.length else ""

@@ -37,8 +37,7 @@ def words(watch: RecoveryWatch, zone_name: str) -> tuple[str, presenters.Moment]
         zone = schedules.get_zone(zone_name)
     except schedules.ScheduleError:
         zone = schedules.get_zone("UTC")
-    settle = presenters.span(watching.settle())
-    return f"ends when {watch.what} has been OK for {settle}", presenters.Moment(
+    return f"ends when {watch.what} has been OK for {watching.settle_words()}", presenters.Moment(
         watch.cap, zone, now()
     )
 
@@ -77,4 +76,4 @@ def recovery_note(context: template.Context, downtime: Any, *, long: bool = Fals
 @register.simple_tag
 def recovery_settle() -> str:
     """How long everything must have been OK, in words ("5m")."""
-    return presenters.span(watching.settle())
+    return watching.settle_words()

@@ -61,6 +61,15 @@ def settle() -> timedelta:
     return timedelta(minutes=settings.DASHBOARD_RECOVERY_SETTLE_MINUTES)
 
 
+def settle_words() -> str:
+    """How long everything must have been OK, in words: "5m", or "12 seconds" for the short
+    waits tests and demonstrations use."""
+    wait = settle()
+    if wait < timedelta(minutes=1):
+        return f"{round(wait.total_seconds())} seconds"
+    return presenters.span(wait)
+
+
 def what_of(downtime: Downtime) -> str:
     """What it mutes, as the words "ends when … has been OK" need: the scope's groups, or the
     monitor, or the monitors its tags pick."""
@@ -178,7 +187,7 @@ def end(watch: RecoveryWatch, because: str, now: datetime) -> bool:
     """End its downtime now, once, through End now's path; whether this call ended it."""
     if not _claim(watch, now):
         return False
-    summary = f"Ended: {because} (OK for {presenters.span(settle())})"
+    summary = f"Ended: {because} (OK for {settle_words()})"
     try:
         actions.end_now(Dashboard(watch.requested_by_name), watch.downtime_id, now, summary=summary)
     except datadog.NotFound:

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from downtimes_app import datadog
-from downtimes_app.core import presenters
 from downtimes_app.core.clock import now
 from downtimes_app.core.domain import Monitor
 from downtimes_app.editing import reminding, saving, submissions
@@ -85,7 +84,7 @@ def _confirm(
             cap=form["cap"],
             zone=zone,
         )
-        words = quickmute.quiet_words(chosen, zone, moment, watching.settle())
+        words = quickmute.quiet_words(chosen, zone, moment, watching.settle_words())
     except quickmute.Refused as refusal:
         if str(refusal) not in errors:
             errors.append(str(refusal))
@@ -99,7 +98,7 @@ def _confirm(
         "token": token or submissions.new_token(),
         "durations": [(key, label) for key, (_, label) in quickmute.DURATIONS.items()],
         "caps": [(key, label) for key, (_, label) in quickmute.CAPS.items()],
-        "settle": presenters.span(watching.settle()),
+        "settle": watching.settle_words(),
         "until_value": form["until"] or f"{default_until:%Y-%m-%dT%H:%M}",
         "more_options": _more_options(monitor, target, form, zone),
         "whole_url": reverse("downtimes:monitor_mute", args=[monitor.id]),
@@ -166,7 +165,7 @@ def _answer(
 ) -> HttpResponse:
     match outcome:
         case saving.Saved(downtime=downtime):
-            words = quickmute.quiet_words(chosen, request.zone, moment, watching.settle())
+            words = quickmute.quiet_words(chosen, request.zone, moment, watching.settle_words())
             messages.success(request, f"Muted: {words}")
             return redirect("downtimes:detail", downtime.id)
         case saving.AlreadySaved(downtime_id=downtime_id):
