@@ -27,7 +27,14 @@ from downtimes_app.audit.entries import actor_name
 from downtimes_app.audit.writes import written
 from downtimes_app.core import presenters
 from downtimes_app.core.clock import now as clock
-from downtimes_app.core.domain import ACTIVE, CANCELED, Downtime, MonitorGroup, OneTimeSchedule
+from downtimes_app.core.domain import (
+    CANCELED,
+    ENDED,
+    SCHEDULED,
+    Downtime,
+    MonitorGroup,
+    OneTimeSchedule,
+)
 from downtimes_app.core.status import live_status
 from downtimes_app.downtimes import actions
 from downtimes_app.models import AuditEntry, RecoveryWatch
@@ -206,16 +213,24 @@ def end(watch: RecoveryWatch, because: str, now: datetime) -> bool:
     return True
 
 
-def _gone(watch: RecoveryWatch, downtime: Downtime | None, now: datetime) -> str:
+def _gone(watch: RecoveryWatch, downtime: Downtime | None, status: str) -> str:
     """Why the watch has nothing left to do, or ""."""
     if downtime is None:
-        return ""  # not in this copy (yet): the next look sees
-    status = live_status(downtime, now)
-    if status == CANCELED:
-        return "it was canceled"
-    if status != ACTIVE:
-        return f"it has {status}" if status != "ended" else "it ended at its latest end"
-    return ""
+        return "Datadog no longer has it"
+    return {CANCELED: "it was canceled", ENDED: "it ended at its latest end"}.get(status, "")
+
+
+def _counted_from(watch: RecoveryWatch, downtime: Downtime) -> datetime:
+    """The wait counts from the mute, or from its window's start when that comes later."""
+    schedule = downtime.schedule
+    start = schedule.start if isinstance(schedule, OneTimeSchedule) else None
+    return max(watch.started, start) if start is not None else watch.started
+
+
+def _note(watch: RecoveryWatch, ok_since: datetime | None, words: str) -> None:
+    RecoveryWatch.objects.filter(pk=watch.pk, state=State.WATCHING).update(
+        ok_since=ok_since, reason=words[:300]
+    )
 
 
 def check(watch: RecoveryWatch, now: datetime) -> bool:
@@ -224,27 +239,30 @@ def check(watch: RecoveryWatch, now: datetime) -> bool:
     if downtimes is None or monitors is None:
         return False  # no copy yet (Datadog unreachable from the start): next minute
     downtime = downtimes.get(watch.downtime_id)
-    gone = _gone(watch, downtime, now)
+    if downtime is None and downtimes.fetched_at < watch.started:
+        return False  # a copy from before the mute: the next one has it
+    status = live_status(downtime, now) if downtime is not None else ""
+    gone = _gone(watch, downtime, status)
     if gone:
         RecoveryWatch.objects.filter(pk=watch.pk, state__in=(State.WATCHING, State.ENDING)).update(
             state=State.STOPPED, reason=gone
         )
         return False
-    if downtime is None:
+    assert downtime is not None
+    if status == SCHEDULED:
+        _note(watch, None, "waiting for its window to start")
         return False
     found = rules.look(
         muted_groups(downtime, monitors),
         seen_at=monitors.fetched_at,
-        started=watch.started,
+        started=_counted_from(watch, downtime),
         ok_since=watch.ok_since,
         settle=settle(),
         now=now,
     )
     if found.end:
         return end(watch, found.words, now)
-    RecoveryWatch.objects.filter(pk=watch.pk, state=State.WATCHING).update(
-        ok_since=found.ok_since, reason=found.words[:300]
-    )
+    _note(watch, found.ok_since, found.words)
     return False
 
 

@@ -136,3 +136,27 @@ def test_quick_mute_offers_until_it_recovers_and_says_its_latest_end(editor_clie
     assert entry.summary.endswith(
         "until it recovers, at the latest 2026-11-17 09:30 UTC (quick mute)"
     )
+
+
+def test_a_window_ahead_is_not_ended_before_it_starts_and_waits_from_its_start(editor_client, org):
+    from tests.recovery.support import look_at
+
+    monitor = grouped("OK")  # everything OK all along
+    _, data = open_form(editor_client)
+    changes = {
+        **valid_one_time(org),
+        "scope": "*",
+        "monitor_id": str(monitor.id),
+        "start_mode": "at",
+        "start": "2026-11-16T12:00",
+        "end_mode": "after",
+        "duration": "2h",
+    }
+    made = landed_on_new_downtime(submit(editor_client, data, changes, ends_on_recovery="on"))
+    start = NOW + timedelta(hours=2, minutes=30)
+    assert look_at(NOW + timedelta(hours=1)) == []
+    watch = RecoveryWatch.objects.get()
+    assert watch.state == RecoveryWatch.State.WATCHING
+    assert watch.reason == "waiting for its window to start"
+    assert look_at(start + timedelta(minutes=4)) == []  # its five minutes count from its start
+    assert look_at(start + timedelta(minutes=5)) == [str(made.uuid)]
