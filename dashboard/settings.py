@@ -127,6 +127,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Read-only access without signing in, for trusted networks; writes still need an editor, and the
 # audit trail, e-mail addresses and the bulk-cancel page still need sign-in.
 DASHBOARD_ANONYMOUS_READ = env.bool("DASHBOARD_ANONYMOUS_READ", False)
+# Creators' avatars from Gravatar, the links Datadog gives. Off: initials drawn by the page, so
+# no page view tells a third party who looked at whom, and nothing breaks offline.
+DASHBOARD_GRAVATAR = env.bool("DASHBOARD_GRAVATAR", False)
 # Whom a signed-in person without a role is told to ask ("#sre-tools on Slack"); plain text.
 DASHBOARD_ACCESS_CONTACT = env.str("DASHBOARD_ACCESS_CONTACT", "an administrator of this dashboard")
 # Unsigned requests to a downtime's permalink get only its link preview (status, scope, window)

@@ -42,6 +42,8 @@ MAX_SEARCH = 200
 ME = "me"
 # The list's parameters the calendar shares (and keeps when a link moves between the two).
 FILTERS = ("q", "creator", "monitor", "kind", "tz")
+# What a phone folds behind "Filters (n)": every filter but the search, and the zone.
+FOLDED = ("creator", "monitor", "kind", "sort", "per_page", "tz")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,13 @@ class ListQuery(Query):
     def filters_only(self) -> ListQuery:
         """Only the filters and zone: what carries over to the calendar and back."""
         return ListQuery(**{name: getattr(self, name) for name in FILTERS})
+
+    @property
+    def folded_set(self) -> int:
+        """How many of the filters a phone folds behind "Filters (n)" are not as they start
+        (everything but the search and the tab)."""
+        start = ListQuery()
+        return sum(getattr(self, name) != getattr(start, name) for name in FOLDED)
 
 
 # --- searching ------------------------------------------------------------------------------

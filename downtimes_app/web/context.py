@@ -22,6 +22,8 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         "can_write": can_write(request.user) if hasattr(request, "user") else False,
         "can_read": reads_pages(request),
         "app_version": __version__,
+        # Creators' Gravatar images over their initials, only when asked for (settings).
+        "gravatar": settings.DASHBOARD_GRAVATAR,
         # The viewer's zone (set by ViewerZoneMiddleware); absent on pages Django renders alone.
         "zone": request.zone.key if hasattr(request, "zone") else "UTC",
     }

@@ -13,12 +13,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-# Avatars come from Datadog's Gravatar links; everything else is served by the dashboard.
+# Everything is served by the dashboard; avatars come from Datadog's Gravatar links only when
+# DASHBOARD_GRAVATAR asks for them (`policy` adds that origin then).
+GRAVATAR = "https://secure.gravatar.com"
 DIRECTIVES = [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data: https://secure.gravatar.com",
+    "img-src 'self' data:",
     "connect-src 'self'",
     "font-src 'self'",
     "object-src 'none'",
@@ -26,7 +28,6 @@ DIRECTIVES = [
     "form-action 'self'",
     "frame-ancestors 'none'",
 ]
-POLICY = "; ".join(DIRECTIVES)
 
 
 def _origin(url: str) -> str:
@@ -35,12 +36,15 @@ def _origin(url: str) -> str:
 
 
 def policy() -> str:
-    if not settings.OIDC_ENABLED:
-        return POLICY
-    config = settings.OIDC
-    origins = sorted({o for o in (_origin(config.issuer), _origin(config.discovery_url)) if o})
-    form_action = " ".join(["form-action 'self'", *origins])
-    return "; ".join(form_action if d == "form-action 'self'" else d for d in DIRECTIVES)
+    directives = list(DIRECTIVES)
+    if settings.DASHBOARD_GRAVATAR:
+        directives[directives.index("img-src 'self' data:")] = f"img-src 'self' data: {GRAVATAR}"
+    if settings.OIDC_ENABLED:
+        config = settings.OIDC
+        origins = sorted({o for o in (_origin(config.issuer), _origin(config.discovery_url)) if o})
+        form_action = " ".join(["form-action 'self'", *origins])
+        directives[directives.index("form-action 'self'")] = form_action
+    return "; ".join(directives)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -18,6 +18,18 @@
     }
   }
 
+  // An avatar Gravatar could not give (offline, a corporate network): take the image away so
+  // the initials under it show, rather than a broken image. Some failed before this ran.
+  function dropBrokenAvatar(image) {
+    if (image.complete && image.naturalWidth === 0) image.remove();
+  }
+  document.addEventListener("error", function (event) {
+    if (event.target.matches && event.target.matches("img.avatar-image")) event.target.remove();
+  }, true);
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("img.avatar-image").forEach(dropBrokenAvatar);
+  });
+
   // Do not auto-refresh a list under the user's hands: not while rows are selected for a bulk
   // action, and not while the tab is hidden.
   document.addEventListener("htmx:confirm", function (event) {
@@ -25,7 +37,8 @@
     if (!source || !source.hasAttribute || !source.hasAttribute("data-poll")) return;
     var trigger = event.detail.triggerEvent;
     if (trigger && trigger.type === "tzchange") return;
-    if (document.hidden || source.querySelector("input[data-select]:checked")) {
+    var selecting = "input[data-select]:checked, #select-mode:checked";
+    if (document.hidden || source.querySelector(selecting)) {
       event.preventDefault();
     }
   });

@@ -27,10 +27,23 @@ def test_page_of_an_active_one_time_monitor_downtime_tells_the_whole_story(viewe
     assert "Recovery notifications are sent as usual." in text
     assert "Marcus Oyelaran" in text and "Payments on-call lead" in text
     assert "mailto:marcus.oyelaran@example.com" in page
-    assert '<img src="https://secure.gravatar.com/avatar/' in page
+    assert '<span class="avatar" aria-hidden="true">MO</span>' in page  # initials, drawn here
+    assert "gravatar.com" not in page  # nobody is told who looked at whom
     assert "Created" in text and "Modified" in text
     # The one window, in the schedule's zone (UTC) with UTC on hover.
     assert 'class="windows"' in page and "Mon 16 Nov 2026, 08:20" in text
+
+
+def test_gravatar_is_asked_for_avatars_only_when_the_setting_says_so(
+    viewer_client, stories, settings
+):
+    assert "gravatar.com" not in viewer_client.get("/downtimes/").headers["Content-Security-Policy"]
+    settings.DASHBOARD_GRAVATAR = True
+    page = page_of(viewer_client, stories["incident"])
+    assert '<img class="avatar-image" src="https://secure.gravatar.com/avatar/' in page
+    assert ">MO<img" in page  # the initials stay under it, for when it cannot load
+    csp = viewer_client.get("/downtimes/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://secure.gravatar.com" in csp
 
 
 def test_page_of_a_recurring_tag_downtime_shows_each_rule_and_ten_windows_in_both_zones(
