@@ -44,7 +44,8 @@ class Env:
             f"{name}={raw!r} is not a boolean; use one of: {', '.join(TRUE + FALSE[:-1])}"
         )
 
-    def number(self, name: str, default: float, *, minimum: float = 0) -> float:
+    def number(self, name: str, default: float, *, minimum: float = 0, why: str = "") -> float:
+        """A finite number of at least `minimum`; `why` says, in the error, why that minimum."""
         raw = self.environ.get(name, "").strip()
         if not raw:
             return default
@@ -53,7 +54,10 @@ class Env:
         except ValueError:
             value = None
         if value is None or not math.isfinite(value) or value < minimum:
-            raise ImproperlyConfigured(f"{name}={raw!r} must be a number of at least {minimum:g}")
+            because = f": {why}" if why else ""
+            raise ImproperlyConfigured(
+                f"{name}={raw!r} must be a number of at least {minimum:g}{because}"
+            )
         return value
 
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:

@@ -316,8 +316,17 @@ CACHES = {
 # https://…`. The URLs are secrets: `Destination` never prints them, and this setting's name is
 # among those Django's error pages blank (DEFAULT_EXCEPTION_REPORTER_FILTER below).
 DASHBOARD_NOTIFY = env.destinations("DASHBOARD_NOTIFY")
-# Minutes before a window ends that its reminder is sent (fractions are allowed, for tests).
-DASHBOARD_REMINDER_MINUTES = env.number("DASHBOARD_REMINDER_MINUTES", 15, minimum=0.1)
+# Minutes before a window ends that its reminder is sent (fractions are allowed, for tests). At
+# least one: a reminder with less than 30 s left is not sent (`notify.reminders.LEAST_NOTICE`),
+# and the worker wakes a moment after it is due, so a lead of 30 s or less would never send one.
+DASHBOARD_REMINDER_LEAST_MINUTES = 1
+DASHBOARD_REMINDER_MINUTES = env.number(
+    "DASHBOARD_REMINDER_MINUTES",
+    15,
+    minimum=DASHBOARD_REMINDER_LEAST_MINUTES,
+    why="a reminder with less than 30 seconds left is not sent, so a shorter lead would never "
+    "send one",
+)
 # "Until it recovers": how long everything a downtime mutes must have been OK before the worker
 # ends it (fractions are allowed, for tests; 0 ends it on the first look that finds all OK).
 DASHBOARD_RECOVERY_SETTLE_MINUTES = env.number("DASHBOARD_RECOVERY_SETTLE_MINUTES", 5, minimum=0)

@@ -51,6 +51,18 @@ def test_a_one_time_window_is_reminded_once_fifteen_minutes_before_it_ends(
     assert (row.state, row.attempts, row.destination) == ("sent", 1, "hook")
 
 
+def test_the_shortest_lead_the_setting_accepts_still_sends_its_reminder(
+    editor_client, org, destinations, receiver, settings
+):
+    lead = settings.DASHBOARD_REMINDER_LEAST_MINUTES  # the least the setting accepts
+    settings.DASHBOARD_REMINDER_MINUTES = lead
+    downtime_id = create_through_form(editor_client, duration="1h")  # 09:30 to 10:30 UTC
+    # The worker is woken a second after the reminder is due, and may be a little late.
+    sweep_at(NOW + timedelta(hours=1) - timedelta(minutes=lead) + timedelta(seconds=20))
+    [reminder] = receiver.bodies("reminder")
+    assert reminder["downtime"]["id"] == downtime_id
+
+
 def _weekly_in_new_york(api) -> str:
     """Mondays 09:00 to 10:00 in New York; clocks go back on Sunday 1 November 2026."""
     body = create_body(

@@ -97,6 +97,11 @@ def test_url_variable_keeps_path_and_drops_trailing_slash():
             "SANDBOX_FAULTS: '429=lots' should be KIND=FRACTION",
         ),
         ({"DEBUG": "1", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' must be one of"),
+        (  # it would be accepted, and no reminder would ever be sent
+            {"DEBUG": "1", "DASHBOARD_REMINDER_MINUTES": "0.5"},
+            "DASHBOARD_REMINDER_MINUTES='0.5' must be a number of at least 1: a reminder with "
+            "less than 30 seconds left is not sent",
+        ),
         (
             {"DEBUG": "1", "DASHBOARD_RECOVERY_SETTLE_MINUTES": "-1"},
             "DASHBOARD_RECOVERY_SETTLE_MINUTES='-1' must be a number of at least 0",
