@@ -13,7 +13,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -144,3 +146,51 @@ def command_lines(pids: set[int]) -> list[str]:
         except OSError:
             continue
     return found
+
+
+@contextlib.contextmanager
+def shared_database(tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own for its processes: a new one on the PostgreSQL server the
+    suite runs on (`.ci/with-services`), else a SQLite file."""
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"processes_{os.getpid()}_{int(time.time())}"
+    admin = urlsplit(server)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(server)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A Redis URL of the test's own: a database of the suite's server when it runs on one
+    (`.ci/with-services`), else a throwaway `redis-server` on a free port."""
+    given = os.environ.get("REDIS_URL", "")
+    if given.startswith("redis://"):
+        yield urlsplit(given)._replace(path="/7").geturl()
+        return
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    server = subprocess.Popen(
+        [*command, "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _answers(port), 30, "redis-server to answer")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

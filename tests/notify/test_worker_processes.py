@@ -15,7 +15,6 @@ long anything took.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -23,11 +22,8 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 
@@ -43,6 +39,7 @@ from tests.processes import (
     manage,
     process_env,
     reap,
+    shared_database,
     sign_in,
     wait_until,
 )
@@ -98,29 +95,8 @@ RACER = textwrap.dedent(
 )
 
 
-@contextlib.contextmanager
-def _shared_database(tmp_path: Path) -> Iterator[str]:
-    """A database of the test's own for its processes: a new one on the PostgreSQL server the
-    suite runs on (`.ci/with-services`), else a SQLite file."""
-    server = os.environ.get("DATABASE_URL", "")
-    if not server.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"worker_race_{os.getpid()}_{int(time.time())}"
-    admin = urlsplit(server)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlsplit(server)._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_two_worker_processes_racing_for_one_due_reminder_send_it_once(tmp_path):
-    with _shared_database(tmp_path) as database, webhook_receiver.running(pause=1.0) as receiver:
+    with shared_database(tmp_path) as database, webhook_receiver.running(pause=1.0) as receiver:
         env = process_env(
             tmp_path,
             DATABASE_URL=database,
