@@ -266,9 +266,14 @@ class RecoveryWatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_by_name = models.CharField(max_length=150)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.WATCHING)
+    # Indexed: the worker's every-minute look and the pages read the watches in force by it.
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.WATCHING, db_index=True
+    )
     # Since when everything it mutes has been OK, as far as the worker has seen; None: not all.
     ok_since = models.DateTimeField(null=True, blank=True)
+    # When a look last saw a group failing (the copy's moment): no recovery is older than that.
+    failed_seen = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     # Why it is no longer watched, or what the last look found: words.
     reason = models.CharField(max_length=300, blank=True)

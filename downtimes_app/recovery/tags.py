@@ -2,8 +2,8 @@
 
 Templates of other features load this library by name, so the list and a downtime's page say
 "ends when host:web-3 has been OK for 5m, at the latest 14:00" without their views knowing
-about watching. The watches still in force are read once per request (the table holds only
-those in force and a short tail), however many rows a page draws.
+about watching. The watches still in force are read once per request, by their indexed state,
+however many rows a page draws.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -44,6 +45,9 @@ from downtimes_app.store import monitors as monitor_copy
 
 log = logging.getLogger(__name__)
 State = RecoveryWatch.State
+IN_FORCE = (State.WATCHING, State.ENDING)
+# A finished watch is kept this long after its latest end, for its page; then it goes.
+KEPT = timedelta(days=30)
 # A claim older than this belongs to a worker that died while ending it: another may take it.
 CLAIM_LEASE = timedelta(minutes=5)
 # A person's writes that choose the downtime's end themselves.
@@ -119,8 +123,9 @@ def start(downtime: Downtime, user: AbstractBaseUser | AnonymousUser) -> Recover
 
 
 def stop(downtime_id: str, reason: str) -> int:
-    """No longer watched (if it was): `reason` in words."""
-    return RecoveryWatch.objects.filter(downtime_id=downtime_id, state=State.WATCHING).update(
+    """No longer watched (if it was), even while a worker is ending it: its end on recovery
+    then finds the watch stopped and gives nothing back. `reason` in words."""
+    return RecoveryWatch.objects.filter(downtime_id=downtime_id, state__in=IN_FORCE).update(
         state=State.STOPPED, reason=reason[:300]
     )
 
@@ -140,6 +145,8 @@ def after_write(sender, *, entry: AuditEntry, downtime: Downtime | None, **kwarg
         if downtime is not None:
             start(downtime, entry.actor or AnonymousUser())
         return
+    if entry.actor_id is None:
+        return  # the dashboard's own end on recovery (`Dashboard`): its watch is claimed
     if entry.action in CHOOSE_THE_END:
         label = AuditEntry.Action(entry.action).label.lower()
         stop(entry.downtime_id, f"{label} by {entry.actor_name}")
@@ -220,6 +227,12 @@ def _gone(watch: RecoveryWatch, downtime: Downtime | None, status: str) -> str:
     return {CANCELED: "it was canceled", ENDED: "it ended at its latest end"}.get(status, "")
 
 
+def _stop(watch: RecoveryWatch, reason: str) -> None:
+    RecoveryWatch.objects.filter(pk=watch.pk, state__in=IN_FORCE).update(
+        state=State.STOPPED, reason=reason[:300]
+    )
+
+
 def _counted_from(watch: RecoveryWatch, downtime: Downtime) -> datetime:
     """The wait counts from the mute, or from its window's start when that comes later."""
     schedule = downtime.schedule
@@ -227,9 +240,9 @@ def _counted_from(watch: RecoveryWatch, downtime: Downtime) -> datetime:
     return max(watch.started, start) if start is not None else watch.started
 
 
-def _note(watch: RecoveryWatch, ok_since: datetime | None, words: str) -> None:
+def _note(watch: RecoveryWatch, ok_since: datetime | None, words: str, **more: Any) -> None:
     RecoveryWatch.objects.filter(pk=watch.pk, state=State.WATCHING).update(
-        ok_since=ok_since, reason=words[:300]
+        ok_since=ok_since, reason=words[:300], **more
     )
 
 
@@ -244,11 +257,12 @@ def check(watch: RecoveryWatch, now: datetime) -> bool:
     status = live_status(downtime, now) if downtime is not None else ""
     gone = _gone(watch, downtime, status)
     if gone:
-        RecoveryWatch.objects.filter(pk=watch.pk, state__in=(State.WATCHING, State.ENDING)).update(
-            state=State.STOPPED, reason=gone
-        )
+        _stop(watch, gone)
         return False
     assert downtime is not None
+    if _end_of(downtime) != watch.cap:  # someone chose another end, in Datadog or elsewhere
+        _stop(watch, "its end was changed outside this watch")
+        return False
     if status == SCHEDULED:
         _note(watch, None, "waiting for its window to start")
         return False
@@ -258,16 +272,19 @@ def check(watch: RecoveryWatch, now: datetime) -> bool:
         started=_counted_from(watch, downtime),
         ok_since=watch.ok_since,
         settle=settle(),
-        now=now,
+        failed_seen=watch.failed_seen,
     )
     if found.end:
         return end(watch, found.words, now)
-    _note(watch, found.ok_since, found.words)
+    seen = {"failed_seen": monitors.fetched_at} if found.failing else {}
+    _note(watch, found.ok_since, found.words, **seen)
     return False
 
 
 def check_all(now: datetime) -> list[str]:
-    """Every watched downtime, looked at once; the ids this look ended."""
+    """Every watched downtime, looked at once; the ids this look ended. Watches finished a
+    month past their latest end are forgotten."""
+    RecoveryWatch.objects.exclude(state__in=IN_FORCE).filter(cap__lt=now - KEPT).delete()
     free = Q(state=State.WATCHING) | Q(state=State.ENDING, claimed_at__lt=now - CLAIM_LEASE)
     ended = []
     for watch in RecoveryWatch.objects.filter(free).order_by("started"):
@@ -281,7 +298,7 @@ def check_all(now: datetime) -> list[str]:
 
 def watched(downtime_ids: set[str] | None = None) -> dict[str, RecoveryWatch]:
     """The watches still in force, by downtime id (for the pages' words)."""
-    rows = RecoveryWatch.objects.filter(state__in=(State.WATCHING, State.ENDING))
+    rows = RecoveryWatch.objects.filter(state__in=IN_FORCE)
     if downtime_ids is not None:
         rows = rows.filter(downtime_id__in=downtime_ids)
     return {row.downtime_id: row for row in rows}

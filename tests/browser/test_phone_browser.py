@@ -58,9 +58,11 @@ def test_an_unreachable_gravatar_leaves_the_initials_not_a_broken_image(
 ):
     settings.DASHBOARD_GRAVATAR = True  # and these machines cannot reach it
     page = editor_page
-    page.goto(f"{live_server.url}{_paths()['downtime']}")
+    answer = page.goto(f"{live_server.url}{_paths()['downtime']}")
+    assert 'class="avatar-image" src="https://secure.gravatar.com/' in answer.text()
     page.wait_for_load_state("networkidle")
     assert _broken_images(page) == []
+    assert page.locator("img.avatar-image").count() == 0  # taken away, not shown broken
     assert page.locator(".avatar").first.inner_text().strip() == "MO"
 
 
@@ -100,6 +102,12 @@ def test_on_a_phone_the_list_leads_with_what_is_muted(editor_page, live_server):
     page.get_by_label("Select…").check()
     assert row.locator(".row-select").is_visible()
     assert page.locator("button:has-text('Cancel selected')").is_visible()
+    # With JavaScript, a filter changed in place redraws the list and the count with it.
+    page.get_by_label("Select…").uncheck()
+    page.click(".filters-button")
+    with page.expect_response(lambda r: "kind=recurring" in r.url):
+        page.select_option("select[name=kind]", "recurring")
+    assert " ".join(page.locator(".filters-button").text_content().split()) == "Filters (1)"
 
 
 def test_a_laptop_shows_every_filter_and_checkbox_as_before(editor_page, live_server):

@@ -16,14 +16,15 @@ def group(name: str, status: str, resolved=None) -> MonitorGroup:
     return MonitorGroup(name=name, status=status, last_resolved=resolved)
 
 
-def looked(groups, *, at, ok_since=None, seen_at=None, started=NOW):
+def looked(groups, *, at, ok_since=None, started=NOW, failed_seen=None):
+    """A look at a copy read at `at`."""
     return look(
         groups,
-        seen_at=seen_at or at,
+        seen_at=at,
         started=started,
         ok_since=ok_since,
         settle=SETTLE,
-        now=at,
+        failed_seen=failed_seen,
     )
 
 
@@ -70,14 +71,18 @@ def test_without_datadogs_times_the_wait_runs_from_the_first_look_that_saw_all_o
     assert looked(quiet, at=NOW + 15 * MINUTE, ok_since=first.ok_since).end
 
 
-def test_a_copy_read_before_the_mute_says_nothing_of_a_recovery():
-    found = looked(
-        [group("host:web-3", "OK")], at=NOW + 30 * MINUTE, seen_at=NOW - MINUTE, ok_since=None
-    )
-    assert not found.end and found.ok_since is None
+def test_a_copy_read_before_the_mute_or_before_a_failure_was_seen_says_nothing():
+    quiet = [group("host:web-3", "OK")]
+    before_the_mute = looked(quiet, at=NOW - MINUTE)
+    assert not before_the_mute.end and before_the_mute.ok_since is None
+    older = looked(quiet, at=NOW + 20 * MINUTE, failed_seen=NOW + 25 * MINUTE)
+    assert not older.end and older.ok_since is None
 
 
-def test_no_reported_group_or_a_state_not_said_is_not_a_recovery():
-    assert not looked([], at=NOW + 30 * MINUTE).end
-    unknown = looked([group("host:web-3", None)], at=NOW + 30 * MINUTE)
-    assert not unknown.end and "of unknown state" in unknown.words
+def test_a_failure_seen_bounds_the_recovery_however_old_datadogs_last_resolution_is():
+    # A look saw it alerting at NOW + 1; Datadog's `last_resolved` is older than the mute.
+    alerting = looked([group("host:web-3", "Alert")], at=NOW + MINUTE)
+    assert alerting.failing and alerting.ok_since is None
+    stale = [group("host:web-3", "OK", resolved=NOW - 60 * MINUTE)]
+    assert looked(stale, at=NOW + 5 * MINUTE, failed_seen=NOW + MINUTE).end is False
+    assert looked(stale, at=NOW + 6 * MINUTE, failed_seen=NOW + MINUTE).end is True

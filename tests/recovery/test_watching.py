@@ -148,3 +148,34 @@ def test_the_destinations_chosen_for_it_hear_that_it_ended_on_recovery(
     assert ended["why"] == f"Ended: {group} recovered (OK for 5m)"
     assert ended["actor"].startswith("the dashboard, on recovery (muted by ")
     assert f"Ended: {group} recovered (OK for 5m)." in ended["text"]
+
+
+def test_an_end_changed_in_datadog_itself_stops_the_watching(editor_client, org, api):
+    monitor = grouped("Alert")
+    group = monitor.groups[1]["name"]
+    made = mute_until_recovered(editor_client, monitor, group)
+    later = (NOW + timedelta(hours=8)).isoformat()
+    schedule = {"start": made.schedule["start"], "end": later}
+    body = {
+        "data": {"type": "downtime", "id": str(made.uuid), "attributes": {"schedule": schedule}}
+    }
+    assert api.patch(f"/api/v2/downtime/{made.uuid}", body).status_code == 200
+    _at(NOW + MINUTE, monitor, group, "OK")
+    assert look_at(NOW + 10 * MINUTE) == []
+    watch = RecoveryWatch.objects.get()
+    assert watch.state == RecoveryWatch.State.STOPPED
+    assert watch.reason == "its end was changed outside this watch"
+    assert _end(made) == NOW + timedelta(hours=8)
+
+
+def test_a_persons_extension_while_a_worker_is_ending_it_stops_the_watch(editor_client, org):
+    monitor = grouped("Alert")
+    made = mute_until_recovered(editor_client, monitor, monitor.groups[1]["name"])
+    RecoveryWatch.objects.update(state=RecoveryWatch.State.ENDING, claimed_at=NOW)  # mid-end
+    url = reverse("downtimes:extend", args=[str(made.uuid)])
+    assert editor_client.post(url, {"by": "1h"}).status_code in (200, 302)
+    watch = RecoveryWatch.objects.get()
+    assert watch.state == RecoveryWatch.State.STOPPED
+    # The worker's end, failing now, gives nothing back to watching.
+    watching._give_back(watch, "no answer")
+    assert RecoveryWatch.objects.get().state == RecoveryWatch.State.STOPPED

@@ -329,7 +329,7 @@ class DowntimeForm(forms.Form):
         if data.get("ends_on_recovery") and self.original is None:
             if data.get("schedule") != ONCE:
                 self.add_error("ends_on_recovery", RECOVERS_ONCE)
-            elif data.get("end_mode") == END_NEVER:
+            elif data.get("end_mode") not in (END_AFTER, END_AT):  # never, or not said
                 self.add_error("ends_on_recovery", RECOVERS_WITH_AN_END)
         return data
 
