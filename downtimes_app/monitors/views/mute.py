@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -61,6 +62,21 @@ def _more_options(monitor: Monitor, target: quickmute.Target | None, form: dict,
     return reverse("downtimes:new") + "?" + urlencode(params)
 
 
+def _plan(
+    target: quickmute.Target, form: dict[str, Any], moment: datetime, zone: ZoneInfo
+) -> quickmute.Plan:
+    """The mute the form asks for, from now; raises quickmute.Refused, in words."""
+    return quickmute.plan(
+        target,
+        moment,
+        duration=form["duration"],
+        until=form["until"],
+        cap=form["cap"],
+        zone=zone,
+        message=form["message"],
+    )
+
+
 def _confirm(
     request: Request,
     monitor: Monitor,
@@ -76,14 +92,7 @@ def _confirm(
     target, words = None, ""
     try:
         target = quickmute.target(monitor, form["group"])
-        chosen = quickmute.plan(
-            target,
-            moment,
-            duration=form["duration"],
-            until=form["until"],
-            cap=form["cap"],
-            zone=zone,
-        )
+        chosen = _plan(target, form, moment, zone)
         words = quickmute.quiet_words(chosen, zone, moment, watching.settle_words())
     except quickmute.Refused as refusal:
         if str(refusal) not in errors:
@@ -136,16 +145,7 @@ def _mute(request: Request, monitor: Monitor, form: dict[str, Any]) -> HttpRespo
         problem = "This form has no one-time token this dashboard made; nothing was sent."
         return _confirm(request, monitor, form, errors=[problem], status=400)
     try:
-        target = quickmute.target(monitor, form["group"])
-        chosen = quickmute.plan(
-            target,
-            moment,
-            duration=form["duration"],
-            until=form["until"],
-            cap=form["cap"],
-            zone=zone,
-            message=form["message"],
-        )
+        chosen = _plan(quickmute.target(monitor, form["group"]), form, moment, zone)
     except quickmute.Refused as refusal:
         return _confirm(request, monitor, form, errors=[str(refusal)], token=token, status=400)
     outcome = quickmute.mute(
