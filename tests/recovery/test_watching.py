@@ -179,3 +179,20 @@ def test_a_persons_extension_while_a_worker_is_ending_it_stops_the_watch(editor_
     # The worker's end, failing now, gives nothing back to watching.
     watching._give_back(watch, "no answer")
     assert RecoveryWatch.objects.get().state == RecoveryWatch.State.STOPPED
+
+
+def test_when_datadog_cannot_be_reached_the_next_look_tries_again(editor_client, org):
+    from sandbox import faults
+
+    monitor = grouped("Alert")
+    group = monitor.groups[1]["name"]
+    made = mute_until_recovered(editor_client, monitor, group)
+    _at(NOW + MINUTE, monitor, group, "OK")
+    moment_is(NOW + 10 * MINUTE)
+    with faults.inject(sequence=["500"] * 10):
+        assert watching.end(RecoveryWatch.objects.get(), f"{group} recovered", NOW) is False
+    watch = RecoveryWatch.objects.get()
+    assert watch.state == RecoveryWatch.State.WATCHING
+    assert watch.reason.startswith("could not end it, trying again: ")
+    assert _end(made) == NOW + timedelta(hours=4)  # nothing was changed
+    assert look_at(NOW + 11 * MINUTE) == [str(made.uuid)]
