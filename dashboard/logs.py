@@ -7,7 +7,8 @@ routes it, so `/calendar/%66eed/<token>.ics` and `//calendar//feed/<token>.ics` 
 feed, or a 404 that still names the token: every path in a line is decoded and normalised
 (backslashes read as slashes) before it is looked at, and one that is a feed's, however
 spelled, is printed as `/calendar/feed/[token]`. A token's shape (64 hex digits) is blanked
-wherever else it stands, so a spelling no rule foresaw still leaves no token behind.
+wherever else it stands, and in a line that names a feed so is any piece of one (16 hex digits
+or more), so a spelling no rule foresaw still leaves no token behind.
 `RedactFeedTokens` does it for every record the dashboard's handler writes (settings.LOGGING,
 which also sends Django's own loggers through that handler when DEBUG is on); `GunicornLogger`
 for gunicorn's access and error logs, and `gunicorn.conf.py` at the top of the repository makes
@@ -77,8 +78,14 @@ def _hide(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """`text` with every feed path blanked, and any token-shaped run outside a path too."""
-    return _TOKEN_SHAPED.sub("[token]", _PATH.sub(_hide, text))
+    """`text` with every feed path blanked, and any token-shaped run outside a path too. In a
+    line that names a feed, every piece of a token (16 hex digits or more) goes as well: a quote
+    or a space decoded from inside a token ends the path there, and the rest of the token
+    would otherwise stand after it."""
+    redacted = _TOKEN_SHAPED.sub("[token]", _PATH.sub(_hide, text))
+    if HIDDEN in redacted:
+        redacted = _TOKEN_PIECE.sub("[token]", redacted)
+    return redacted
 
 
 class RedactFeedTokens(Rewrite):

@@ -174,6 +174,10 @@ def feed_spellings(token: str) -> list[str]:
         # A `#` or `?` decoded inside the token: the part before it looks like the whole token.
         f"/calendar/feed/{token[:8]}%23{token[8:]}.ics",
         f"/calendar/feed/{token[:8]}%3F{token[8:]}.ics",
+        # A quote or a space decoded inside the token: a path in a log line stops there.
+        f"/calendar/feed/{token[:8]}%27{token[8:]}.ics",
+        f"/calendar/feed/{token[:8]}%22{token[8:]}.ics",
+        f"/calendar/feed/{token[:8]}%20{token[8:]}.ics",
         f"/calendar\\feed\\{token}.ics",
         f"/calendar/%25%36%36eed/{token}.ics?q=db",
         f"/calendar/feed/'{token}.ics",
