@@ -31,7 +31,9 @@ def tz_datalist() -> SafeString:
 @lru_cache(maxsize=32)
 def _choices(choices: tuple[tuple[Any, str], ...]) -> tuple[tuple[str, str], ...]:
     # Escaped once per set of choices (the list's creators and monitors change with the copy).
-    return tuple((str(value), format_html('value="{}">{}', value, label)) for value, label in choices)
+    return tuple(
+        (str(value), format_html('value="{}">{}', value, label)) for value, label in choices
+    )
 
 
 @register.simple_tag
