@@ -3,5 +3,6 @@
 
 from downtimes_app.notify.worker import check, deliver, sweep
 from downtimes_app.recovery.worker import watch_recoveries
+from downtimes_app.store.refresh import consumer_here, refresh_behind
 
-__all__ = ["check", "deliver", "sweep", "watch_recoveries"]
+__all__ = ["check", "consumer_here", "deliver", "refresh_behind", "sweep", "watch_recoveries"]

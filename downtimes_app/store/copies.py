@@ -82,7 +82,7 @@ class Copy:
             return Current(view, _failure(kind, view, seen), age=self._age(view))
         if self._age(view) is not None:
             return self._refresh_now(view)
-        refresh.start(kind)
+        refresh.start(kind, behind=True)
         view = _view(kind)  # where it ran here (without threads), what it made
         return Current(view, _failure(kind, view))
 
@@ -135,7 +135,7 @@ class Copy:
         ):
             return seen
         if not glance(self.kind).fresh:
-            refresh.start(self.kind)
+            refresh.start(self.kind, behind=True)
         return _view(self.kind)
 
     def fetched_since(self, moment: datetime) -> Snapshot:

@@ -5,11 +5,18 @@ Every kind of copy (`shared.Kind`) is renewed the same way; the settings that bo
 (`DOWNTIME_REFRESH_*`, `DOWNTIME_FAILURE_PAUSE`) are the same for all of them, since they are
 about how long Datadog may take, not about what is fetched.
 
-Every refresh runs behind the pages, on a thread of its own, with a long deadline
-(`DOWNTIME_REFRESH_BEHIND_DEADLINE`): long enough to wait out a rate limit's reset or a page that
-hangs once. A person who needs a new copy (the first page, the Refresh button, a save whose
-outcome is unknown) waits for it at most `DOWNTIME_REFRESH_DEADLINE`; past that the page shows
-what there is and the refresh goes on.
+Every refresh runs behind the pages with a long deadline (`DOWNTIME_REFRESH_BEHIND_DEADLINE`):
+long enough to wait out a rate limit's reset or a page that hangs once. A person who needs a new
+copy (the first page, the Refresh button, a save whose outcome is unknown) waits for it at most
+`DOWNTIME_REFRESH_DEADLINE`; past that the page shows what there is and the refresh goes on.
+
+Where it runs: a refresh a person waits for runs on a thread of the page's own process (a queue
+would add a hop to a wait). One that only renews an old copy (`start(kind, behind=True)`) is
+handed to the background worker while a consumer of the task queue says it is there (`ALIVE`,
+renewed every minute by each `manage.py run_huey`): even a refresh that finds nothing changed
+reads every page of the set, and on a web process that work shares the process's time with
+the requests it serves (under twenty people, a quarter of a page's p95). With no consumer it
+runs on a thread, as the person's would, so the dashboard needs nothing else running.
 
 A refresh that finds the set exactly as the base has it (the usual case: downtimes change far
 less often than the copy expires) stores nothing but the time it looked. Other processes keep
@@ -26,11 +33,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from huey import crontab
+from huey.contrib.djhuey import close_db, db_periodic_task, db_task, on_shutdown, on_startup
 
 from downtimes_app import datadog
 from downtimes_app.core.clock import now
 from downtimes_app.store.shared import (
     KEEP_SECONDS,
+    KINDS,
     Failure,
     Kind,
     Snapshot,
@@ -116,9 +126,9 @@ def _refresh_holding(kind: Kind, token: str) -> None:
         _release(kind, token)
 
 
-def start(kind: Kind) -> str | None:
-    """Start one refresh on another thread, unless one is under way anywhere already; the token
-    of its lock, if it started.
+def start(kind: Kind, *, behind: bool = False) -> str | None:
+    """Start one refresh, unless one is under way anywhere already; the token of its lock, if
+    it started. `behind`: nobody waits for it, so a consumer of the task queue may run it.
 
     Where threads cannot see this one's data (an in-process sandbox inside a transaction, as in
     tests), the refresh runs here instead.
@@ -126,11 +136,57 @@ def start(kind: Kind) -> str | None:
     token = uuid.uuid4().hex
     if not cache.add(kind.lock, token, settings.DOWNTIME_REFRESH_LOCK_SECONDS):
         return None
-    if datadog.threads_allowed():
-        in_background(f"{kind.name}-refresh", lambda: _refresh_holding(kind, token), finish=True)
-    else:
+    if not datadog.threads_allowed():
         _refresh_holding(kind, token)
+    elif behind and cache.get(_alive_key()):
+        refresh_behind(kind.prefix, token)
+    else:
+        in_background(f"{kind.name}-refresh", lambda: _refresh_holding(kind, token), finish=True)
     return token
+
+
+# --- in the background worker ------------------------------------------------------------------
+
+# A consumer renews this every minute; one that died stops counting within this many seconds
+# (its refreshes then wait out their lock, DOWNTIME_REFRESH_LOCK_SECONDS, and run on threads).
+ALIVE_SECONDS = 150
+
+
+def _alive_key() -> str:
+    # Per upstream: a consumer with other keys than the pages' could not take their refreshes.
+    return f"store:consumer:{datadog.upstream()}"
+
+
+@db_periodic_task(crontab(minute="*"))
+def consumer_here() -> None:
+    """Every minute on every consumer: pages may hand their refreshes to the queue."""
+    cache.set(_alive_key(), True, ALIVE_SECONDS)
+
+
+@on_startup()
+@close_db
+def _consumer_started() -> None:
+    cache.set(_alive_key(), True, ALIVE_SECONDS)
+
+
+@on_shutdown()
+@close_db
+def _consumer_stopping() -> None:
+    # Another consumer still running says so again within a minute; meanwhile threads refresh.
+    cache.delete(_alive_key())
+
+
+@db_task()
+def refresh_behind(prefix: str, token: str) -> None:
+    """A refresh a page handed over, holding the lock it took (`token`): nothing if that lock
+    expired meanwhile (another refresh may be under way, or done)."""
+    kind = KINDS.get(prefix)
+    if kind is None or cache.get(kind.lock) != token:
+        return
+    # This process's base is the shared one, so that a set found unchanged stays one version
+    # and no page process reads the whole set again from the cache.
+    view(kind, read_now=True)
+    _refresh_holding(kind, token)
 
 
 @dataclass(frozen=True)

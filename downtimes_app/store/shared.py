@@ -120,6 +120,9 @@ class Local:
             self.base = self.view = None
 
 
+KINDS: dict[str, Kind] = {}
+
+
 class Kind:
     """One kind of copy: its keys in the shared cache, how it is fetched, and how long it
     counts as fresh.
@@ -149,6 +152,7 @@ class Kind:
         self.ttl_setting = ttl_setting
         self._locals: dict[str, Local] = {}
         self._locals_lock = threading.Lock()
+        KINDS[prefix] = self  # for the background worker, which is told a kind by its prefix
 
     @property
     def local(self) -> Local:
