@@ -57,8 +57,18 @@ format: $(DEV_STAMP)
 test: $(DEV_STAMP) chromium lint
 	$(BIN)/pytest
 
+# The production-shape part runs on throwaway PostgreSQL and Redis servers (.ci/with-services
+# installs and starts them) behind Debian's haproxy, installed here when missing and we may.
 bench: $(DEV_STAMP)
-	$(PY) -m bench
+	@if ! command -v haproxy >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo "haproxy is missing: run 'sudo apt-get install -y haproxy' for the benchmark" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	.ci/with-services $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -18,6 +18,12 @@ served alone with added latency and faults, and the dashboard against it, each u
 8. The monitor list warm at 5,000 monitors against 100 (bench/monitors.py).
 9. What needs attention at 10,000 downtimes: one review of the copy, the warm page
    (bench/attention.py).
+10. The production shape: two instances behind haproxy on PostgreSQL and Redis, two workers,
+   quiet minutes with one instance and two, the fault mix, creates across instances and the
+   messages (bench/deployment.py; `make bench` runs under `.ci/with-services` for it).
+
+Every deployment runs a background worker beside gunicorn, as production does: refreshes behind
+the pages go to it.
 
 Prints a Markdown table; README keeps the latest one.
 """
@@ -30,7 +36,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import attention, calendar, figures, hostile, inprocess, monitors, warm
+from . import attention, calendar, deployment, figures, hostile, inprocess, monitors, warm
 
 
 def _in_process(workdir: Path) -> dict:
@@ -143,6 +149,8 @@ def main() -> None:
     calm = figures.crowd(ttl=24 * 60 * 60)
     say("thirty people and five editors while Datadog fails now and then ...")
     fault = figures.faults()
+    say("two instances behind a balancer, on PostgreSQL and Redis, with two workers ...")
+    several = deployment.rows(deployment.figures())
     say("warm pages in process ...")
     local = _in_process(Path(tempfile.mkdtemp(prefix="downtime-bench-")))
     print()
@@ -156,7 +164,7 @@ def main() -> None:
     print("| --- | --- | --- |")
     rows = _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local)
     extra = ("hostile_rows", "calendar_rows", "monitor_rows", "attention_rows")
-    for row in rows + [row for key in extra for row in local[key]]:
+    for row in rows + several + [row for key in extra for row in local[key]]:
         print("| " + " | ".join(row) + " |")
     sys.stdout.flush()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 
 from . import people
-from .stack import KEYS, Stack
+from .stack import KEYS, FakeDatadog, Stack
 
 LIST = "/downtimes/?status=all"
 
@@ -138,17 +138,20 @@ def after_a_write(stack: Stack) -> dict:
     return {"warm_ms": _median_ms(warm), "after_write_ms": _median_ms(after)}
 
 
-def _crowd(stack: Stack, browsers: int, editors: int, seconds: float) -> people.Record:
+def crowd_of(stack, browsers: int, editors: int, seconds: float, url: str = "") -> people.Record:
+    """`browsers` people watching the list and `editors` at work for `seconds`, at `url` (the
+    stack's own address unless given: a balancer's, or one instance's)."""
+    url = url or stack.url
     record = people.Record()
     sessions = [stack.session(f"viewer-{n}") for n in range(browsers)]
     sessions += [stack.session(f"editor-{n}") for n in range(editors)]
     until = time.time() + seconds  # after signing in: hashing passwords is not browsing
     threads = [
-        threading.Thread(target=people.browse, args=(stack.url, s, record, until, n))
+        threading.Thread(target=people.browse, args=(url, s, record, until, n))
         for n, s in enumerate(sessions[:browsers])
     ]
     threads += [
-        threading.Thread(target=people.edit, args=(stack.url, s, record, until, 100 + n))
+        threading.Thread(target=people.edit, args=(url, s, record, until, 100 + n))
         for n, s in enumerate(sessions[browsers:])
     ]
     for thread in threads:
@@ -165,7 +168,7 @@ def crowd(downtimes: int = 10_000, seconds: float = 60, ttl: int = 5) -> dict:
         figures = after_a_write(stack)
         before = stack.upstream_requests()
         started = time.monotonic()
-        record = _crowd(stack, 20, 0, seconds)
+        record = crowd_of(stack, 20, 0, seconds)
         elapsed = time.monotonic() - started
         lists = [v.seconds for v in record.views if v.kind == "list"]
         pages = -(-downtimes // 100)  # one refresh asks for this many pages
@@ -184,8 +187,8 @@ def crowd(downtimes: int = 10_000, seconds: float = 60, ttl: int = 5) -> dict:
 FAULTS = "429=0.05,500=0.05,503=0.03,timeout=0.01,malformed=0.02"
 
 
-def _datadog_state(stack: Stack, downtime_id: str) -> dict:
-    url = f"{stack.datadog_url}/api/v2/downtime/{downtime_id}"
+def _datadog_state(fake: FakeDatadog, downtime_id: str) -> dict:
+    url = f"{fake.url}/api/v2/downtime/{downtime_id}"
     for _ in range(20):  # the fake's own faults apply to this check too
         response = requests.get(url, headers=KEYS, timeout=60)
         if response.status_code == 200:
@@ -197,9 +200,9 @@ def _datadog_state(stack: Stack, downtime_id: str) -> dict:
     raise SystemExit(f"could not read {downtime_id} back from the fake Datadog")
 
 
-def _writes_kept(stack: Stack, record: people.Record) -> tuple[int, int]:
+def writes_kept(fake: FakeDatadog, record: people.Record) -> tuple[int, int]:
     """(duplicates, lost writes): downtimes made twice for one form, or changes not in Datadog."""
-    with sqlite3.connect(stack.workdir / "datadog.sqlite3") as db:
+    with sqlite3.connect(fake.database) as db:
         made = dict(
             db.execute(
                 "SELECT message, count(*) FROM sandbox_sandboxdowntime "
@@ -209,7 +212,7 @@ def _writes_kept(stack: Stack, record: people.Record) -> tuple[int, int]:
     duplicates = sum(n - 1 for n in made.values() if n > 1)
     lost = sum(1 for token, found in record.made.items() if found and f"bench-{token}" not in made)
     for downtime_id, what in record.changed.items():
-        state = _datadog_state(stack, downtime_id)
+        state = _datadog_state(fake, downtime_id)
         if what == "cancel" and state["canceled"] is None:
             lost += 1
         if what == "extend":
@@ -221,9 +224,9 @@ def _writes_kept(stack: Stack, record: people.Record) -> tuple[int, int]:
 def faults(seconds: float = 60) -> dict:
     """Production as a new user runs it, while Datadog fails now and then: 30 browse, 5 edit."""
     with Stack(2_000, latency_ms=50, faults=FAULTS, workers=2, threads=4) as stack:
-        record = _crowd(stack, 30, 5, seconds)
+        record = crowd_of(stack, 30, 5, seconds)
         lists = [v for v in record.views if v.kind == "list"]
-        duplicates, lost = _writes_kept(stack, record)
+        duplicates, lost = writes_kept(stack.fake, record)
         return {
             "stale_share": sum(v.stale for v in lists) / max(1, len(lists)),
             "p95_ms": people.percentile([v.seconds for v in lists], 0.95) * 1000,

@@ -74,10 +74,12 @@ def browse(base: str, person: requests.Session, record: Record, until: float, se
         time.sleep(rng.uniform(0.3, 1.0))
 
 
-def create(base: str, person: requests.Session, record: Record, tries: int = 6) -> str:
+def create(
+    base: str, person: requests.Session, record: Record, tries: int = 6, duration: str = "2h"
+) -> str:
     """Schedule a downtime through the form, submitting again until it lands; its id or ""."""
     token = uuid.uuid4().hex[:12]
-    link = f"{base}/downtimes/new/?scope=env:bench&monitor_tags=team:sre&duration=2h"
+    link = f"{base}/downtimes/new/?scope=env:bench&monitor_tags=team:sre&duration={duration}"
     page = timed(record, person, "form", "GET", f"{link}&message=bench-{token}")
     if page is None or page.status_code != 200:
         record.made[token] = ""
