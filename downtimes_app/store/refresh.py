@@ -12,11 +12,11 @@ copy (the first page, the Refresh button, a save whose outcome is unknown) waits
 
 Where it runs: a refresh a person waits for runs on a thread of the page's own process (a queue
 would add a hop to a wait). One that only renews an old copy (`start(kind, behind=True)`) is
-handed to the background worker while a consumer of the task queue says it is there (`ALIVE`,
-renewed every minute by each `manage.py run_huey`): even a refresh that finds nothing changed
-reads every page of the set, and on a web process that work shares the process's time with
-the requests it serves (under twenty people, a quarter of a page's p95). With no consumer it
-runs on a thread, as the person's would, so the dashboard needs nothing else running.
+handed to the background worker while a consumer of the task queue says it is there (a key in
+the shared cache, renewed every minute by each `manage.py run_huey`): even a refresh that finds
+nothing changed reads every page of the set, and on a web process that work shares the
+process's time with the requests it serves. With no consumer, or a queue that refuses the task,
+it runs on a thread, as the person's would, so the dashboard needs nothing else running.
 
 A refresh that finds the set exactly as the base has it (the usual case: downtimes change far
 less often than the copy expires) stores nothing but the time it looked. Other processes keep
@@ -138,11 +138,18 @@ def start(kind: Kind, *, behind: bool = False) -> str | None:
         return None
     if not datadog.threads_allowed():
         _refresh_holding(kind, token)
-    elif behind and cache.get(_alive_key()):
-        refresh_behind(kind.prefix, token)
-    else:
+    elif not (behind and cache.get(_alive_key()) and _handed_over(kind, token)):
         in_background(f"{kind.name}-refresh", lambda: _refresh_holding(kind, token), finish=True)
     return token
+
+
+def _handed_over(kind: Kind, token: str) -> bool:
+    try:
+        refresh_behind(kind.prefix, token)
+    except Exception as error:  # any queue's failure: the page refreshes itself
+        log.warning("could not hand the %s refresh to the worker: %s", kind.name, error)
+        return False
+    return True
 
 
 # --- in the background worker ------------------------------------------------------------------

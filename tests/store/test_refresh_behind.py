@@ -126,3 +126,20 @@ def test_a_handed_over_refresh_whose_lock_expired_does_nothing(frozen_now, list_
     queue.execute(queue.dequeue())
     assert list_calls == []
     assert store.peek().fetched_at == first.fetched_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_that_refuses_the_task_leaves_the_refresh_to_a_thread(
+    frozen_now, list_calls, queue, monkeypatch
+):
+    first = an_expired_copy(frozen_now)
+    refresh.consumer_here.call_local()
+
+    def refused(*args, **kwargs):
+        raise ConnectionError("the queue is not answering")
+
+    monkeypatch.setattr(queue, "enqueue", refused)
+    list_calls.clear()
+    assert store.current().snapshot.fetched_at == first.fetched_at
+    wait_until(lambda: store.current().snapshot.fetched_at > first.fetched_at)
+    assert list_calls == ["downtime-refresh"]
