@@ -5,30 +5,16 @@ process when none is, or when a person waits for the copy."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from huey.contrib.djhuey import HUEY
 
-from downtimes_app import datadog, store
+from downtimes_app import store
 from downtimes_app.store import refresh
 from sandbox import clock, seed
-
-
-@pytest.fixture
-def list_calls(monkeypatch):
-    """The thread each load of the whole set ran on, in order."""
-    calls = []
-    original = datadog.load_all_downtimes
-
-    def counting(**kwargs):
-        calls.append(threading.current_thread().name)
-        return original(**kwargs)
-
-    monkeypatch.setattr(datadog, "load_all_downtimes", counting)
-    return calls
+from tests.store.support import wait_until
 
 
 @pytest.fixture
@@ -39,15 +25,6 @@ def queue():
     HUEY.storage = HUEY.get_immediate_storage()
     yield HUEY
     HUEY.immediate = True  # and a new, empty memory queue
-
-
-def wait_until(check, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def an_expired_copy(moment) -> store.Snapshot:

@@ -14,32 +14,9 @@ from django.core.cache import cache
 from downtimes_app import datadog, store
 from downtimes_app.datadog import client as service
 from sandbox import clock, faults, seed
+from tests.store.support import wait_until
 
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-def list_calls(monkeypatch):
-    """The thread each load of the whole set ran on, in order."""
-    calls = []
-    original = datadog.load_all_downtimes
-
-    def counting(**kwargs):
-        calls.append(threading.current_thread().name)
-        return original(**kwargs)
-
-    monkeypatch.setattr(datadog, "load_all_downtimes", counting)
-    return calls
-
-
-def wait_until(check, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def settled() -> None:
