@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from downtimes_app import datadog
+from downtimes_app.core.clock import now
 
 # Last good data, and the writes laid over it, are kept long after they stop being fresh.
 KEEP_SECONDS = 24 * 60 * 60
@@ -110,8 +111,12 @@ class Local:
         self.sharing: str | None = None  # the version of a base fetched here, not yet shared
 
     def publish(self, base: Snapshot) -> None:
+        """Make `base` this process's, unless the one held was fetched later (a read that lost a
+        race with a refresh); one fetched after "now" (the org's clock was set back) always
+        gives way, or it would stay until the clock caught up with it."""
         with self.lock:
-            if self.base is None or base.fetched_at >= self.base.fetched_at:
+            held = self.base
+            if held is None or base.fetched_at >= held.fetched_at or held.fetched_at > now():
                 self.base, self.view = base, None
             self.finished.notify_all()
 
