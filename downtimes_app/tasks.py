@@ -1,8 +1,17 @@
 """The background worker's tasks, where Huey's Django integration looks for them
 (`manage.py run_huey` imports every installed app's `tasks` module)."""
 
+from downtimes_app.attention.counting import count_behind
 from downtimes_app.notify.worker import check, deliver, sweep
 from downtimes_app.recovery.worker import watch_recoveries
 from downtimes_app.store.refresh import consumer_here, refresh_behind
 
-__all__ = ["check", "consumer_here", "deliver", "refresh_behind", "sweep", "watch_recoveries"]
+__all__ = [
+    "check",
+    "consumer_here",
+    "count_behind",
+    "deliver",
+    "refresh_behind",
+    "sweep",
+    "watch_recoveries",
+]

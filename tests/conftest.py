@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from huey.contrib.djhuey import HUEY
 
 from downtimes_app.core.schedules import scan
 from sandbox import clock, faults, seed
@@ -25,6 +26,16 @@ def _isolated_sandbox() -> Iterator[None]:
     clock.set_now(None)
     faults.reset()
     cache.clear()
+
+
+@pytest.fixture
+def queue():
+    """The task queue as a consumer finds it: tasks wait in it (in memory) until run, rather
+    than running as they are queued, as the rest of the suite has them."""
+    HUEY.immediate = False
+    HUEY.storage = HUEY.get_immediate_storage()
+    yield HUEY
+    HUEY.immediate = True  # and a new, empty memory queue
 
 
 @pytest.fixture

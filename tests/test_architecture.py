@@ -55,7 +55,7 @@ LAYERS: dict[str, set[str]] = {
     "admin": {"models"},
     "apps": {"notify", "signin", "recovery"},
     "urls": set(),  # one `include` per feature, by dotted path
-    "tasks": {"notify", "recovery", "store"},
+    "tasks": {"attention", "notify", "recovery", "store"},
     "management": {"models", "web", "signin"},
     "migrations": set(),
 }

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from downtimes_app import attention
+from downtimes_app.attention import counting
 from downtimes_app.core.clock import now
 from downtimes_app.web.access import reads_pages
 
@@ -17,7 +17,7 @@ def _attention_count(request: HttpRequest) -> int:
     the list."""
     if not reads_pages(request):
         return 0
-    return attention.count(now())
+    return counting.count(now())
 
 
 def attention_count(request: HttpRequest) -> dict[str, Any]:

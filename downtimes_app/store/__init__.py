@@ -86,6 +86,7 @@ def __getattr__(name: str) -> str:
 
 current = _copy.current  # the set for a page: at once, refreshed behind it when old
 peek = _copy.peek  # the copy as it is, never asking Datadog
+latest = _copy.latest  # the shared copy as it is now, never asking Datadog (for the worker)
 at_once = _copy.at_once  # the same for a page, with its failure and age
 behind = _copy.behind  # this process's copy at once, refreshed behind it when old
 fetched_since = _copy.fetched_since  # a copy fetched after a moment, waited for within a deadline

@@ -121,6 +121,11 @@ class Copy:
         failed read, and for requests that must not cause upstream calls."""
         return _view(self.kind)
 
+    def latest(self) -> Snapshot | None:
+        """The shared copy as it is now, read at once when this process holds an older one, never
+        asking Datadog: for work done on the background worker, where no page waits."""
+        return _view(self.kind, read_now=True)
+
     def behind(self) -> Snapshot | None:
         """The copy as this process last saw it, at once, with a refresh started behind it when
         there is none or it is past its time to live: for what a page shows beside its own

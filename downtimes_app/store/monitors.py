@@ -39,6 +39,7 @@ _copy = Copy(MONITORS)
 
 current = _copy.current
 peek = _copy.peek
+latest = _copy.latest
 behind = _copy.behind
 invalidate = _copy.invalidate
 

@@ -28,8 +28,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -138,16 +140,21 @@ def start(kind: Kind, *, behind: bool = False) -> str | None:
         return None
     if not datadog.threads_allowed():
         _refresh_holding(kind, token)
-    elif not (behind and cache.get(_alive_key()) and _handed_over(kind, token)):
+    elif not (behind and hand_over(f"the {kind.name} refresh", refresh_behind, kind.prefix, token)):
         in_background(f"{kind.name}-refresh", lambda: _refresh_holding(kind, token), finish=True)
     return token
 
 
-def _handed_over(kind: Kind, token: str) -> bool:
+def hand_over(what: str, task: Callable[..., Any], *args: Any) -> bool:
+    """`task(*args)` queued for the background worker, when a consumer of the task queue says it
+    is there; whether it was. When not (no consumer, or a queue that refuses it) the caller does
+    the work itself, so nothing needs the worker to be running."""
+    if not cache.get(_alive_key()):
+        return False
     try:
-        refresh_behind(kind.prefix, token)
-    except Exception as error:  # any queue's failure: the page refreshes itself
-        log.warning("could not hand the %s refresh to the worker: %s", kind.name, error)
+        task(*args)
+    except Exception as error:  # any queue's failure: the caller does it
+        log.warning("could not hand %s to the worker: %s", what, error)
         return False
     return True
 

@@ -9,22 +9,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from huey.contrib.djhuey import HUEY
 
 from downtimes_app import store
 from downtimes_app.store import refresh
 from sandbox import clock, seed
 from tests.store.support import wait_until
-
-
-@pytest.fixture
-def queue():
-    """The task queue as a consumer finds it: tasks wait in it (in memory) until run, rather
-    than running as they are queued, as the rest of the suite has them."""
-    HUEY.immediate = False
-    HUEY.storage = HUEY.get_immediate_storage()
-    yield HUEY
-    HUEY.immediate = True  # and a new, empty memory queue
 
 
 def an_expired_copy(moment) -> store.Snapshot:
