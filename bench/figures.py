@@ -163,18 +163,22 @@ def crowd_of(stack, browsers: int, editors: int, seconds: float, url: str = "") 
 
 def crowd(downtimes: int = 10_000, seconds: float = 60, ttl: int = 5) -> dict:
     """Twenty people for a minute while the copy expires every `ttl` seconds; first a warm page
-    and the page after a write on the same deployment."""
+    and the page after a write on the same deployment, and one person browsing alone as each of
+    the twenty does (the same pages, the same pauses): what the crowd adds is the difference."""
     with Stack(downtimes, latency_ms=50, workers=2, threads=4, ttl=ttl) as stack:
         figures = after_a_write(stack)
+        alone = _list_ms(crowd_of(stack, 1, 0, seconds * 0.75))
         before = stack.upstream_requests()
         started = time.monotonic()
         record = crowd_of(stack, 20, 0, seconds)
         elapsed = time.monotonic() - started
-        lists = [v.seconds for v in record.views if v.kind == "list"]
+        lists = _list_ms(record)
         pages = -(-downtimes // 100)  # one refresh asks for this many pages
         figures.update(
-            p50_ms=people.percentile(lists, 0.5) * 1000,
-            p95_ms=people.percentile(lists, 0.95) * 1000,
+            alone_p50_ms=people.percentile(alone, 0.5),
+            alone_p95_ms=people.percentile(alone, 0.95),
+            p50_ms=people.percentile(lists, 0.5),
+            p95_ms=people.percentile(lists, 0.95),
             views=len(lists),
             per_hour=(stack.upstream_requests() - before) * 3600 / elapsed,
             per_hour_default=pages * 3600 / 30,
@@ -182,6 +186,10 @@ def crowd(downtimes: int = 10_000, seconds: float = 60, ttl: int = 5) -> dict:
             copy_mb=copy_bytes(stack) / 1e6,
         )
         return figures
+
+
+def _list_ms(record: people.Record) -> list[float]:
+    return [v.seconds * 1000 for v in record.views if v.kind == "list"]
 
 
 FAULTS = "429=0.05,500=0.05,503=0.03,timeout=0.01,malformed=0.02"

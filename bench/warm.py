@@ -1,7 +1,8 @@
 """Warm list pages, rendered in this process (Django's test client) on the in-process sandbox.
 
-A page at 100 downtimes against one at 10,000, a new search each time, and the upstream calls
-of views that should make none. Django must be set up (`__main__` does it).
+A page at 100 downtimes against one at 10,000, a new search each time, the upstream calls of
+views that should make none, and the same page back to back against the same page after a
+pause. Django must be set up (`__main__` does it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,24 @@ def _time_pages(client, urls: list[str], *, fresh: bool = False) -> float:
             samples.append(time.perf_counter() - started)
             assert response.status_code == 200, (url, response.status_code)
     return _median_ms(samples)
+
+
+def paused_page(pause: float = 0.3, count: int = 40) -> tuple[float, float]:
+    """Median ms of the same warm page back to back, and `pause` seconds apart: what a moment
+    of idle costs this machine, with no server, no network and nobody else asking."""
+    browser = signed_in()
+    url = "/downtimes/?status=all"
+    browser.get(url)
+    timed = []
+    for wait in (0.0, pause):
+        samples = []
+        for _ in range(count):
+            time.sleep(wait)
+            started = time.perf_counter()
+            browser.get(url)
+            samples.append(time.perf_counter() - started)
+        timed.append(_median_ms(samples))
+    return timed[0], timed[1]
 
 
 def warm_page(count: int) -> tuple[float, float, int, int]:

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 
+from downtimes_app.attention import counting
 from downtimes_app.core.schedules import scan
 from sandbox import clock, faults, seed
 from tests.factories import NOW
@@ -19,9 +20,11 @@ SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandb
 
 @pytest.fixture(autouse=True)
 def _isolated_sandbox() -> Iterator[None]:
-    """Each test starts with real time, no injected faults and an empty cache."""
+    """Each test starts with real time, no injected faults, an empty cache and no attention
+    count remembered (a count asked for by an earlier test's page is not asked for)."""
     cache.clear()
     scan.forget()
+    counting.forget()
     yield
     clock.set_now(None)
     faults.reset()

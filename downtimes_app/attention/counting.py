@@ -4,9 +4,9 @@ At ten thousand downtimes a review takes about a tenth of a second and makes a f
 thousand objects; on a web process that time, and the garbage collection it brings on, stall
 every request the process serves meanwhile. So when the copies or the minute have changed, a
 page shows the last count known here (none on a process's first page) while one review works out
-the new one for everyone: on the background worker while a consumer says it is there, else on a
-thread of the process that asked first, a second later (the page that asked finishes first, and
-a burst of writes is counted once). The count is shared through the cache, keyed by the copies'
+the new one for everyone, asked for a second later on a thread (the page that asked finishes
+first, and a burst of writes is counted once): on the background worker while a consumer says it
+is there, else on that thread. The count is shared through the cache, keyed by the copies'
 versions and the minute, so every other process takes it from there.
 """
 
@@ -22,7 +22,7 @@ from downtimes_app import attention, datadog, store
 from downtimes_app.store import monitors as monitor_store
 from downtimes_app.store import refresh, shared
 
-COUNT_SETTLE = 1.0  # seconds a count waits before a page's thread works it out
+COUNT_SETTLE = 1.0  # seconds between a page needing a count and asking for it
 # One review per key is asked for across every process; a count is shared this long.
 ASKED_SECONDS, SHARED_SECONDS = 60, 120
 # By upstream (one org's count is never another's): the last count known here, with its key,
@@ -51,10 +51,7 @@ def count(now: datetime) -> int:
         return shared_count[1]
     if _asked.get(upstream) != key:
         _asked[upstream] = key
-        if cache.add(_asked_key(key), True, ASKED_SECONDS) and not refresh.hand_over(
-            "the attention count", count_behind, now.isoformat()
-        ):
-            _count_on_a_thread(now, downtimes, monitors)
+        shared.in_background("attention-count", lambda: _ask(now, downtimes, monitors))
     return known[1] if known is not None else 0
 
 
@@ -66,12 +63,18 @@ def share(now: datetime, downtimes: store.Snapshot | None, monitors: store.Snaps
     cache.set(_shared_key(), counted, SHARED_SECONDS)
 
 
-def _count_on_a_thread(now, downtimes, monitors) -> None:
-    def work() -> None:
-        time.sleep(COUNT_SETTLE)
+def _ask(now: datetime, downtimes: store.Snapshot | None, monitors: store.Snapshot | None):
+    """A moment after a page needed a count (the page finishes undisturbed, and a burst of writes
+    is counted once): one review for everyone, asked once across every process, of the worker
+    when a consumer is there, else worked out here."""
+    time.sleep(COUNT_SETTLE)
+    key = attention.review_key(now, downtimes, monitors)
+    if _asked.get(datadog.upstream()) != key:
+        return  # a page has since asked for newer copies (a burst of writes): counted once
+    if cache.add(_asked_key(key), True, ASKED_SECONDS) and not refresh.hand_over(
+        "the attention count", count_behind, now.isoformat()
+    ):
         share(now, downtimes, monitors)
-
-    shared.in_background("attention-count", work)
 
 
 @db_task()
@@ -88,3 +91,9 @@ def _shared_key() -> str:
 def _asked_key(key: tuple) -> str:
     downtimes, monitors, minute = key
     return f"attention:{datadog.upstream()}:asked:{downtimes}:{monitors}:{minute:%Y%m%d%H%M}"
+
+
+def forget() -> None:
+    """This process's counts and asks, gone (tests start each from nothing)."""
+    _counted.clear()
+    _asked.clear()

@@ -21,7 +21,10 @@ from tests.store.support import wait_until
 @pytest.fixture
 def reviews(monkeypatch):
     """The thread of each review worked out in this process; and this process's memory of
-    counts and reviews, cleared as another process would start."""
+    counts and reviews, cleared as another process would start. A count is asked for at once
+    rather than a second after the page; an earlier test's asking is over first."""
+    wait_until(no_count_asked)
+    monkeypatch.setattr(counting, "COUNT_SETTLE", 0)
     made = []
     original = attention._review
 
@@ -34,9 +37,12 @@ def reviews(monkeypatch):
     return made
 
 
+def no_count_asked() -> bool:
+    return not any(thread.name == "attention-count" for thread in threading.enumerate())
+
+
 def another_process() -> None:
-    counting._counted.clear()
-    counting._asked.clear()
+    counting.forget()
     attention._reviews.clear()
 
 
@@ -59,10 +65,12 @@ def test_with_a_consumer_there_the_count_is_worked_out_on_the_worker_and_shared(
     refresh.consumer_here.call_local()  # what each consumer does every minute
     reviews.clear()
     assert counting.count(frozen_now) == 0  # none known yet: the page does not wait
-    assert [task.name for task in queue.pending()] == ["count_behind"]
+    asked = wait_until(queue.pending)
+    assert [task.name for task in asked] == ["count_behind"]
     counting.count(frozen_now)
     another_process()
     counting.count(frozen_now)  # two more pages, one on another process: asked for once
+    wait_until(no_count_asked)
     assert len(queue.pending()) == 1 and reviews == []  # nothing reviewed on a page's process
     queue.execute(queue.dequeue())  # the consumer runs it
     assert reviews == [threading.current_thread().name]
@@ -76,19 +84,18 @@ def test_a_new_minute_asks_again_and_shows_the_last_count_meanwhile(frozen_now, 
     expected = both_copies(frozen_now)
     refresh.consumer_here.call_local()
     counting.count(frozen_now)
-    queue.execute(queue.dequeue())
+    queue.execute(wait_until(queue.dequeue))
     assert counting.count(frozen_now) == expected
     later = frozen_now + timedelta(minutes=1)
     clock.set_now(later)
     assert counting.count(later) == expected  # the last one, while the new one is worked out
-    assert [task.name for task in queue.pending()] == ["count_behind"]
+    assert [task.name for task in wait_until(queue.pending)] == ["count_behind"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_without_a_consumer_the_first_process_to_ask_counts_on_a_thread_and_shares_it(
-    frozen_now, queue, reviews, monkeypatch
+    frozen_now, queue, reviews
 ):
-    monkeypatch.setattr(counting, "COUNT_SETTLE", 0)
     expected = both_copies(frozen_now)
     reviews.clear()
     assert counting.count(frozen_now) == 0
