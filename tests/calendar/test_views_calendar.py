@@ -12,7 +12,7 @@ import icalendar
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from dashboard.logs import GunicornLogger, RedactFeedTokens
 from downtimes_app import datadog
@@ -60,6 +60,22 @@ def test_the_week_view_shows_every_window_of_the_week_and_none_from_outside(view
     # Tuesdays and Thursdays in New York: two patch windows this week; every night's ETL.
     assert sum(1 for _, d in bars(response) if d == stories["patching"]) == 2
     assert sum(1 for _, d in bars(response) if d == stories["nightly"]) == 7
+
+
+def test_each_bar_links_its_downtimes_page_under_the_address_the_dashboard_is_served_at(
+    viewer_client, stories
+):
+    """The bars' addresses are worked out once per process: a dashboard served under a path
+    prefix (SCRIPT_NAME, which gunicorn sets per request) still links its own pages."""
+    page = viewer_client.get(URL, {"tz": "UTC"}).content.decode()
+    incident = reverse("downtimes:detail", args=[stories["incident"]])
+    assert f'href="{incident}" title=' in page
+    set_script_prefix("/dash/")  # what a WSGI server's SCRIPT_NAME does for a request
+    try:
+        page = viewer_client.get(URL, {"tz": "UTC"}).content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'href="/dash{incident}" title=' in page
 
 
 def test_a_day_and_thirty_days_show_their_own_windows(viewer_client, stories):
