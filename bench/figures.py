@@ -67,7 +67,7 @@ def _cold_page(stack: Stack, person: requests.Session) -> float:
 
 def copy_bytes(stack: Stack) -> int:
     """The stored copy's size in the shared cache (the database table keeps it base64). Its key
-    names the upstream it came from: `:1:downtimes:<host>/<fingerprint>:snapshot:data`."""
+    names the cache format and the upstream: `:2:downtimes:<host>/<fingerprint>:snapshot:data`."""
     with sqlite3.connect(stack.database) as db:
         row = db.execute(
             "SELECT length(value) FROM dashboard_cache"

@@ -298,13 +298,23 @@ _redis_url = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 # journal of writes must be shared, or each worker would fetch and show its own. Without Redis it
 # is a table in the database (created by `migrate`); Redis is faster under load.
 CACHE_TABLE = "dashboard_cache"
+# What the cache holds is pickled: the copies' records, the journal's writes, an edit's baseline.
+# A release that moves or reshapes one of those classes raises this, and reads none of what an
+# earlier release stored (it could not unpickle it): the copies are fetched anew, once. Version
+# 2: the classes moved into packages ("A tree that tells the product").
+CACHE_FORMAT = 2
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "VERSION": CACHE_FORMAT,
+        }
         if _redis_url
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": CACHE_TABLE,
+            "VERSION": CACHE_FORMAT,
             # The copy and its journal must never be culled to make room.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }

@@ -28,6 +28,7 @@ if not os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "VERSION": CACHE_FORMAT,  # noqa: F405
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }

@@ -12,6 +12,7 @@ same for every kind; the records it holds need an `id` and a `modified` time.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 import zlib
@@ -26,6 +27,8 @@ from django.db import connections
 
 from downtimes_app import datadog
 from downtimes_app.core.clock import now
+
+log = logging.getLogger(__name__)
 
 # Last good data, and the writes laid over it, are kept long after they stop being fresh.
 KEEP_SECONDS = 24 * 60 * 60
@@ -219,7 +222,19 @@ def pack(snapshot: Snapshot) -> bytes:
 
 
 def unpack(data: bytes | None) -> Snapshot | None:
-    return pickle.loads(zlib.decompress(data)) if data else None  # noqa: S301 - our own cache
+    """The copy stored as `data`; None when there is none, or it cannot be read (damaged, or
+    pickled by a release whose classes this one does not have): it is then fetched anew."""
+    if not data:
+        return None
+    try:
+        return pickle.loads(zlib.decompress(data))  # noqa: S301 - our own cache
+    except Exception as error:  # whatever unpickling raises: no copy, rather than no page
+        log.warning(
+            "the stored copy could not be read (%s: %s); fetching it anew",
+            type(error).__name__,
+            error,
+        )
+        return None
 
 
 @dataclass(frozen=True)
