@@ -3,11 +3,11 @@
 At ten thousand downtimes a review takes about a tenth of a second and makes a few hundred
 thousand objects; on a web process that time, and the garbage collection it brings on, stall
 every request the process serves meanwhile. So when the copies or the minute have changed, a
-page shows the last count known here (none on a process's first page) while one review works out
-the new one for everyone, asked for a second later on a thread (the page that asked finishes
-first, and a burst of writes is counted once): on the background worker while a consumer says it
-is there, else on that thread. The count is shared through the cache, keyed by the copies'
-versions and the minute, so every other process takes it from there.
+page shows the newest count known this minute (none on a process's first page until one is)
+while one review works out the new one for everyone, asked for a second later on a thread (the
+page that asked finishes first, and a burst of writes is counted once): on the background worker
+while a consumer says it is there, else on that thread. The count is shared through the cache,
+keyed by the copies' versions and the minute, so every other process takes it from there.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.core.cache import cache
 from huey.contrib.djhuey import db_task
 
 from downtimes_app import attention, datadog, store
+from downtimes_app.core.clock import now as clock_now
 from downtimes_app.store import monitors as monitor_store
 from downtimes_app.store import refresh, shared
 
@@ -52,6 +53,10 @@ def count(now: datetime) -> int:
     if _asked.get(upstream) != key:
         _asked[upstream] = key
         shared.in_background("attention-count", lambda: _ask(now, downtimes, monitors))
+    if shared_count is not None and shared_count[0][2] == key[2]:
+        # Worked out this minute from copies this process has not read yet (the worker counts
+        # the newest): truer than the last count known here, though not kept as this key's.
+        return shared_count[1]
     return known[1] if known is not None else 0
 
 
@@ -72,16 +77,20 @@ def _ask(now: datetime, downtimes: store.Snapshot | None, monitors: store.Snapsh
     if _asked.get(datadog.upstream()) != key:
         return  # a page has since asked for newer copies (a burst of writes): counted once
     if cache.add(_asked_key(key), True, ASKED_SECONDS) and not refresh.hand_over(
-        "the attention count", count_behind, now.isoformat()
+        "the attention count", count_behind, now.isoformat(), datadog.upstream()
     ):
         share(now, downtimes, monitors)
 
 
-@db_task()
-def count_behind(at: str) -> None:
+@db_task(expires=ASKED_SECONDS)
+def count_behind(at: str, upstream: str) -> None:
     """A count a page asked for, on the background worker, from the copies as they are shared
-    now: the page's, unless one has moved on since (its next page then asks again)."""
-    share(datetime.fromisoformat(at), store.latest(), monitor_store.latest())
+    now (the page's, or newer). Nothing for a minute gone by, or for another org's pages (a
+    consumer with other keys on the same queue)."""
+    moment, minute = datetime.fromisoformat(at), clock_now().replace(second=0, microsecond=0)
+    if upstream != datadog.upstream() or moment.replace(second=0, microsecond=0) < minute:
+        return
+    share(moment, store.latest(), monitor_store.latest())
 
 
 def _shared_key() -> str:

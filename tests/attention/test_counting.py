@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from downtimes_app import attention, store
 from downtimes_app.attention import counting
+from downtimes_app.datadog import upstream
 from downtimes_app.store import monitors as monitor_store
 from downtimes_app.store import refresh
 from sandbox import clock, seed
@@ -104,3 +105,32 @@ def test_without_a_consumer_the_first_process_to_ask_counts_on_a_thread_and_shar
     another_process()
     assert counting.count(frozen_now) == expected
     assert reviews == ["attention-count"]  # the other process took the shared count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_behind_the_shared_copies_shows_the_count_of_this_minute_not_an_older_one(
+    frozen_now, queue, reviews
+):
+    both_copies(frozen_now)
+    refresh.consumer_here.call_local()
+    reviews.clear()
+    minute = frozen_now.replace(second=0, microsecond=0)
+    newer = ("a version", "this process has not read", minute)
+    cache.set(counting._shared_key(), (newer, 5))  # what the worker counted from the newest
+    assert counting.count(frozen_now) == 5
+    cache.set(counting._shared_key(), ((*newer[:2], minute - timedelta(minutes=1)), 4))
+    assert counting.count(frozen_now) == 0  # a minute gone by: not this one's count
+    assert reviews == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_counts_nothing_for_a_minute_gone_by_or_for_another_orgs_pages(
+    frozen_now, reviews
+):
+    both_copies(frozen_now)
+    reviews.clear()
+    counting.count_behind.call_local(frozen_now.isoformat(), "another-org/0000")
+    counting.count_behind.call_local((frozen_now - timedelta(minutes=1)).isoformat(), upstream())
+    assert reviews == [] and cache.get(counting._shared_key()) is None
+    counting.count_behind.call_local(frozen_now.isoformat(), upstream())
+    assert cache.get(counting._shared_key())[1] == 2
