@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dashboard.env import Env
 from downtimes_app.datadog.sites import DEFAULT_SITE, find_site
+from downtimes_app.policy.config import read_policy
 from downtimes_app.signin.config import read_oidc
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -340,6 +341,11 @@ DASHBOARD_REMINDER_MINUTES = env.number(
 # "Until it recovers": how long everything a downtime mutes must have been OK before the worker
 # ends it (fractions are allowed, for tests; 0 ends it on the first look that finds all OK).
 DASHBOARD_RECOVERY_SETTLE_MINUTES = env.number("DASHBOARD_RECOVERY_SETTLE_MINUTES", 5, minimum=0)
+# --- guardrails -----------------------------------------------------------------------------
+# The policy (TOML, `policy/config.py`): read and checked here, so a bad file stops start-up.
+DASHBOARD_POLICY = read_policy(env.str("DASHBOARD_POLICY_FILE"))
+# How long a request for approval waits for a second editor before it expires.
+DASHBOARD_APPROVAL_MINUTES = env.number("DASHBOARD_APPROVAL_MINUTES", 60, minimum=1)
 # The address people open the dashboard at: messages link to it. `make run` sets it.
 DASHBOARD_URL = env.url("DASHBOARD_URL")
 if DASHBOARD_NOTIFY and not DASHBOARD_URL:

@@ -37,6 +37,9 @@ class AuditEntry(models.Model):
         LOCKOUT_LIFTED = "lockout_lifted", "Lockout lifted"
         ROLE_CHANGED = "role_changed", "Role changed"
         NOTIFIED = "notified", "Message"
+        APPROVAL_ASKED = "approval_asked", "Asked for approval"
+        DECLINED = "declined", "Declined"
+        APPROVAL_EXPIRED = "approval_expired", "Approval expired"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Succeeded"
@@ -194,6 +197,7 @@ class Delivery(models.Model):
         CREATED = "created", "Created"
         CANCELED = "canceled", "Canceled"
         ENDED = "ended", "Ended"
+        APPROVAL = "approval", "Approval asked"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -285,3 +289,57 @@ class RecoveryWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.downtime_id} until {self.what} recovers: {self.state}"
+
+
+class ApprovalRequest(models.Model):
+    """A downtime the policy holds for a second editor: what would be sent, who asked, why.
+
+    Made once: the form's one-time token is unique here, so a double-clicked submit asks once.
+    Decided once: an approver *claims* the request with one conditional UPDATE (pending, not
+    expired, not their own; or sending under a claim older than a write can take) before the
+    downtime is sent, so two approvers at once make one downtime. The write itself goes through
+    the form's once-only saving under the request's own token, so a retry after a timeout looks
+    for the downtime the first attempt made before sending again.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        SENDING = "sending", "Approved, being sent"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Approved, refused by Datadog"
+
+    token = models.CharField(max_length=64, unique=True)
+    action = models.CharField(max_length=10)  # "new" or "edit"
+    downtime_id = models.CharField(max_length=64, blank=True)  # the downtime an edit changes
+    # What would be sent: Datadog's JSON attributes, as the form's save would send them.
+    attributes = models.JSONField()
+    summary = models.CharField(max_length=500)  # what it does, in the audit trail's words
+    reasons = models.JSONField(default=list)  # why it waits, each in words
+    remind_to = models.JSONField(null=True, blank=True)
+    ends_on_recovery = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)  # a decline's reason
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    result_id = models.CharField(max_length=64, blank=True)  # the downtime it made or changed
+    error = models.TextField(blank=True)  # why the last send failed, in words
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.summary} asked by {self.requested_by_name}: {self.state}"

@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("downtimes_app.monitors.urls")),
     path("", include("downtimes_app.attention.urls")),
     path("", include("downtimes_app.audit.urls")),
+    path("", include("downtimes_app.policy.urls")),
+    path("", include("downtimes_app.approvals.urls")),
 ]

@@ -24,6 +24,7 @@ from downtimes_app.core.domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downti
 from downtimes_app.core.scope import ScopeError
 from downtimes_app.core.status import live_status
 from downtimes_app.models import AuditEntry
+from downtimes_app.policy import judging
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -280,11 +281,33 @@ def extend(
         raise Refused(
             "Choose 30 minutes, 1 hour or 4 hours, or a time to extend it until.", current
         )
+    _obey_policy(user, current, end, now)
     summary = f"Moved the end from {_utc_words(_end_of(current))} to {_utc_words(end)}"
     updated = _write(user, AuditEntry.Action.EXTEND, current, summary, attributes)
     # The trail keeps UTC; the person who clicked reads the new end in their own zone.
     shown = presenters.Moment(end, zone or ZoneInfo("UTC"), now)
     return updated, f"Extended: it now ends {shown.label} {shown.zone_label}."
+
+
+def _obey_policy(user: User, current: Downtime, end: datetime, now: datetime) -> None:
+    """Extend answers to the policy for the window it makes: too long is refused, and one
+    that needs a second editor is asked for through the form (Edit), which can hold it."""
+    longer = dataclasses.replace(
+        current.definition, schedule=OneTimeSchedule(start=_start_of(current), end=end)
+    )
+    verdict = judging.judge(user, longer, now, changed=["schedule"])
+    if verdict.breaches:
+        said = " ".join(b.words for b in verdict.breaches)
+        raise Refused(
+            f"The dashboard's policy does not allow it, so nothing was sent: {said}", current
+        )
+    if verdict.needs:
+        why = "; ".join(n.words for n in verdict.needs)
+        raise Refused(
+            f"Nothing was sent: the policy asks a second editor to approve {why}. "
+            "Use Edit to ask for it.",
+            current,
+        )
 
 
 def _canceled_copy(current: Downtime, now: datetime) -> Downtime:

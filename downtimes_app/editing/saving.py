@@ -28,8 +28,10 @@ from downtimes_app.audit.writes import perform
 from downtimes_app.core.clock import now
 from downtimes_app.core.domain import CANCELED, Definition, Downtime, OneTimeSchedule, comparable
 from downtimes_app.editing import submissions
-from downtimes_app.models import AuditEntry
+from downtimes_app.models import ApprovalRequest, AuditEntry
 from downtimes_app.notify import outbox
+from downtimes_app.policy import asking, judging
+from downtimes_app.policy.rules import Breach
 
 User = AbstractBaseUser | AnonymousUser
 BASELINE_SECONDS = 12 * 60 * 60
@@ -154,7 +156,21 @@ class Intent:
     ends_on_recovery: bool = False
 
 
-Outcome = Saved | AlreadySaved | InFlight | Unchanged | Clash | Refused | Failed
+@dataclass(frozen=True)
+class Forbidden:
+    """The policy refuses it: each rule it breaks, in words. Nothing was sent."""
+
+    breaches: tuple[Breach, ...]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The policy holds it for a second editor: the request, waiting (or already decided)."""
+
+    request: ApprovalRequest
+
+
+Outcome = Saved | AlreadySaved | InFlight | Unchanged | Clash | Refused | Failed | Forbidden | Asked
 
 CANCELED_BANNER = (
     "This downtime is canceled; Datadog does not change canceled downtimes. "
@@ -218,6 +234,37 @@ def _save(
         if not merge.sent:
             return _reminders_only(user, original, intent.remind_to)
         sent, kept = merge.sent, merge.kept
+    verdict = judging.judge(user, definition, now, changed=None if original is None else list(sent))
+    if verdict.breaches:
+        return Forbidden(verdict.breaches)
+    if verdict.needs:
+        asked = asking.ask(
+            user,
+            token=token,
+            attributes=sent,
+            summary=intent.summary or _summary(sent, original),
+            needs=verdict.needs,
+            now=now,
+            downtime_id=original.id if original else "",
+            remind_to=intent.remind_to,
+            ends_on_recovery=intent.ends_on_recovery,
+        )
+        return Asked(asked)
+    outcome = _send(user, token, sent, now, original, intent)
+    if isinstance(outcome, Saved):
+        return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
+    return outcome
+
+
+def _send(
+    user: User,
+    token: str,
+    sent: dict[str, Any],
+    now: datetime,
+    original: Downtime | None,
+    intent: Intent,
+) -> Saved | AlreadySaved | InFlight | Refused | Failed:
+    """Send what was decided, once for this token (`submissions`), through `perform`."""
     claim = submissions.claim(
         token,
         user,
@@ -235,10 +282,28 @@ def _save(
             earlier = _earlier_result(claim)
         if earlier is not None:
             return earlier
-    outcome = _write(user, claim, sent, original, intent)
-    if isinstance(outcome, Saved):
-        return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
-    return outcome
+    return _write(user, claim, sent, original, intent)
+
+
+def send_approved(
+    approver: User, request: ApprovalRequest, *, now: datetime, summary: str
+) -> Saved | AlreadySaved | InFlight | Refused | Failed:
+    """Send what a request for approval holds, as its requester's form would have: once, under
+    the request's own token, so a retry after a timeout looks for what the first attempt made.
+    An edit is read fresh first: a downtime canceled meanwhile is not changed."""
+    sent = datadog.parse_attributes(request.attributes)
+    intent = Intent(summary, request.remind_to, request.ends_on_recovery)
+    token = f"approval-{request.pk}"
+    with datadog.answer_within(settings.DATADOG_CALL_DEADLINE):
+        original = None
+        if request.downtime_id:
+            try:
+                original = datadog.get_downtime(request.downtime_id)
+            except datadog.DatadogError as error:
+                return Failed(f"The downtime could not be read first, so nothing was sent: {error}")
+            if original.status == CANCELED:
+                return Failed(CANCELED_BANNER)
+        return _send(approver, token, sent, now, original, intent)
 
 
 def _downtimes_since(attempts: tuple[Mapping[str, Any], ...]) -> tuple[Downtime, ...]:

@@ -31,6 +31,9 @@ from downtimes_app.notify.destinations import Destination
 
 State, Kind = Delivery.State, Delivery.Kind
 WORKER_NAME = "dashboard (background worker)"
+# A request for approval's messages stand under this label and its number, where a downtime's
+# id would be: there is no downtime yet.
+APPROVAL_LABEL = "approval-"
 FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=10)
 
@@ -88,6 +91,12 @@ def _make(kind: str, downtime_id: str, destination: str, due: datetime, **key) -
 def announce(entry: AuditEntry, kind: str, downtime_id: str, now: datetime) -> list[int]:
     """Word of a write through the dashboard (`entry`), for each chosen destination."""
     return [_make(kind, downtime_id, name, now, cause=entry).pk for name in chosen(downtime_id)]
+
+
+def ask_around(entry: AuditEntry, label: str, now: datetime) -> list[int]:
+    """Word of a request for approval (`entry`), for every configured destination: no
+    downtime exists yet to have chosen some. `label` stands where a downtime's id would."""
+    return [_make(Kind.APPROVAL, label, name, now, cause=entry).pk for name in destinations()]
 
 
 def make_due_reminders(downtime: Downtime, now: datetime) -> list[int]:

@@ -51,6 +51,8 @@ def attempt(delivery_id: int) -> Attempt:
     if destination is None:
         outbox.failed(row, token, f"no destination named {row.destination!r} is configured now")
         return Attempt("failed")
+    if row.kind == Delivery.Kind.APPROVAL:
+        return _posted(row, token, destination, _request_notice(row, now))
     downtime = _downtime(row.downtime_id)
     if downtime is None:
         outbox.retry_later(row, token, "the downtime could not be read from Datadog", now)
@@ -60,7 +62,12 @@ def attempt(delivery_id: int) -> Attempt:
         if reason:
             outbox.not_sent(row, token, reason)
             return Attempt("dropped")
-    notice = _notice(row, downtime, now)
+    return _posted(row, token, destination, _notice(row, downtime, now))
+
+
+def _posted(
+    row: Delivery, token: str, destination: Destination, notice: words.Notice | words.Asked
+) -> Attempt:
     error, wait = post(destination, notice)
     if not error:
         outbox.sent(row, token, clock())
@@ -147,6 +154,19 @@ def _notice(row: Delivery, downtime: Downtime, now: datetime) -> words.Notice:
     )
 
 
+def _request_notice(row: Delivery, now: datetime) -> words.Asked:
+    """A request for approval: its words are the audit entry's (who asked for what, and why)."""
+    number = row.downtime_id.removeprefix(outbox.APPROVAL_LABEL)
+    return words.Asked(
+        message_id=str(row.message_id),
+        attempt=row.attempts,
+        text=row.cause.summary if row.cause else "A downtime waits for approval",
+        actor=row.cause.actor_name if row.cause else "",
+        link=_link(reverse("downtimes:approval", args=[number])),
+        now=now,
+    )
+
+
 def _candidates(downtime: Downtime) -> list[Monitor]:
     if downtime.monitor_id is not None:
         return [datadog.get_monitor(downtime.monitor_id)]
@@ -173,13 +193,15 @@ def still_alerting(downtime: Downtime) -> tuple[tuple[words.Alerting, ...], str]
 # --- posting -------------------------------------------------------------------------------------
 
 
-def payload(destination: Destination, notice: words.Notice) -> dict:
+def payload(destination: Destination, notice: words.Notice | words.Asked) -> dict:
+    if isinstance(notice, words.Asked):
+        return words.asked_payload(notice, slack=destination.kind == SLACK)
     if destination.kind == SLACK:
         return words.slack_payload(notice)
     return words.webhook_body(notice)
 
 
-def post(destination: Destination, notice: words.Notice) -> tuple[str, float]:
+def post(destination: Destination, notice: words.Notice | words.Asked) -> tuple[str, float]:
     """Send it: ("", 0) when the destination took it, else (why not, seconds it asked to wait)."""
     headers = {
         "User-Agent": "downtime-dashboard",

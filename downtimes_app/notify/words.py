@@ -170,6 +170,51 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     return {"text": _cut(escape(notice.summary()), SECTION_MAX), "blocks": blocks}
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A request for approval, in the words of its audit entry, with the page to decide on."""
+
+    message_id: str
+    attempt: int
+    text: str  # "Asked for approval: Scheduled for every monitor over * (…)"
+    actor: str
+    link: str
+    now: datetime
+
+
+def asked_payload(notice: Asked, *, slack: bool) -> dict[str, Any]:
+    """The message asking for a second editor: Slack's blocks, or the webhook's JSON."""
+    if not slack:
+        return {
+            "id": notice.message_id,
+            "event": "approval",
+            "attempt": notice.attempt,
+            "sent_at": _iso(notice.now),
+            "text": f"{notice.actor}: {notice.text}",
+            "actor": notice.actor or None,
+            "approval_url": notice.link,
+        }
+    text = _cut(escape(f"{notice.actor}: {notice.text}"), SECTION_MAX)
+    return {
+        "text": text,
+        "blocks": [
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": "Downtime waits for approval"},
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"<{notice.link}|Approve or decline…>"},
+            },
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Message {notice.message_id}"}],
+            },
+        ],
+    }
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 

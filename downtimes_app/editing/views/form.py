@@ -27,9 +27,9 @@ from downtimes_app.editing import preview, reminding, saving, submissions
 from downtimes_app.editing.forms import prefill, recurrences, remind
 from downtimes_app.editing.forms.downtime import TOKEN_LENGTH
 from downtimes_app.editing.forms.draft import Draft, Problem
-from downtimes_app.editing.forms.values import END_AFTER, split_tags, wall_text
+from downtimes_app.editing.forms.values import END_AFTER, END_AT, PREFIX, split_tags, wall_text
 from downtimes_app.editing.views import parts as form_parts
-from downtimes_app.models import SubmissionToken
+from downtimes_app.models import ApprovalRequest, SubmissionToken
 from downtimes_app.notify import outbox
 from downtimes_app.web.access import editor_required
 from downtimes_app.web.plumbing import Request, downtime_or_error
@@ -272,7 +272,38 @@ def _answer(
             return _page(request, draft, show_errors=True, **page)
         case saving.Failed(banner=banner):
             return _page(request, draft, show_errors=True, banner=banner, **page)
+        case saving.Forbidden(breaches=breaches):
+            for breach in breaches:
+                draft.add_upstream_error(breach.words, _policy_field(draft, breach.part))
+            return _page(request, draft, show_errors=True, banner=POLICY_BANNER, **page)
+        case saving.Asked(request=asked):
+            messages.info(request, _asked_words(asked))
+            return redirect("downtimes:approval", asked.pk)
     raise AssertionError(outcome)  # pragma: no cover
+
+
+POLICY_BANNER = (
+    "Nothing was sent: the dashboard's policy does not allow this downtime, as said beside "
+    "each field below. Everything you typed is still here."
+)
+
+
+def _policy_field(draft: Draft, part: str) -> str | None:
+    """The field a policy rule is placed beside: the end, the message or the target."""
+    data = draft.data
+    if part == "message":
+        return "message"
+    if part == "target":
+        return {"tags": "monitor_tags", "monitor": "monitor_id"}.get(data.get("target", ""))
+    if draft.recurring:
+        return f"{PREFIX}-0-duration"
+    return {END_AFTER: "duration", END_AT: "end"}.get(data.get("end_mode", ""), "end_mode")
+
+
+def _asked_words(asked: ApprovalRequest) -> str:
+    if asked.state != asked.State.PENDING:
+        return "This form had already asked for approval; here is that request."
+    return "Nothing was sent yet: the policy asks a second editor to approve this downtime."
 
 
 def _saved_words(sent: tuple[str, ...], recovered: bool) -> str:

@@ -178,4 +178,13 @@ def _answer(
             return _confirm(request, monitor, form, errors=errors, token=token, status=400)
         case saving.Failed(banner=banner):
             return _confirm(request, monitor, form, errors=[banner], token=token, status=502)
+        case saving.Forbidden(breaches=breaches):
+            errors = [f"The dashboard's policy does not allow it: {b.words}" for b in breaches]
+            return _confirm(request, monitor, form, errors=errors, token=token, status=403)
+        case saving.Asked(request=asked):
+            messages.info(
+                request,
+                "Nothing was sent yet: the policy asks a second editor to approve this mute.",
+            )
+            return redirect("downtimes:approval", asked.pk)
     raise AssertionError(outcome)  # pragma: no cover
