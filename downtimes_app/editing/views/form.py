@@ -27,7 +27,7 @@ from downtimes_app.editing import preview, reminding, saving, submissions
 from downtimes_app.editing.forms import prefill, recurrences, remind
 from downtimes_app.editing.forms.downtime import TOKEN_LENGTH
 from downtimes_app.editing.forms.draft import Draft, Problem
-from downtimes_app.editing.forms.values import END_AFTER, END_AT, PREFIX, split_tags, wall_text
+from downtimes_app.editing.forms.values import END_AFTER, PREFIX, split_tags, wall_text
 from downtimes_app.editing.views import parts as form_parts
 from downtimes_app.models import ApprovalRequest, SubmissionToken
 from downtimes_app.notify import outbox
@@ -76,6 +76,7 @@ def _page(
     banner: str = "",
     focus: int | str | None = None,
     action_url: str = "",
+    policy_refused: bool = False,
 ) -> HttpResponse:
     moment, data = now(), draft.data
     editing = original if mode == EDIT else None
@@ -94,6 +95,7 @@ def _page(
         # Above the form, linked to the fields: on a phone the preview's list is far below.
         "problems": problems if show_errors else [],
         "banner": banner,
+        "policy_refused": policy_refused,
         "preview": preview.build(draft, now=moment, viewer=request.zone, editing=editing),
         "tz_options": _tz_options(request.zone, data.get("timezone") or ""),
         "action_url": action_url
@@ -275,17 +277,11 @@ def _answer(
         case saving.Forbidden(breaches=breaches):
             for breach in breaches:
                 draft.add_upstream_error(breach.words, _policy_field(draft, breach.part))
-            return _page(request, draft, show_errors=True, banner=POLICY_BANNER, **page)
+            return _page(request, draft, show_errors=True, policy_refused=True, **page)
         case saving.Asked(request=asked):
             messages.info(request, _asked_words(asked))
             return redirect("downtimes:approval", asked.pk)
     raise AssertionError(outcome)  # pragma: no cover
-
-
-POLICY_BANNER = (
-    "Nothing was sent: the dashboard's policy does not allow this downtime, as said beside "
-    "each field below. Everything you typed is still here."
-)
 
 
 def _policy_field(draft: Draft, part: str) -> str | None:
@@ -297,7 +293,7 @@ def _policy_field(draft: Draft, part: str) -> str | None:
         return {"tags": "monitor_tags", "monitor": "monitor_id"}.get(data.get("target", ""))
     if draft.recurring:
         return f"{PREFIX}-0-duration"
-    return {END_AFTER: "duration", END_AT: "end"}.get(data.get("end_mode", ""), "end_mode")
+    return "duration" if data.get("end_mode") == END_AFTER else "end"
 
 
 def _asked_words(asked: ApprovalRequest) -> str:
