@@ -23,6 +23,7 @@ from downtimes_app import store
 from downtimes_app.attention import rules
 from downtimes_app.attention.rules import Concern, Item
 from downtimes_app.muting import monitoring, mutes
+from downtimes_app.policy import judging
 from downtimes_app.store import monitors as monitor_store
 from downtimes_app.store.memo import Kept
 
@@ -82,6 +83,7 @@ def _review(
             return mutes.aftermath(downtime, every, now, others=together())
 
     minute, days = now.replace(second=0, microsecond=0), settings.DASHBOARD_STALE_DAYS
+    policy = rules.Policy(judging.policy().base, _targets(monitors, groups))
     # What the rules worked out holds for one minute, one setting and one monitor copy.
     kept, _ = _rules.get((minute, days, id(groups)), lambda: (rules.Kept(), groups))
     items = rules.review(
@@ -91,8 +93,24 @@ def _review(
         monitors=groups,
         aftermath_of=aftermath_of,
         kept=kept,
+        policy=policy,
     )
     return Review(tuple(items), monitors is not None)
+
+
+def _targets(monitors: store.Snapshot | None, groups: mutes.Groups | None) -> rules.Targets | None:
+    """The monitors of the copy a downtime targets, for the policy's allowed tags."""
+    if monitors is None or groups is None:
+        return None
+
+    def targets_of(downtime):
+        if downtime.monitor_id is not None:
+            found = monitors.get(downtime.monitor_id)
+            return [found] if found is not None else []
+        carrying = (monitors.get(i) for i in groups.carrying(downtime.monitor_tags))
+        return [m for m in carrying if m is not None]
+
+    return targets_of
 
 
 def review_key(now: datetime, downtimes: store.Snapshot | None, monitors: store.Snapshot | None):

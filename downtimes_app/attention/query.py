@@ -18,6 +18,7 @@ RULE_LABELS = {
     "will-notify": "Will notify",
     "mutes-nothing": "Mutes nothing",
     "no-end": "No end",
+    "against-policy": "Against the policy",
     "too-wide": "Too wide",
     "duplicate": "Duplicate",
     "no-window": "No window left",

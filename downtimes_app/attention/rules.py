@@ -13,7 +13,10 @@ that fits it:
   notifies for (extend it);
 - **no window left**: a recurring series whose last window has passed (cancel it);
 - **duplicate**: another live downtime mutes the same monitors over a scope that covers this
-  one's, at the same time (cancel one).
+  one's, at the same time (cancel one);
+- **against the policy**: it breaks a rule the policy (`policy.rules`) would have refused for
+  every editor, however it was made: in Datadog, by Terraform, or before the policy (edit it).
+  The same function, with the same words, that refuses it in the form.
 
 What the monitor copy says is needed for two of them; without it those two are not judged
 rather than guessed. The rules look at the copy's own fields (Datadog's `current_downtime`), so
@@ -36,28 +39,33 @@ from downtimes_app.core.domain import (
     ENDED,
     SCHEDULED,
     Downtime,
+    Monitor,
     OneTimeSchedule,
     Window,
 )
 from downtimes_app.core.status import live_status
 from downtimes_app.muting.groups import Groups
 from downtimes_app.muting.mutes import Aftermath
+from downtimes_app.policy import rules as policy_rules
 
 WIDE = timedelta(days=1)
 _FAR = datetime.max.replace(tzinfo=UTC)
 ENDING_SOON = timedelta(hours=1)
 
 # The action that fits each rule, and the order rows are shown in (most urgent first).
-WILL_NOTIFY, MUTES_NOTHING, NO_END, TOO_WIDE, DUPLICATE, NO_WINDOW = (
+WILL_NOTIFY, MUTES_NOTHING, NO_END, AGAINST_POLICY, TOO_WIDE, DUPLICATE, NO_WINDOW = (
     "will-notify",
     "mutes-nothing",
     "no-end",
+    "against-policy",
     "too-wide",
     "duplicate",
     "no-window",
 )
-URGENCY = (WILL_NOTIFY, MUTES_NOTHING, NO_END, TOO_WIDE, DUPLICATE, NO_WINDOW)
+URGENCY = (WILL_NOTIFY, MUTES_NOTHING, NO_END, AGAINST_POLICY, TOO_WIDE, DUPLICATE, NO_WINDOW)
+Targets = Callable[[Downtime], Sequence[Monitor] | None]
 ACTIONS = {
+    AGAINST_POLICY: "edit",
     WILL_NOTIFY: "extend",
     MUTES_NOTHING: "cancel",
     NO_END: "end",
@@ -137,6 +145,26 @@ def mutes_nothing(downtime: Downtime, now: datetime, monitors: Groups) -> Concer
         return None
     tags = ", ".join(downtime.monitor_tags)
     return Concern(MUTES_NOTHING, f"Mutes nothing: no monitor carries {tags}.")
+
+
+def against_policy(
+    downtime: Downtime, now: datetime, policy: policy_rules.Rules, targets_of: Targets | None
+) -> Concern | None:
+    """The policy's refusals for every editor, applied to a downtime that exists. Which
+    monitors a downtime targets is judged only with the monitor copy, never guessed."""
+    if policy.empty or _live(downtime, now) not in (ACTIVE, SCHEDULED):
+        return None
+    targets = None
+    if policy.allowed_monitor_tags and targets_of is not None:
+        targets = targets_of(downtime)
+    found = [
+        b
+        for b in policy_rules.breaches(downtime.definition, policy, now, targets)
+        if b.rule != policy_rules.MONITORS or targets is not None or _everything(downtime)
+    ]
+    if not found:
+        return None
+    return Concern(AGAINST_POLICY, "Against the policy: " + " ".join(b.words for b in found))
 
 
 def too_wide(downtime: Downtime, now: datetime) -> Concern | None:
@@ -277,12 +305,27 @@ def duplicates(
     return found
 
 
+@dataclass(frozen=True)
+class Policy:
+    """The policy's rules for every editor, and the monitors a downtime targets (None: no
+    monitor copy), for the rule that a downtime breaks the policy."""
+
+    rules: policy_rules.Rules
+    targets_of: Targets | None = None
+
+
 def _alone(
-    downtime: Downtime, now: datetime, stale_days: int, monitors: Groups | None
+    downtime: Downtime,
+    now: datetime,
+    stale_days: int,
+    monitors: Groups | None,
+    policy: Policy | None = None,
 ) -> tuple[list[Concern], bool]:
     """The rules that look at one downtime (and the monitors) only, and whether it ends within
     the hour (whether that end would notify depends on the others: asked every review)."""
     found = [no_end(downtime, now, stale_days), too_wide(downtime, now)]
+    if policy is not None:
+        found.append(against_policy(downtime, now, policy.rules, policy.targets_of))
     found.append(no_window_left(downtime, now))
     if monitors is not None:
         found.append(mutes_nothing(downtime, now, monitors))
@@ -299,6 +342,7 @@ def review(
     monitors: Groups | None,
     aftermath_of: Callable[[Downtime], Aftermath | None] | None,
     kept: Kept | None = None,
+    policy: Policy | None = None,
 ) -> list[Item]:
     """Every downtime that needs attention, most urgent first, each with all its reasons.
 
@@ -308,7 +352,7 @@ def review(
     repeats = duplicates(downtimes, now, kept)
     items = []
     for downtime in downtimes:
-        made = partial(_alone, downtime, now, stale_days, monitors)
+        made = partial(_alone, downtime, now, stale_days, monitors, policy)
         alone, soon = kept.get("alone", downtime, made)
         found = [*alone, repeats.get(downtime.id)]
         if soon and aftermath_of is not None:

@@ -86,7 +86,7 @@ def test_a_bad_file_is_refused_in_one_sentence_naming_the_key(tmp_path, text, sa
 
 
 def test_a_missing_file_is_refused_naming_it(tmp_path):
-    with pytest.raises(BadPolicy, match="policy.toml: the file cannot be read"):
+    with pytest.raises(BadPolicy, match=r"policy\.toml: the file cannot be read"):
         read_policy(str(tmp_path / "policy.toml"))
 
 

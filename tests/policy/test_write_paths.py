@@ -12,17 +12,15 @@ from django.urls import reverse
 from downtimes_app.models import ApprovalRequest, AuditEntry
 from sandbox.models import SandboxDowntime
 from tests.editing.support import (
-    NEW,
     edit_url,
     errors_in,
     landed_on_new_downtime,
-    monitor_named,
     open_form,
     submit,
     valid_one_time,
 )
-from tests.factories import NOW, grouped
-from tests.html_forms import as_post
+from tests.factories import grouped
+from tests.html_forms import as_post, form_data
 from tests.monitors.support import confirmation, mute_url, text_of
 from tests.policy.support import use_policy
 
@@ -87,14 +85,14 @@ def test_a_recurrence_whose_window_is_too_long_is_refused_beside_that_duration(
 def test_an_edit_answers_for_what_it_changes_only(settings, editor_client, stories):
     use_policy(settings, max_duration="1d", **TICKET)
     forgotten = stories["forgotten"]  # no end, made before the policy
-    response, data = open_form(editor_client, edit_url(forgotten))
+    _, data = open_form(editor_client, edit_url(forgotten))
     # Changing its scope does not answer for its length or its message.
     changed = submit(editor_client, data, url=edit_url(forgotten), scope="host:legacy-batch-02")
     assert changed.status_code == 302
     forgotten.refresh_from_db()
     assert forgotten.scope == "host:legacy-batch-02"
     # Changing its message does.
-    response, data = open_form(editor_client, edit_url(forgotten))
+    _, data = open_form(editor_client, edit_url(forgotten))
     refused = submit(editor_client, data, url=edit_url(forgotten), message="still no ticket")
     assert "The message needs a ticket id such as INC-1234." in errors_in(refused)
     forgotten.refresh_from_db()
@@ -105,8 +103,6 @@ def test_a_clone_and_a_prefilled_link_are_refused_as_the_form_is(settings, edito
     use_policy(settings, max_duration="1h")
     before = SandboxDowntime.objects.count()
     clone = editor_client.get(reverse("downtimes:clone", args=[stories["upgrade"].uuid]))
-    from tests.html_forms import form_data
-
     refused = submit(editor_client, form_data(clone.content))
     assert "a window may last at most 1 hour" in errors_in(refused)
     _, linked = open_form(
