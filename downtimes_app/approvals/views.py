@@ -34,9 +34,9 @@ def _described(row: ApprovalRequest, moment: datetime, zone: ZoneInfo) -> list[t
         planned = None
     if planned is None:
         return [(c.field, c.after) for c in presenters.attribute_changes({}, row.attributes)]
-    _, target = presenters.target(planned)
+    kind, target = presenters.target(planned)
     return [
-        ("Mutes", target),
+        ("Mutes", f"Monitors tagged {target}" if kind == "tags" else target),
         ("Scope", planned.scope or "*"),
         ("When", presenters.schedule_words(planned, zone, moment)),
         ("Message", planned.message or "(none)"),

@@ -251,7 +251,7 @@ def _save(
         )
         return Asked(asked)
     outcome = _send(user, token, sent, now, original, intent)
-    if isinstance(outcome, Saved):
+    if isinstance(outcome, Saved) and not outcome.recovered:
         return Saved(outcome.downtime, tuple(sorted(sent)) if original else (), kept)
     return outcome
 

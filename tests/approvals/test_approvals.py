@@ -15,8 +15,9 @@ from downtimes_app.models import ApprovalRequest, AuditEntry
 from sandbox import clock
 from sandbox.models import SandboxDowntime
 from tests.editing.support import open_form, submit
-from tests.factories import NOW
-from tests.monitors.support import text_of
+from tests.factories import NOW, grouped
+from tests.html_forms import as_post
+from tests.monitors.support import confirmation, mute_url, text_of
 from tests.policy.support import client_of, second_editor, use_policy
 
 State = ApprovalRequest.State
@@ -192,3 +193,39 @@ def test_a_request_is_announced_to_the_message_destinations(settings, destinatio
     assert bodies[0]["approval_url"] == (f"https://downtimes.example.com/approvals/{request.pk}/")
     slack = [b for b in receiver.bodies() if isinstance(b, dict) and "blocks" in b]
     assert "Approve or decline" in str(slack[0]["blocks"])
+
+
+def test_an_edit_that_needs_approval_is_held_then_applied_once_approved(
+    settings, editor_client, stories
+):
+    use_policy(settings, approval_for=["longer_than:10h"])
+    upgrade = stories["upgrade"]  # from 2 hours before NOW to 6 hours after: 8 hours
+    url = reverse("downtimes:edit", args=[upgrade.uuid])
+    _, data = open_form(editor_client, url)
+    held = submit(editor_client, data, url=url, end_mode="after", duration="12h")
+    request = ApprovalRequest.objects.get()
+    assert held["Location"] == reverse("downtimes:approval", args=[request.pk])
+    assert request.action == "edit" and request.downtime_id == str(upgrade.uuid)
+    assert list(request.attributes) == ["schedule"]  # only what the edit changes
+    end = upgrade.schedule["end"]
+    upgrade.refresh_from_db()
+    assert upgrade.schedule["end"] == end
+    sam = client_of(second_editor())
+    approved = sam.post(reverse("downtimes:approval_approve", args=[request.pk]))
+    assert approved["Location"] == reverse("downtimes:detail", args=[str(upgrade.uuid)])
+    upgrade.refresh_from_db()
+    assert upgrade.schedule["end"] == (NOW + timedelta(hours=10)).isoformat()
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EDIT)
+    assert entry.actor_name == "Sam (sam)" and "asked by Erin (erin)" in entry.summary
+
+
+def test_a_quick_mute_of_every_group_waits_for_approval(settings, editor_client, org):
+    use_policy(settings, approval_for=["wildcard_scope"])
+    monitor = grouped("Alert")
+    before = SandboxDowntime.objects.count()
+    _, data = confirmation(editor_client, monitor, duration="1h")  # the whole monitor: scope *
+    response = editor_client.post(mute_url(monitor), as_post(data))
+    request = ApprovalRequest.objects.get()
+    assert response["Location"] == reverse("downtimes:approval", args=[request.pk])
+    assert request.attributes["scope"] == "*"
+    assert SandboxDowntime.objects.count() == before

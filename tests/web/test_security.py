@@ -57,6 +57,8 @@ def _dashboard_routes() -> list[tuple[str, str]]:
 
 
 def _fill(path: str, downtime_id: str) -> str:
+    # A request for approval is a number; everything else here is a downtime's id.
+    path = re.sub(r"<int:\w+>", "1", path)
     return re.sub(r"<(?:\w+:)?\w+>", downtime_id, path)
 
 
