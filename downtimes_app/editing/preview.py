@@ -24,6 +24,8 @@ from downtimes_app.editing.forms.prefill import share_query
 from downtimes_app.editing.forms.values import TARGET_ALL, TARGET_MONITOR, TARGET_TAGS
 from downtimes_app.muting import monitoring
 from downtimes_app.muting import mutes as muting
+from downtimes_app.policy import judging
+from downtimes_app.policy.rules import Verdict
 
 COVERING_SHOWN = 5
 
@@ -49,6 +51,8 @@ class Preview:
     # The monitors it would mute, their states, and what would notify if it ended now.
     aftermath: muting.Aftermath | None = None
     aftermath_note: str = ""
+    # What the policy will say on save: refused (each rule) or held for a second editor.
+    policy: Verdict | None = None
 
 
 @dataclass(frozen=True)
@@ -178,8 +182,24 @@ def _request(preview: Preview, draft: Draft, editing: Downtime | None) -> None:
     preview.body = json.dumps(body, indent=2)
 
 
-def build(draft: Draft, *, now: datetime, viewer: ZoneInfo, editing: Downtime | None) -> Preview:
-    """The preview of a draft; `editing` is the downtime an edit would change."""
+def _policy(draft: Draft, editing: Downtime | None, user: judging.User, now: datetime) -> Verdict:
+    definition = draft.definition()
+    edited = None
+    if editing is not None:
+        edited = list(changed(editing.definition.attributes(), definition.attributes()))
+    return judging.judge(user, definition, now, changed=edited)
+
+
+def build(
+    draft: Draft,
+    *,
+    now: datetime,
+    viewer: ZoneInfo,
+    editing: Downtime | None,
+    user: judging.User | None = None,
+) -> Preview:
+    """The preview of a draft; `editing` is the downtime an edit would change; `user`, whose
+    policy it is judged by (the same judgement the save makes)."""
     preview = Preview(viewer_zone=viewer.key)
     if not draft.is_valid():
         preview.problems = draft.problems()
@@ -203,6 +223,8 @@ def build(draft: Draft, *, now: datetime, viewer: ZoneInfo, editing: Downtime | 
             )
     if draft.is_valid():
         preview.aftermath, preview.aftermath_note = _aftermath(draft, now)
+        if user is not None and judging.in_force():
+            preview.policy = _policy(draft, editing, user, now)
     _request(preview, draft, editing)
     preview.share_url = reverse("downtimes:new") + "?" + share_query(draft.data)
     return preview

@@ -225,3 +225,19 @@ def test_the_policies_page_says_the_rules_in_words_for_everyone_who_reads(
     settings.DASHBOARD_POLICY = type(settings.DASHBOARD_POLICY)()
     none = text_of(viewer_client.get(reverse("downtimes:policies")).content.decode())
     assert "No policy is in force" in none
+
+
+def test_the_preview_says_before_saving_what_the_policy_will_do(settings, editor_client, org):
+    use_policy(settings, max_duration="4h", approval_for=["every_monitor"])
+    _, data = open_form(editor_client)
+    url = reverse("downtimes:form_preview")
+
+    def preview(**changes) -> str:
+        return text_of(editor_client.post(url, as_post(data, changes)).content.decode())
+
+    long = preview(**valid_one_time(org), end_mode="after", duration="6h")
+    assert "The policy will refuse it It lasts 6 hours; a window may last at most 4 hours." in long
+    wide = preview(scope="env:prod", target="all", timezone="UTC", end_mode="after", duration="1h")
+    assert "Waits for a second editor. The policy asks another editor to approve a downtime" in wide
+    fine = preview(**valid_one_time(org), end_mode="after", duration="1h")
+    assert "policy will refuse" not in fine and "Waits for a second editor" not in fine

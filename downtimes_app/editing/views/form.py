@@ -96,7 +96,9 @@ def _page(
         "problems": problems if show_errors else [],
         "banner": banner,
         "policy_refused": policy_refused,
-        "preview": preview.build(draft, now=moment, viewer=request.zone, editing=editing),
+        "preview": preview.build(
+            draft, now=moment, viewer=request.zone, editing=editing, user=request.user
+        ),
         "tz_options": _tz_options(request.zone, data.get("timezone") or ""),
         "action_url": action_url
         or (reverse("downtimes:edit", args=[original.id]) if editing else reverse("downtimes:new")),

@@ -100,7 +100,9 @@ def preview_part(request: Request) -> HttpResponse:
     mode = EDIT if data.get("_mode") == EDIT else "new"
     original = _editing(data.get("_downtime") or "") if mode == EDIT else None
     draft = Draft(data, now=moment, original=original, locked_start=locked_start(original, moment))
-    built = preview.build(draft, now=moment, viewer=request.zone, editing=original)
+    built = preview.build(
+        draft, now=moment, viewer=request.zone, editing=original, user=request.user
+    )
     return render(request, "editing/partials/_preview.html", {"preview": built, "mode": mode})
 
 
