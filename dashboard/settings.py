@@ -260,6 +260,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "downtimes_app.web.context.dashboard",
                 "downtimes_app.attention.context.attention_count",
+                "downtimes_app.approvals.context.approvals_waiting",
             ],
             # Each feature keeps its own template tags; templates load them by these names.
             "libraries": {

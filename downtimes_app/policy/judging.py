@@ -32,6 +32,12 @@ def in_force() -> bool:
     return bool(current.groups) or not current.base.empty
 
 
+def asks_for_approval() -> bool:
+    """Whether any rule of the file holds a downtime for a second editor."""
+    current = policy()
+    return bool(current.base.approval_for) or any(r.approval_for for _, r in current.groups)
+
+
 def rules_of(user: User) -> rules.Rules:
     """This person's rules: the file's, with the overrides of the groups they are in."""
     current = policy()

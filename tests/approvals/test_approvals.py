@@ -87,6 +87,7 @@ def test_another_editor_approves_it_once_and_the_trail_names_both(held):
     sam = client_of(second_editor())
     listed = text_of(sam.get(reverse("downtimes:approvals")).content.decode())
     assert "Waiting (1)" in listed and "Approve and send" in listed
+    assert "Approvals 1 Audit trail" in listed  # the top bar's count
     approved = sam.post(reverse("downtimes:approval_approve", args=[request.pk]))
     made = SandboxDowntime.objects.order_by("-id").first()
     assert approved["Location"] == reverse("downtimes:detail", args=[str(made.uuid)])
@@ -99,6 +100,7 @@ def test_another_editor_approves_it_once_and_the_trail_names_both(held):
     # A second click, or a third editor a moment later: nothing more is sent.
     again = sam.post(reverse("downtimes:approval_approve", args=[request.pk]), follow=True)
     assert "already approved it; nothing was sent twice" in text_of(again.content.decode())
+    assert "Approvals Audit trail" in text_of(again.content.decode())
     assert SandboxDowntime.objects.count() == before + 1
 
 
