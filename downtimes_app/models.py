@@ -308,7 +308,7 @@ class ApprovalRequest(models.Model):
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
-        FAILED = "failed", "Approved, refused by Datadog"
+        FAILED = "failed", "Could not be sent"
 
     token = models.CharField(max_length=64, unique=True)
     action = models.CharField(max_length=10)  # "new" or "edit"
@@ -334,6 +334,7 @@ class ApprovalRequest(models.Model):
     decided_by_name = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)  # a decline's reason
+    claim = models.CharField(max_length=32, blank=True)  # whose send it is, for its outcome
     claimed_at = models.DateTimeField(null=True, blank=True)
     result_id = models.CharField(max_length=64, blank=True)  # the downtime it made or changed
     error = models.TextField(blank=True)  # why the last send failed, in words

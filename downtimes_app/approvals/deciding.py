@@ -14,6 +14,8 @@ names both (`approved by …, asked by …`).
 
 from __future__ import annotations
 
+import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,9 +23,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 
+from downtimes_app import datadog
 from downtimes_app.audit.entries import actor_name, entry, record
-from downtimes_app.editing import saving
+from downtimes_app.core.domain import Definition
+from downtimes_app.editing import saving, submissions
 from downtimes_app.models import ApprovalRequest, AuditEntry
+
+log = logging.getLogger(__name__)
 
 State = ApprovalRequest.State
 User = AbstractBaseUser | AnonymousUser
@@ -41,9 +47,18 @@ class Decided:
 
 
 def stale_claim() -> timedelta:
-    """Longer than any write takes (its timeouts and a margin): a claim this old has died."""
-    seconds = settings.DATADOG_CONNECT_TIMEOUT + settings.DATADOG_READ_TIMEOUT
-    return timedelta(seconds=seconds + 5)
+    """Longer than a send can take (the form's own in-flight limit, which a send's once-only
+    record waits out, and the whole call's deadline): a claim this old died with its worker."""
+    return submissions.in_flight_limit() + timedelta(seconds=settings.DATADOG_CALL_DEADLINE)
+
+
+def stuck(row: ApprovalRequest, now: datetime) -> bool:
+    """Being sent by someone whose worker died: it may be approved again."""
+    return (
+        row.state == State.SENDING
+        and row.claimed_at is not None
+        and row.claimed_at < now - stale_claim()
+    )
 
 
 def state_of(row: ApprovalRequest, now: datetime) -> str:
@@ -66,15 +81,35 @@ def _why_not(row: ApprovalRequest, approver: User, now: datetime) -> str:
         return f"{row.decided_by_name} already approved it; nothing was sent twice."
     if state == State.DECLINED:
         return f"{row.decided_by_name} declined it: {row.reason}"
-    return f"It was {row.get_state_display().lower()}; nothing was sent."
+    return f"It can no longer be approved ({row.get_state_display()}): {row.error}"
+
+
+def unreadable(row: ApprovalRequest) -> str:
+    """Why what the request holds cannot be sent, or "" when it can."""
+    try:
+        sent = datadog.parse_attributes(row.attributes)
+        if row.action == "new":
+            Definition(**sent)
+    except (TypeError, ValueError, KeyError, AttributeError, datadog.DatadogError) as error:
+        return f"What it holds cannot be read ({type(error).__name__}); ask again from the form."
+    return ""
 
 
 def approve(approver: User, pk: int, now: datetime) -> Decided:
     row = ApprovalRequest.objects.get(pk=pk)
     name = actor_name(approver)[:150]
+    problem = unreadable(row)
+    if problem:
+        ApprovalRequest.objects.filter(pk=pk, state=State.PENDING).update(
+            state=State.FAILED, error=problem
+        )
+        return Decided(False, problem)
+    claim = secrets.token_hex(8)
     taken = (
         ApprovalRequest.objects.filter(pk=pk)
+        # Not the person who asked, by account or (an account made anew) by name.
         .exclude(requested_by=approver)
+        .exclude(requested_by_name=name)
         .filter(
             Q(state=State.PENDING, expires_at__gt=now)
             | Q(state=State.SENDING, claimed_at__lt=now - stale_claim())
@@ -84,19 +119,26 @@ def approve(approver: User, pk: int, now: datetime) -> Decided:
             decided_by=approver,
             decided_by_name=name,
             decided_at=now,
+            claim=claim,
             claimed_at=now,
         )
     )
     if not taken:
         return Decided(False, _why_not(row, approver, now))
     row.refresh_from_db()
-    summary = f"{row.summary} (asked by {row.requested_by_name}, approved by {name})"
-    outcome = saving.send_approved(approver, row, now=now, summary=summary)
-    return _settle(row, approver, outcome)
+    # The names first: the trail's summary is cut at 500 characters, a long scope last.
+    summary = f"Approved by {name}, asked by {row.requested_by_name}: {row.summary}"
+    try:
+        outcome = saving.send_approved(approver, row, now=now, summary=summary)
+    except Exception:
+        log.exception("Sending the approved request %s failed", pk)
+        outcome = saving.Failed("Something went wrong while sending it; approving again is safe.")
+    return _settle(row, claim, outcome)
 
 
-def _settle(row: ApprovalRequest, approver: User, outcome: saving.Outcome) -> Decided:
-    mine = ApprovalRequest.objects.filter(pk=row.pk, state=State.SENDING, decided_by=approver)
+def _settle(row: ApprovalRequest, claim: str, outcome: saving.Outcome) -> Decided:
+    """Record the outcome, if the claim is still this send's (one taken over has lost it)."""
+    mine = ApprovalRequest.objects.filter(pk=row.pk, state=State.SENDING, claim=claim)
     match outcome:
         case saving.Saved(downtime=downtime):
             mine.update(state=State.APPROVED, result_id=downtime.id, error="")
@@ -107,12 +149,20 @@ def _settle(row: ApprovalRequest, approver: User, outcome: saving.Outcome) -> De
         case saving.InFlight():
             return Decided(False, "Approved; it is being sent now.")
         case saving.Refused(messages=said):
-            error = "Datadog refused it: " + " ".join(said)
+            error = " ".join(said)
             mine.update(state=State.FAILED, error=error)
-            return Decided(False, f"Approved, but {error[0].lower()}{error[1:]}")
+            return Decided(False, f"Approved, but it cannot be sent: {error}")
         case saving.Failed(banner=banner):
-            # Back to waiting: approving again is safe (the request's own token).
-            mine.update(state=State.PENDING, error=banner, claimed_at=None)
+            # Back to waiting, undecided: approving again is safe (the request's own token).
+            mine.update(
+                state=State.PENDING,
+                error=banner,
+                claim="",
+                claimed_at=None,
+                decided_by=None,
+                decided_by_name="",
+                decided_at=None,
+            )
             return Decided(False, f"Nothing was made yet: {banner}")
     raise AssertionError(outcome)  # pragma: no cover
 

@@ -46,14 +46,18 @@ def _described(row: ApprovalRequest, moment: datetime, zone: ZoneInfo) -> list[t
 def _entry(request: Request, row: ApprovalRequest, moment: datetime) -> dict[str, Any]:
     state = deciding.state_of(row, moment)
     mine = row.requested_by_id is not None and row.requested_by_id == request.user.pk
-    open_ = state in (State.PENDING,)
+    open_ = state == State.PENDING
+    withdrawn = state == State.DECLINED and row.decided_by_id == row.requested_by_id
     return {
+        "withdrawn": withdrawn,
         "row": row,
         "state": state,
         "state_label": State(state).label,
         "described": _described(row, moment, request.zone),
         "mine": mine,
-        "can_approve": open_ and not mine and can_write(request.user),
+        "can_approve": (open_ or deciding.stuck(row, moment))
+        and not mine
+        and can_write(request.user),
         "can_decline": open_ and can_write(request.user),
         "expires": presenters.Moment(row.expires_at, request.zone, moment),
         "asked": presenters.Moment(row.requested_at, request.zone, moment),

@@ -295,7 +295,7 @@ def _obey_policy(user: User, current: Downtime, end: datetime, now: datetime) ->
     longer = dataclasses.replace(
         current.definition, schedule=OneTimeSchedule(start=_start_of(current), end=end)
     )
-    verdict = judging.judge(user, longer, now, changed=["schedule"])
+    verdict = judging.judge(user, longer, now, changed=["schedule"], before=current.definition)
     if verdict.breaches:
         said = " ".join(b.words for b in verdict.breaches)
         raise Refused(

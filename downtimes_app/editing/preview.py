@@ -187,7 +187,8 @@ def _policy(draft: Draft, editing: Downtime | None, user: judging.User, now: dat
     edited = None
     if editing is not None:
         edited = list(changed(editing.definition.attributes(), definition.attributes()))
-    return judging.judge(user, definition, now, changed=edited)
+    before = editing.definition if editing is not None else None
+    return judging.judge(user, definition, now, changed=edited, before=before)
 
 
 def build(

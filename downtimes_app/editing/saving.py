@@ -234,7 +234,13 @@ def _save(
         if not merge.sent:
             return _reminders_only(user, original, intent.remind_to)
         sent, kept = merge.sent, merge.kept
-    verdict = judging.judge(user, definition, now, changed=None if original is None else list(sent))
+    verdict = judging.judge(
+        user,
+        definition,
+        now,
+        changed=None if original is None else list(sent),
+        before=original.definition if original is not None else None,
+    )
     if verdict.breaches:
         return Forbidden(verdict.breaches)
     if verdict.needs:
@@ -293,16 +299,18 @@ def send_approved(
     An edit is read fresh first: a downtime canceled meanwhile is not changed."""
     sent = datadog.parse_attributes(request.attributes)
     intent = Intent(summary, request.remind_to, request.ends_on_recovery)
-    token = f"approval-{request.pk}"
+    token = f"approval:{request.pk}"
     with datadog.answer_within(settings.DATADOG_CALL_DEADLINE):
         original = None
         if request.downtime_id:
             try:
                 original = datadog.get_downtime(request.downtime_id)
+            except datadog.NotFound:
+                return Refused(("Datadog no longer has the downtime this edit changes.",))
             except datadog.DatadogError as error:
                 return Failed(f"The downtime could not be read first, so nothing was sent: {error}")
             if original.status == CANCELED:
-                return Failed(CANCELED_BANNER)
+                return Refused((CANCELED_BANNER,))
         return _send(approver, token, sent, now, original, intent)
 
 

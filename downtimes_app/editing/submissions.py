@@ -14,6 +14,7 @@ on how the first one ended:
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,8 +39,17 @@ IN_FLIGHT = "in_flight"
 GRACE = timedelta(seconds=5)
 
 
+# What `new_token` makes (and a form may post): letters, digits, `-` and `_`. Tokens the
+# dashboard uses on its own (an approval's: `approval:12`) have a `:`, so no form can take one.
+TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def well_formed(token: str) -> bool:
+    return TOKEN_SHAPE.fullmatch(token) is not None
 
 
 def in_flight_limit() -> timedelta:

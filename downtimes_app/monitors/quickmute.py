@@ -34,8 +34,7 @@ from downtimes_app.core.domain import (
     OneTimeSchedule,
 )
 from downtimes_app.downtimes import actions
-from downtimes_app.editing import saving
-from downtimes_app.models import SubmissionToken
+from downtimes_app.editing import saving, submissions
 from downtimes_app.muting.mutes import groups_of, query_tags
 
 User = AbstractBaseUser | AnonymousUser
@@ -55,7 +54,6 @@ MAX_MESSAGE = 4000
 # Datadog refuses an end in the past; a moment's margin for the request to arrive.
 MARGIN = actions.END_NOW_MARGIN
 LONGEST = timedelta(days=3653)
-TOKEN_LENGTH = SubmissionToken._meta.get_field("token").max_length
 # One tag of a group Datadog has not reported, as Datadog writes tags: a key that starts with a
 # letter, then a value of letters, digits and `_ - . / :`. No wildcard, space, parenthesis,
 # quote or leading `-`: a value that came from an alert's link must not become a pattern.
@@ -331,4 +329,4 @@ def _by_keys(query: str) -> list[str]:
 def clean_token(value: str) -> str:
     """A posted one-time token, or "" for none this dashboard could have made."""
     value = value.strip()
-    return value if 0 < len(value) <= TOKEN_LENGTH else ""
+    return value if submissions.well_formed(value) else ""

@@ -22,7 +22,7 @@ from django.urls import reverse
 from downtimes_app import datadog, store
 from downtimes_app.core.clock import now as clock
 from downtimes_app.core.domain import Downtime, Monitor
-from downtimes_app.models import AuditEntry, Delivery
+from downtimes_app.models import ApprovalRequest, AuditEntry, Delivery
 from downtimes_app.notify import outbox, reminders, words
 from downtimes_app.notify.destinations import SLACK, Destination
 
@@ -52,6 +52,9 @@ def attempt(delivery_id: int) -> Attempt:
         outbox.failed(row, token, f"no destination named {row.destination!r} is configured now")
         return Attempt("failed")
     if row.kind == Delivery.Kind.APPROVAL:
+        if not _still_asked(row, now):
+            outbox.not_sent(row, token, "the request was decided, or expired, first")
+            return Attempt("dropped")
         return _posted(row, token, destination, _request_notice(row, now))
     downtime = _downtime(row.downtime_id)
     if downtime is None:
@@ -152,6 +155,15 @@ def _notice(row: Delivery, downtime: Downtime, now: datetime) -> words.Notice:
         alerting_unknown=unknown,
         why=row.cause.summary if row.cause and row.kind == Delivery.Kind.ENDED else "",
     )
+
+
+def _still_asked(row: Delivery, now: datetime) -> bool:
+    number = row.downtime_id.removeprefix(outbox.APPROVAL_LABEL)
+    return ApprovalRequest.objects.filter(
+        pk=int(number) if number.isdigit() else 0,
+        state=ApprovalRequest.State.PENDING,
+        expires_at__gt=now,
+    ).exists()
 
 
 def _request_notice(row: Delivery, now: datetime) -> words.Asked:

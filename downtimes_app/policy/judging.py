@@ -38,6 +38,14 @@ def asks_for_approval() -> bool:
     return bool(current.base.approval_for) or any(r.approval_for for _, r in current.groups)
 
 
+def loosest() -> rules.Rules:
+    """What the policy refuses for everyone: the most lenient of its rules, the top level's
+    and every group's (the attention view flags what nobody may make, never what some group
+    may)."""
+    current = policy()
+    return rules.lenient([current.base, *(r for _, r in current.groups)])
+
+
 def rules_of(user: User) -> rules.Rules:
     """This person's rules: the file's, with the overrides of the groups they are in."""
     current = policy()
@@ -80,9 +88,11 @@ def judge(
     now: datetime,
     *,
     changed: Sequence[str] | None = None,
+    before: Definition | None = None,
 ) -> rules.Verdict:
     """How this write fares: refused (each rule in words), waiting for approval, or clear.
-    `changed`: an edit's changed attributes (an edit answers for what it changes)."""
+    `changed` and `before`: an edit's changed attributes and the downtime it changes (an edit
+    answers for what it changes, and only for a length it makes longer)."""
     if not in_force():
         return rules.Verdict()
     mine = rules_of(user)
@@ -90,4 +100,4 @@ def judge(
         monitors = None  # the target is not asked about
     else:
         monitors = targeted(definition) if _needs_monitors(definition, mine) else None
-    return rules.judge(definition, mine, now, monitors=monitors, changed=changed)
+    return rules.judge(definition, mine, now, monitors=monitors, changed=changed, before=before)

@@ -122,14 +122,20 @@ def lenient(all_rules: Sequence[Rules]) -> Rules:
     first = all_rules[0]
     durations = [r.max_duration for r in all_rules]
     longest = None if None in durations else max(d for d in durations if d is not None)
-    patterns = [r for r in all_rules if r.message_pattern]
     tags = [r.allowed_monitor_tags for r in all_rules]
     allowed = () if () in tags else tuple(dict.fromkeys(t for group in tags for t in group))
+    pattern, hint = "", ""
+    if all(r.message_pattern for r in all_rules):
+        # A match of any group's pattern will do.
+        patterns = list(dict.fromkeys(r.message_pattern for r in all_rules))
+        pattern = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+        hints = list(dict.fromkeys(r.message_hint for r in all_rules if r.message_hint))
+        hint = " or ".join(hints) if len(hints) == len(patterns) else ""
     return replace(
         first,
         max_duration=longest,
-        message_pattern=patterns[0].message_pattern if len(patterns) == len(all_rules) else "",
-        message_hint=patterns[0].message_hint if len(patterns) == len(all_rules) else "",
+        message_pattern=pattern,
+        message_hint=hint,
         approval_for=_common_needs(all_rules),
         allowed_monitor_tags=allowed,
     )
@@ -271,6 +277,12 @@ def needs(definition: Definition, rules: Rules, now: datetime) -> tuple[Need, ..
     return tuple(found)
 
 
+def _not_longer(definition: Definition, before: Definition, now: datetime) -> bool:
+    """Whether its longest window is no longer than it was (no end: longer than any)."""
+    after, was = longest(definition, now), longest(before, now)
+    return was is None or (after is not None and after <= was)
+
+
 def judge(
     definition: Definition,
     rules: Rules,
@@ -278,12 +290,18 @@ def judge(
     *,
     monitors: Sequence[Monitor] | None = None,
     changed: Sequence[str] | None = None,
+    before: Definition | None = None,
 ) -> Verdict:
     """Refused, waiting for approval, or clear. `changed`: for an edit, the attributes it
     changes; a rule that reads none of them is not asked (an edit of the message of a downtime
-    made before the policy does not answer for its length)."""
+    made before the policy does not answer for its length). `before`: the downtime an edit
+    changes; an edit that makes no window longer answers to no rule of length (giving a
+    forgotten mute an end, or shortening one, is what the attention view asks for)."""
+    shorter = before is not None and _not_longer(definition, before, now)
 
     def asked(rule: str) -> bool:
+        if shorter and rule in (MAX_DURATION, LONGER_THAN):
+            return False
         return changed is None or bool(set(READS[rule]) & set(changed))
 
     found = tuple(b for b in breaches(definition, rules, now, monitors) if asked(b.rule))
@@ -295,8 +313,16 @@ def judge(
 
 
 def _span(delta: timedelta) -> str:
-    """`1 day`, `25 hours`, `90 minutes`: whole units, as a limit is written."""
-    return schedules.duration_from_delta(delta).words()
+    """`1 day`, `25 hours`, `90 minutes` when one unit says it; else the two largest parts,
+    `23 days 2 hours`."""
+    exact = schedules.duration_from_delta(delta)
+    if exact.unit in ("d", "w") or exact.amount < 100:
+        return exact.words()
+    minutes = round(delta.total_seconds() / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    parts = [(days, "day"), (rest // 60, "hour"), (rest % 60, "minute")]
+    said = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(said[:2])
 
 
 def _or(items: Sequence[str]) -> str:

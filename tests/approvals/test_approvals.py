@@ -96,7 +96,7 @@ def test_another_editor_approves_it_once_and_the_trail_names_both(held):
     assert request.state == State.APPROVED and request.result_id == str(made.uuid)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.CREATE, downtime_id=str(made.uuid))
     assert entry.actor_name == "Sam (sam)"
-    assert entry.summary.endswith("(asked by Erin (erin), approved by Sam (sam))")
+    assert entry.summary.startswith("Approved by Sam (sam), asked by Erin (erin): Scheduled for")
     # A second click, or a third editor a moment later: nothing more is sent.
     again = sam.post(reverse("downtimes:approval_approve", args=[request.pk]), follow=True)
     assert "already approved it; nothing was sent twice" in text_of(again.content.decode())
@@ -182,6 +182,7 @@ def test_a_failed_send_goes_back_to_waiting_and_approving_again_makes_one(held, 
     assert not failed.ok and "Nothing was made yet" in failed.words
     request.refresh_from_db()
     assert request.state == State.PENDING and request.error
+    assert request.decided_by is None and request.decided_by_name == ""  # undecided again
     assert SandboxDowntime.objects.count() == before
     assert deciding.approve(sam, request.pk, NOW).ok
     assert SandboxDowntime.objects.count() == before + 1
@@ -231,3 +232,70 @@ def test_a_quick_mute_of_every_group_waits_for_approval(settings, editor_client,
     assert response["Location"] == reverse("downtimes:approval", args=[request.pk])
     assert request.attributes["scope"] == "*"
     assert SandboxDowntime.objects.count() == before
+
+
+def test_a_request_whose_contents_cannot_be_read_fails_in_words_and_is_not_left_half_sent(held):
+    request, _, before = held
+    ApprovalRequest.objects.filter(pk=request.pk).update(
+        attributes={**request.attributes, "monitor_identifier": 5}
+    )
+    sam = client_of(second_editor())
+    response = sam.post(reverse("downtimes:approval_approve", args=[request.pk]), follow=True)
+    assert response.status_code == 200
+    assert "What it holds cannot be read" in text_of(response.content.decode())
+    request.refresh_from_db()
+    assert request.state == State.FAILED and SandboxDowntime.objects.count() == before
+
+
+def test_a_request_left_being_sent_by_a_worker_that_died_can_be_approved_again_once(held):
+    request, _, before = held
+    tess = second_editor("tess")
+    ApprovalRequest.objects.filter(pk=request.pk).update(
+        state=State.SENDING,
+        decided_by=tess,
+        decided_by_name="Tess (tess)",
+        claim="dead",
+        claimed_at=NOW - timedelta(minutes=2),
+    )
+    sam = client_of(second_editor())
+    page = text_of(sam.get(reverse("downtimes:approval", args=[request.pk])).content.decode())
+    assert "Approve and send" in page
+    approved = sam.post(reverse("downtimes:approval_approve", args=[request.pk]))
+    assert approved.status_code == 302
+    assert SandboxDowntime.objects.count() == before + 1
+    # The dead worker's claim no longer decides anything.
+    assert deciding._settle(request, "dead", saving.Failed("late")).ok is False
+    request.refresh_from_db()
+    assert request.state == State.APPROVED and request.decided_by_name == "Sam (sam)"
+
+
+def test_a_form_cannot_take_a_requests_own_token(held, editor_client, org):
+    request, _, before = held
+    _, data = open_form(editor_client)
+    taken = submit(
+        editor_client,
+        data,
+        token=f"approval:{request.pk}",
+        scope="env:qa",
+        target="monitor",
+        monitor_id=str(org.monitors[0].id),
+        timezone="UTC",
+    )
+    assert taken.status_code == 200  # refused: not a token this dashboard made
+    assert "one-time token is not one this dashboard made" in text_of(taken.content.decode())
+    assert SandboxDowntime.objects.count() == before
+    approved = deciding.approve(second_editor(), request.pk, NOW)
+    assert approved.ok and approved.words == "Approved and sent."
+
+
+def test_an_announcement_still_waiting_is_not_sent_once_the_request_is_decided(
+    settings, destinations, receiver, held, monkeypatch
+):
+    from downtimes_app.models import Delivery
+    from downtimes_app.notify import send
+
+    request, _, _ = held
+    deciding.decline(second_editor(), request.pk, "no", NOW)
+    rows = Delivery.objects.filter(kind=Delivery.Kind.APPROVAL)
+    rows.update(state=Delivery.State.PENDING, attempts=0)
+    assert [send.attempt(row.pk).outcome for row in rows] == ["dropped", "dropped"]

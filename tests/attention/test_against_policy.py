@@ -60,4 +60,22 @@ def test_a_teams_tags_at_the_top_flag_a_mute_of_another_teams_monitor_from_the_c
         f"You may mute only monitors tagged team:payments; not “{theirs.name}” ({theirs.id})"
         in (found[outside])
     )
-    assert inside not in found or "Against the policy" not in found[inside]
+    assert "Against the policy" not in found.get(inside, "")
+
+
+def test_what_some_group_may_make_is_not_flagged_as_against_the_policy(
+    settings, viewer_client, api, org
+):
+    use_policy(settings, max_duration="1d", groups={"sre": {"max_duration": ""}})
+    two_days = {"start": NOW.isoformat(), "end": (NOW + timedelta(days=2)).isoformat()}
+    long = made(api, scope="env:qa", schedule=two_days)
+    assert "Against the policy" not in rows(viewer_client).get(long, "")
+
+
+def test_the_loosest_groups_limit_is_the_one_the_attention_view_holds_to(
+    settings, viewer_client, api, org
+):
+    use_policy(settings, max_duration="1d", groups={"sre": {"max_duration": "3d"}})
+    four_days = {"start": NOW.isoformat(), "end": (NOW + timedelta(days=4)).isoformat()}
+    longer = made(api, scope="env:qa", schedule=four_days)
+    assert "It lasts 4 days; a window may last at most 3 days." in rows(viewer_client)[longer]

@@ -186,3 +186,21 @@ def test_the_rules_in_words_say_each_limit():
         "A second editor approves a downtime of every monitor.",
         "A second editor approves a window longer than 3 days.",
     ]
+
+
+def test_two_groups_with_different_ticket_patterns_accept_either():
+    inc = Rules(message_pattern="INC-[0-9]+", message_hint="an incident id such as INC-1")
+    chg = Rules(message_pattern="CHG-[0-9]+", message_hint="a change id such as CHG-1")
+    both = Policy(Rules(), (("ops", inc), ("dev", chg))).rules_for({"ops", "dev"})
+    assert rules.judge(one_time(1, message="CHG-7 deploy"), both, NOW).clear
+    assert rules.judge(one_time(1, message="INC-7 fix"), both, NOW).clear
+    refused = rules.judge(one_time(1, message="none"), both, NOW).breaches
+    assert refused[0].words == (
+        "The message needs an incident id such as INC-1 or a change id such as CHG-1."
+    )
+
+
+def test_long_lengths_read_in_days_and_hours():
+    limit = Rules(max_duration=DAY)
+    odd = rules.judge(one_time(24 * 23 + 2), limit, NOW).breaches[0].words
+    assert odd == "It lasts 23 days 2 hours; a window may last at most 1 day."

@@ -241,3 +241,19 @@ def test_the_preview_says_before_saving_what_the_policy_will_do(settings, editor
     assert "Waits for a second editor. The policy asks another editor to approve a downtime" in wide
     fine = preview(**valid_one_time(org), end_mode="after", duration="1h")
     assert "policy will refuse" not in fine and "Waits for a second editor" not in fine
+
+
+def test_giving_a_forgotten_mute_an_end_passes_a_limit_it_still_breaks(
+    settings, editor_client, stories
+):
+    """What the attention view asks for (end it, shorten it) is never held back by length."""
+    use_policy(settings, max_duration="1d", approval_for=["longer_than:2d"])
+    forgotten = stories["forgotten"]  # no end, started weeks ago
+    _, data = open_form(editor_client, edit_url(forgotten))
+    response = submit(
+        editor_client, data, url=edit_url(forgotten), end_mode="at", end="2026-11-16T12:00"
+    )
+    assert response.status_code == 302, errors_in(response)
+    forgotten.refresh_from_db()
+    assert forgotten.schedule["end"] == "2026-11-16T12:00:00+00:00"
+    assert not ApprovalRequest.objects.exists()

@@ -12,11 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.forms import formset_factory
 
 from downtimes_app.core import parsing, schedules
 from downtimes_app.core.domain import Downtime, OneTimeSchedule
 from downtimes_app.core.scope import MAX_TYPED, check_scope
+from downtimes_app.editing import submissions
 from downtimes_app.editing.forms import repeat
 from downtimes_app.editing.forms.values import (
     END_AFTER,
@@ -262,6 +264,12 @@ class DowntimeForm(forms.Form):
         widget=forms.HiddenInput,
         # The column that claims it holds 64; a longer one was not made here.
         max_length=TOKEN_LENGTH,
+        validators=[
+            RegexValidator(
+                submissions.TOKEN_SHAPE,
+                "This form's one-time token is not one this dashboard made; reload the page.",
+            )
+        ],
         error_messages={
             "required": "This form has no one-time token; reload the page.",
             "max_length": "This form's one-time token is not one this dashboard made; reload "
