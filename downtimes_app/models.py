@@ -344,3 +344,46 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.summary} asked by {self.requested_by_name}: {self.state}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: only its SHA-256 digest is kept; the token is shown once.
+
+    A token acts as its owner, with the owner's role at the moment of each request: a person
+    whose role is taken away, or whose account is deactivated, has tokens that stop working.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)  # its first characters, to tell tokens apart
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+
+class Lease(models.Model):
+    """A downtime a job keeps alive by renewing it: its end is real in Datadog (`ttl` from the
+    last renewal), so a job that dies leaves a mute that ends by itself."""
+
+    downtime_id = models.CharField(max_length=64, unique=True)
+    ttl_seconds = models.PositiveIntegerField()
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    holder_name = models.CharField(max_length=150)
+    created = models.DateTimeField()
+    renewed = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-renewed", "-id"]
+
+    def __str__(self) -> str:
+        return f"lease on {self.downtime_id} by {self.holder_name}"

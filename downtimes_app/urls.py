@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("downtimes_app.audit.urls")),
     path("", include("downtimes_app.policy.urls")),
     path("", include("downtimes_app.approvals.urls")),
+    path("", include("downtimes_app.api.urls")),
 ]

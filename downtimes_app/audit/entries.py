@@ -21,7 +21,10 @@ def actor_name(user: AbstractBaseUser | AnonymousUser) -> str:
         # The dashboard acting on its own (`recovery.watching.Dashboard`) says so by name.
         return getattr(user, "acting_name", "anonymous")
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return f"{full} ({user.get_username()})" if full else user.get_username()
+    name = f"{full} ({user.get_username()})" if full else user.get_username()
+    # How a person acted when it was not a page of the dashboard ("through the API").
+    through = getattr(user, "acting_through", "")
+    return f"{name} {through}" if through else name
 
 
 def entry(*, actor_name: str, summary: str, **fields: Any) -> AuditEntry:

@@ -101,3 +101,19 @@ def judge(
     else:
         monitors = targeted(definition) if _needs_monitors(definition, mine) else None
     return rules.judge(definition, mine, now, monitors=monitors, changed=changed, before=before)
+
+
+def unheld(user: User, definition: Definition, now: datetime, *, before: Definition) -> str:
+    """For a quick change of a window's end, which no form can hold for approval: "" when the
+    policy allows it, else why not in words (a refusal, or "use Edit to ask for approval")."""
+    verdict = judge(user, definition, now, changed=["schedule"], before=before)
+    if verdict.breaches:
+        said = " ".join(b.words for b in verdict.breaches)
+        return f"The dashboard's policy does not allow it, so nothing was sent: {said}"
+    if verdict.needs:
+        why = "; ".join(n.words for n in verdict.needs)
+        return (
+            f"Nothing was sent: the policy asks a second editor to approve {why}. "
+            "Use Edit to ask for it."
+        )
+    return ""

@@ -9,7 +9,7 @@ import pytest
 from downtimes_app.core import schedules
 from downtimes_app.core.domain import Downtime, OneTimeSchedule, Recurrence, RecurringSchedule
 from downtimes_app.core.scope import ScopeError
-from downtimes_app.downtimes import actions
+from downtimes_app.downtimes import actions, bulk
 from tests.factories import NOW
 
 START = NOW - timedelta(hours=1)
@@ -145,34 +145,34 @@ def ids(downtimes) -> list[str]:
 
 
 def test_by_scope_matches_the_same_scope_in_any_term_order_active_or_scheduled_only():
-    assert ids(actions.select_by_scope(SET, "service:search AND env:staging")) == ["b", "c"]
-    assert ids(actions.select_by_scope(SET, "env:staging")) == ["a"]
+    assert ids(bulk.select_by_scope(SET, "service:search AND env:staging")) == ["b", "c"]
+    assert ids(bulk.select_by_scope(SET, "env:staging")) == ["a"]
 
 
 def test_by_scope_reads_v1_commas_as_and():
-    assert ids(actions.select_by_scope(SET, "env:staging,service:search")) == ["b", "c"]
+    assert ids(bulk.select_by_scope(SET, "env:staging,service:search")) == ["b", "c"]
 
 
 def test_by_scope_can_include_narrower_scopes():
-    assert ids(actions.select_by_scope(SET, "env:staging", narrower=True)) == ["a", "b", "c"]
+    assert ids(bulk.select_by_scope(SET, "env:staging", narrower=True)) == ["a", "b", "c"]
 
 
 def test_value_groups_match_whatever_their_order():
-    assert ids(actions.select_by_scope(SET, "env:(dev OR staging)")) == ["g"]
+    assert ids(bulk.select_by_scope(SET, "env:(dev OR staging)")) == ["g"]
 
 
 def test_everything_only_matches_everything_even_when_narrower():
-    assert ids(actions.select_by_scope(SET, "*", narrower=True)) == ["h"]
+    assert ids(bulk.select_by_scope(SET, "*", narrower=True)) == ["h"]
 
 
 def test_by_scope_refuses_a_scope_datadog_would_refuse():
     with pytest.raises(ScopeError):
-        actions.select_by_scope(SET, "staging")
+        bulk.select_by_scope(SET, "staging")
 
 
 def test_by_ids_keeps_the_cancelable_and_says_why_the_others_are_left_out():
     lookup = {d.id: d for d in SET}.get
-    chosen, skipped = actions.select_by_ids(lookup, ["a", "d", "zz", "a", "../x", "c"])
+    chosen, skipped = bulk.select_by_ids(lookup, ["a", "d", "zz", "a", "../x", "c"])
     assert ids(chosen) == ["a", "c"]
     assert [(s.downtime_id, s.reason) for s in skipped] == [
         ("d", "Already canceled."),

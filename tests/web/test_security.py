@@ -34,7 +34,12 @@ PUBLIC = (
     "downtimes:calendar_feed",
 )
 # Routes where anyone signed in, a viewer too, changes only their own settings (not Datadog).
-OWN_SETTINGS = ("downtimes:calendar_subscribe",)
+API_REFUSALS = (401, 404)  # no token; the catch-all's pattern, filled, is no address
+OWN_SETTINGS = (
+    "downtimes:calendar_subscribe",
+    "downtimes:account_tokens",  # a viewer's own read-only token
+    "downtimes:account_token_revoke",
+)
 
 
 def _dashboard_routes() -> list[tuple[str, str]]:
@@ -82,10 +87,22 @@ def test_the_route_walk_finds_the_pages():
 @pytest.mark.usefixtures("sign_in_mode")
 @pytest.mark.parametrize(("name", "path"), _dashboard_routes())
 def test_anonymous_requests_to_every_page_are_sent_to_sign_in(client, downtime_id, name, path):
+    if name.startswith("downtimes:api_"):
+        _api_refuses_in_json(client, downtime_id, path)
+        return
     for method in ("get", "post"):
         response = getattr(client, method)(_fill(path, downtime_id))
         assert response.status_code == 302, (name, method)
         assert response["Location"].startswith(reverse("login") + "?next="), (name, method)
+
+
+def _api_refuses_in_json(client, downtime_id: str, path: str) -> None:
+    """The API answers a script, not a browser: never a sign-in page, always JSON."""
+    url = "/api/anything" if "(" in path else _fill(path, downtime_id)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code in (401, 404, 405), (url, method)
+        assert response["Content-Type"] == "application/json"
 
 
 def test_htmx_requests_without_a_session_say_so_in_place(client, org):
@@ -115,9 +132,13 @@ def test_htmx_requests_without_a_session_say_so_in_place(client, org):
 @pytest.mark.parametrize(("name", "path"), _dashboard_routes())
 def test_viewers_cannot_write_anywhere(viewer_client, downtime_id, name, path):
     """A POST by a viewer is refused (403) or not a method the route takes (405): never done."""
+    if "(" in path:
+        path = "/api/anything"  # the API's catch-all: nothing there to write
     response = viewer_client.post(_fill(path, downtime_id), {"scope": "*", "ids": downtime_id})
     if name in OWN_SETTINGS:
         assert response.status_code == 302, name
+    elif "anything" in path:
+        assert response.status_code == 404, name
     else:
         assert response.status_code in (403, 405), name
     assert SandboxDowntime.objects.get(uuid=downtime_id).canceled is None
@@ -195,7 +216,9 @@ def test_anonymous_read_only_when_enabled(org, settings, downtime_id):
     assert anonymous.get(reverse("downtimes:detail", args=[downtime_id])).status_code == 200
     for name, path in _dashboard_routes():
         response = anonymous.post(_fill(path, downtime_id), {"scope": "*", "ids": downtime_id})
-        assert response.status_code in (302, 403, 405), name
+        # The API asks for a token (401) even when pages may be read without one.
+        api = API_REFUSALS if name.startswith("downtimes:api_") else ()
+        assert response.status_code in (302, 403, 405, *api), name
     assert SandboxDowntime.objects.get(uuid=downtime_id).canceled is None
 
 

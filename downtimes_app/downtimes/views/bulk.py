@@ -21,7 +21,7 @@ from downtimes_app import store
 from downtimes_app.core import presenters
 from downtimes_app.core.clock import now
 from downtimes_app.core.scope import ScopeError
-from downtimes_app.downtimes import actions
+from downtimes_app.downtimes import actions, bulk
 from downtimes_app.web.access import editor_required, members_only
 from downtimes_app.web.plumbing import Request, is_fragment, render_page
 
@@ -42,13 +42,11 @@ def _preview(request: Request, params: QueryDict) -> dict[str, Any]:
     mode = ""
     if ids:
         mode = "ids"
-        chosen, skipped = actions.select_by_ids(
-            snapshot.get if snapshot else (lambda _id: None), ids
-        )
+        chosen, skipped = bulk.select_by_ids(snapshot.get if snapshot else (lambda _id: None), ids)
     elif scope:
         mode = "scope"
         try:
-            chosen = actions.select_by_scope(current.downtimes, scope, narrower=narrower)
+            chosen = bulk.select_by_scope(current.downtimes, scope, narrower=narrower)
         except ScopeError as error:
             scope_error = str(error)
     moment = now()
@@ -73,7 +71,7 @@ def _results(request: Request, token: str) -> list[dict[str, Any]] | None:
     return request.session.get(RESULTS_KEY, {}).get(token)
 
 
-def _keep_results(request: Request, outcomes: list[actions.BulkOutcome]) -> str:
+def _keep_results(request: Request, outcomes: list[bulk.BulkOutcome]) -> str:
     token = secrets.token_urlsafe(8)
     kept = dict(list(request.session.get(RESULTS_KEY, {}).items())[-(RESULTS_KEPT - 1) :])
     kept[token] = [
@@ -84,7 +82,7 @@ def _keep_results(request: Request, outcomes: list[actions.BulkOutcome]) -> str:
     return token
 
 
-def _summary(outcomes: list[dict[str, Any]] | list[actions.BulkOutcome]) -> str:
+def _summary(outcomes: list[dict[str, Any]] | list[bulk.BulkOutcome]) -> str:
     done = sum(1 for o in outcomes if (o["ok"] if isinstance(o, dict) else o.ok))
     failed = len(outcomes) - done
     text = f"Canceled {done} downtime{'' if done == 1 else 's'}"
@@ -134,7 +132,7 @@ def _bulk_cancel_post(request: Request) -> HttpResponse:
     snapshot = store.current().snapshot
     known = [d for i in ids if snapshot and (d := snapshot.get(i)) is not None]
     unknown = [i for i in ids if not snapshot or snapshot.get(i) is None]
-    outcomes = actions.cancel_many(request.user, known, now=now(), unknown_ids=unknown)
+    outcomes = bulk.cancel_many(request.user, known, now=now(), unknown_ids=unknown)
     if is_fragment(request):
         return render(
             request,
