@@ -347,6 +347,11 @@ DASHBOARD_RECOVERY_SETTLE_MINUTES = env.number("DASHBOARD_RECOVERY_SETTLE_MINUTE
 DASHBOARD_POLICY = read_policy(env.str("DASHBOARD_POLICY_FILE"))
 # How long a request for approval waits for a second editor before it expires.
 DASHBOARD_APPROVAL_MINUTES = env.number("DASHBOARD_APPROVAL_MINUTES", 60, minimum=1)
+# Slack's signing secret (the app's Basic Information page): with it, /slack/commands and
+# /slack/actions answer the /downtime command and the reminders' buttons. A secret: never shown.
+DASHBOARD_SLACK_SIGNING_SECRET = env.str("DASHBOARD_SLACK_SIGNING_SECRET")
+# Where the dashboard may post an answer to a button (Slack's response_url); tests add theirs.
+SLACK_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
 # The address people open the dashboard at: messages link to it. `make run` sets it.
 DASHBOARD_URL = env.url("DASHBOARD_URL")
 if DASHBOARD_NOTIFY and not DASHBOARD_URL:

@@ -387,3 +387,51 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"lease on {self.downtime_id} by {self.holder_name}"
+
+
+class SlackLink(models.Model):
+    """A Slack person, linked by them to their account here: only a linked person acts."""
+
+    team_id = models.CharField(max_length=32)
+    slack_user_id = models.CharField(max_length=32)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_links"
+    )
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team_id", "slack_user_id"], name="one_account_per_slack_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}/{self.slack_user_id} is {self.user}"
+
+
+class SlackLinkOffer(models.Model):
+    """A one-time link, answered to an unlinked Slack person, that links them once opened by
+    a signed-in person; only its digest is kept, and it expires."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    team_id = models.CharField(max_length=32)
+    slack_user_id = models.CharField(max_length=32)
+    slack_user_name = models.CharField(max_length=150, blank=True)
+    expires = models.DateTimeField()
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"link offer for {self.team_id}/{self.slack_user_id}"
+
+
+class SlackRequest(models.Model):
+    """A request from Slack, made once by its signature and timestamp: a retry (the same two)
+    finds this row and gets the first answer, so it acts once."""
+
+    key = models.CharField(max_length=64, unique=True)
+    received = models.DateTimeField()
+    answer = models.JSONField(null=True, blank=True)  # None while the first is being handled
+
+    def __str__(self) -> str:
+        return f"Slack request {self.key[:12]}"

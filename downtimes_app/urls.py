@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("downtimes_app.policy.urls")),
     path("", include("downtimes_app.approvals.urls")),
     path("", include("downtimes_app.api.urls")),
+    path("", include("downtimes_app.slack.urls")),
 ]

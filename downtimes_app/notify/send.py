@@ -154,6 +154,8 @@ def _notice(row: Delivery, downtime: Downtime, now: datetime) -> words.Notice:
         alerting=alerting,
         alerting_unknown=unknown,
         why=row.cause.summary if row.cause and row.kind == Delivery.Kind.ENDED else "",
+        buttons=row.kind == Delivery.Kind.REMINDER
+        and bool(settings.DASHBOARD_SLACK_SIGNING_SECRET),
     )
 
 

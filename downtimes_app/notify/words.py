@@ -54,6 +54,8 @@ class Notice:
     alerting_unknown: str = ""
     # An ending's own words from the audit trail ("Ended: host:web-3 recovered …"), or "".
     why: str = ""
+    # Extend 1 h and End now buttons on a reminder (Slack's /slack/actions is set up).
+    buttons: bool = False
 
     @property
     def zone(self) -> str:
@@ -160,6 +162,8 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     if notice.event == REMINDER:
         text = _cut(escape(notice.alerting_words), SECTION_MAX)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        if notice.buttons:
+            blocks.append(_buttons(notice.downtime.id))
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": links}})
     blocks.append(
         {
@@ -211,6 +215,28 @@ def asked_payload(notice: Asked, *, slack: bool) -> dict[str, Any]:
                 "type": "context",
                 "elements": [{"type": "mrkdwn", "text": f"Message {notice.message_id}"}],
             },
+        ],
+    }
+
+
+def _buttons(downtime_id: str) -> dict[str, Any]:
+    """A reminder's buttons; `/slack/actions` acts on them for the linked person who presses."""
+
+    def button(action_id: str, text: str, **more: Any) -> dict[str, Any]:
+        label = {"type": "plain_text", "text": text}
+        return {
+            "type": "button",
+            "action_id": action_id,
+            "value": downtime_id,
+            "text": label,
+            **more,
+        }
+
+    return {
+        "type": "actions",
+        "elements": [
+            button("extend_1h", "Extend 1 h"),
+            button("end_now", "End now", style="danger"),
         ],
     }
 

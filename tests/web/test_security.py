@@ -32,13 +32,17 @@ PUBLIC = (
     "sso_start",
     "sso_callback",
     "downtimes:calendar_feed",
+    # Signed by Slack, not by a session: tests/slack refuses bad, stale and missing signatures.
+    "downtimes:slack_commands",
+    "downtimes:slack_actions",
 )
-# Routes where anyone signed in, a viewer too, changes only their own settings (not Datadog).
 API_REFUSALS = (401, 404)  # no token; the catch-all's pattern, filled, is no address
+# Routes where anyone signed in, a viewer too, changes only their own settings (not Datadog).
 OWN_SETTINGS = (
     "downtimes:calendar_subscribe",
     "downtimes:account_tokens",  # a viewer's own read-only token
     "downtimes:account_token_revoke",
+    "downtimes:slack_link",  # links their own Slack person (an unknown link: nothing)
 )
 
 
@@ -135,7 +139,9 @@ def test_viewers_cannot_write_anywhere(viewer_client, downtime_id, name, path):
     if "(" in path:
         path = "/api/anything"  # the API's catch-all: nothing there to write
     response = viewer_client.post(_fill(path, downtime_id), {"scope": "*", "ids": downtime_id})
-    if name in OWN_SETTINGS:
+    if name == "downtimes:slack_link":
+        assert response.status_code == 404, name  # no such link: nobody is linked
+    elif name in OWN_SETTINGS:
         assert response.status_code == 302, name
     elif "anything" in path:
         assert response.status_code == 404, name
