@@ -4,6 +4,7 @@ endpoint and its errors, the form's validation and the policy, Idempotency-Key, 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from downtimes_app.api import urls as api_urls
 from downtimes_app.models import ApiToken, ApprovalRequest, AuditEntry
 from sandbox import clock
 from sandbox.models import SandboxDowntime
+from tests.conftest import make_user
 from tests.factories import NOW
 from tests.policy.support import use_policy
 
@@ -329,3 +331,24 @@ def test_the_openapi_document_describes_every_address_of_the_api(editor_token, o
         if str(p.pattern).startswith("api/")
     }
     assert set(document["paths"]) == served
+
+
+def test_a_person_makes_a_token_on_their_page_sees_it_once_and_revokes_it(
+    editor, editor_client, org
+):
+    page = reverse("downtimes:account_tokens")
+    made = editor_client.post(page, {"name": "deploy pipeline"}, follow=True)
+    text = made.content.decode()
+    token = re.search(r"<code>(dt_[A-Za-z0-9_-]+)</code>", text)[1]
+    assert "shown this once" in text and "deploy pipeline" in text
+    assert token not in editor_client.get(page).content.decode()  # never again
+    assert call("GET", "/downtimes", token).status_code == 200
+    row = ApiToken.objects.get(user=editor)
+    editor_client.post(reverse("downtimes:account_token_revoke", args=[row.pk]))
+    assert call("GET", "/downtimes", token).status_code == 401
+    other = tokens.make(make_user("olga", "editor"), "hers")[0]
+    refused = editor_client.post(
+        reverse("downtimes:account_token_revoke", args=[other.pk]), follow=True
+    )
+    assert "There is no such token of yours." in refused.content.decode()
+    assert ApiToken.objects.filter(pk=other.pk).exists()
