@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -37,13 +38,10 @@ def problem(status: int, *messages: str, **more: Any) -> JsonResponse:
 
 
 def _bearer(request: HttpRequest) -> str | None:
-    """The token sent, "" for an Authorization header that is not a bearer token, None for no
-    header at all."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    kind, _, value = header.strip().partition(" ")
-    return value.strip() if kind.lower() == "bearer" else ""
+    """The bearer token sent, or None: no Authorization header, or another kind (a proxy's
+    Basic credentials), which leaves the session to say who it is."""
+    kind, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    return value.strip() if kind.lower() == "bearer" else None
 
 
 def _csrf_refused(request: HttpRequest) -> bool:
@@ -82,15 +80,17 @@ def endpoint(methods: Iterable[str], *, writes: Iterable[str] = ()) -> Callable:
                 )
                 answer["Allow"] = ", ".join(allowed)
                 return answer
-            refused = _who(request)
-            if refused is not None:
-                return refused
-            if not can_read(request.user):
-                return problem(403, "This account has no role on the dashboard.")
-            if request.method in writing and not can_write(request.user):
-                return problem(403, "Only editors can change downtimes.")
             try:
+                refused = _who(request)
+                if refused is not None:
+                    return refused
+                if not can_read(request.user):
+                    return problem(403, "This account has no role on the dashboard.")
+                if request.method in writing and not can_write(request.user):
+                    return problem(403, "Only editors can change downtimes.")
                 return view(request, *args, **kwargs)
+            except RequestDataTooBig:
+                return problem(413, "The request is too large.")
             except Exception:
                 log.exception("The API view %s failed", view.__name__)
                 return problem(500, "Something went wrong on the dashboard; nothing more is known.")

@@ -8,6 +8,7 @@ field's error comes back under the body's own name for it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Any
@@ -70,8 +71,8 @@ def read(raw: bytes) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadBody({"body": ["The body is not JSON."]}) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadBody({"body": ["The body is not JSON (or is nested too deep)."]}) from None
 
 
 def _text(name: str, value: Any) -> str:
@@ -128,3 +129,9 @@ def field_errors(problems: list[tuple[str, str]]) -> dict[str, list[str]]:
             name = names.get(form, "body")
         found.setdefault(name, []).append(words)
     return found
+
+
+def digest(body: Any) -> str:
+    """The body's fingerprint, whatever the order of its keys."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

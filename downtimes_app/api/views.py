@@ -4,11 +4,13 @@ validation, the policy, once-only saving (`Idempotency-Key`), the audit trail an
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -16,7 +18,6 @@ from django.views.decorators.csrf import csrf_exempt
 from downtimes_app import datadog, store
 from downtimes_app.api import schema, shapes
 from downtimes_app.api.access import endpoint, problem
-from downtimes_app.audit.entries import actor_name
 from downtimes_app.core import schedules
 from downtimes_app.core.clock import now
 from downtimes_app.downtimes import actions, listing
@@ -25,11 +26,13 @@ from downtimes_app.editing import saving, submissions
 from downtimes_app.editing.forms import prefill
 from downtimes_app.editing.forms.draft import Draft
 from downtimes_app.models import Lease
+from downtimes_app.policy import judging
 from downtimes_app.web.access import role_free
 
 UTC = ZoneInfo("UTC")
 ENDS = ("end", "duration", "rrule", "recurrences")
 LONGEST_LEASE = timedelta(days=7)
+IDEMPOTENCY_SECONDS = 24 * 60 * 60
 
 
 def _body(request: HttpRequest) -> Any:
@@ -96,11 +99,21 @@ def downtime(request: HttpRequest, downtime_id: str) -> JsonResponse:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _token(request: HttpRequest) -> str | JsonResponse:
+def _token(request: HttpRequest, body: Any) -> str | JsonResponse:
+    """The once-only token for this request: its Idempotency-Key, kept apart per person (two
+    people's pipelines may pick the same key), or a new one. A key sent again with another
+    body is refused (422) rather than answered with what the first body made."""
     key = request.headers.get("Idempotency-Key", "").strip()
-    if key and not submissions.well_formed(key):
+    if not key:
+        return submissions.new_token()
+    if not submissions.well_formed(key):
         return _bad({"Idempotency-Key": ["Use 1 to 64 letters, digits, - or _."]})
-    return key or submissions.new_token()
+    token = "api-" + hashlib.sha256(f"{request.user.pk}\n{key}".encode()).hexdigest()[:40]
+    digest, remembered = shapes.digest(body), f"api-idempotency:{token}"
+    first = cache.add(remembered, digest, IDEMPOTENCY_SECONDS)
+    if not first and cache.get(remembered) != digest:
+        return problem(422, "This Idempotency-Key was sent before with another body.")
+    return token
 
 
 def _draft(body: Any, token: str) -> Draft | JsonResponse:
@@ -118,13 +131,13 @@ def _draft(body: Any, token: str) -> Draft | JsonResponse:
 
 
 def create(request: HttpRequest, *, summary: str = "") -> JsonResponse:
-    token = _token(request)
-    if isinstance(token, JsonResponse):
-        return token
     try:
         body = _body(request)
     except shapes.BadBody as bad:
         return _bad(bad.errors)
+    token = _token(request, body)
+    if isinstance(token, JsonResponse):
+        return token
     draft = _draft(body, token)
     if isinstance(draft, JsonResponse):
         return draft
@@ -186,6 +199,13 @@ def extend(request: HttpRequest, downtime_id: str) -> JsonResponse:
     if not isinstance(body, dict) or not (body.get("by") or body.get("until")):
         return _bad({"by": ['Give "by" (a duration such as 1h) or "until" (a time).']})
     by, until = str(body.get("by") or ""), str(body.get("until") or "")
+    try:
+        if by:
+            schedules.parse_duration(by)
+        else:
+            actions.parse_until(until, UTC)
+    except (schedules.ScheduleError, actions.Refused) as error:
+        return _bad({"by" if by else "until": [str(error)]})
     moment = now()
     return _acted(
         lambda: actions.extend(request.user, downtime_id, moment, by=by, until=until, zone=UTC)
@@ -231,7 +251,7 @@ def leases(request: HttpRequest) -> JsonResponse:
     ttl = _ttl(body.get("ttl"))
     if isinstance(ttl, JsonResponse):
         return ttl
-    token = _token(request)
+    token = _token(request, body)
     if isinstance(token, JsonResponse):
         return token
     fields = {k: v for k, v in body.items() if k != "ttl"}
@@ -241,6 +261,12 @@ def leases(request: HttpRequest) -> JsonResponse:
     draft = _draft(fields, token)
     if isinstance(draft, JsonResponse):
         return draft
+    held = judging.judge(request.user, draft.definition(), draft.now).needs
+    if held:
+        why = "; ".join(n.words for n in held)
+        return problem(
+            403, f"A lease cannot wait for approval; the policy asks a second editor for {why}."
+        )
     words = f"Lease for {fields['duration']}: ends by itself unless its job renews it"
     outcome = saving.save_downtime(
         request.user, draft.definition(), token=token, now=draft.now, summary=words
@@ -256,7 +282,7 @@ def leases(request: HttpRequest) -> JsonResponse:
         defaults={
             "ttl_seconds": int(ttl.total_seconds()),
             "holder": request.user,
-            "holder_name": actor_name(request.user)[:150],
+            "holder_name": request.user.get_username()[:150],
             "created": draft.now,
             "renewed": draft.now,
         },
@@ -269,6 +295,8 @@ def renew(request: HttpRequest, downtime_id: str) -> JsonResponse:
     lease = Lease.objects.filter(downtime_id=downtime_id).first()
     if lease is None:
         return problem(404, "No lease was taken on this downtime through the API.")
+    if lease.holder_id != request.user.pk:
+        return problem(403, f"Only {lease.holder_name}, who took this lease, renews it.")
     moment = now()
     ttl = timedelta(seconds=lease.ttl_seconds)
     words = f"Lease renewed: ends {schedules.duration_from_delta(ttl)} from now"

@@ -288,12 +288,14 @@ def extend(
     return updated, f"Extended: it now ends {shown.label} {shown.zone_label}."
 
 
-def _obey_policy(user: User, current: Downtime, end: datetime, now: datetime) -> None:
+def _obey_policy(
+    user: User, current: Downtime, end: datetime, now: datetime, *, edit_hint: bool = True
+) -> None:
     """Extend answers to the policy for the window it makes (`judging.unheld`)."""
     longer = dataclasses.replace(
         current.definition, schedule=OneTimeSchedule(start=_start_of(current), end=end)
     )
-    refusal = judging.unheld(user, longer, now, before=current.definition)
+    refusal = judging.unheld(user, longer, now, before=current.definition, edit_hint=edit_hint)
     if refusal:
         raise PolicyRefused(refusal, current)
 
@@ -314,7 +316,7 @@ def extend_to(user: User, downtime_id: str, now: datetime, end: datetime, *, sum
     if current_end is not None and end <= current_end and current.status in CANCELABLE:
         return current
     attributes, end = plan_extend(current, now, until=end)
-    _obey_policy(user, current, end, now)
+    _obey_policy(user, current, end, now, edit_hint=False)
     return _write(user, AuditEntry.Action.EXTEND, current, summary, attributes)
 
 

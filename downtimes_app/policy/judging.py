@@ -103,17 +103,17 @@ def judge(
     return rules.judge(definition, mine, now, monitors=monitors, changed=changed, before=before)
 
 
-def unheld(user: User, definition: Definition, now: datetime, *, before: Definition) -> str:
+def unheld(
+    user: User, definition: Definition, now: datetime, *, before: Definition, edit_hint: bool
+) -> str:
     """For a quick change of a window's end, which no form can hold for approval: "" when the
-    policy allows it, else why not in words (a refusal, or "use Edit to ask for approval")."""
+    policy allows it, else why not in words (and, where there is a form, to ask through Edit)."""
     verdict = judge(user, definition, now, changed=["schedule"], before=before)
     if verdict.breaches:
         said = " ".join(b.words for b in verdict.breaches)
         return f"The dashboard's policy does not allow it, so nothing was sent: {said}"
     if verdict.needs:
         why = "; ".join(n.words for n in verdict.needs)
-        return (
-            f"Nothing was sent: the policy asks a second editor to approve {why}. "
-            "Use Edit to ask for it."
-        )
+        hint = " Use Edit to ask for it." if edit_hint else ""
+        return f"Nothing was sent: the policy asks a second editor to approve {why}.{hint}"
     return ""

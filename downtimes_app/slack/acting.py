@@ -27,12 +27,13 @@ from downtimes_app.muting import monitoring
 from downtimes_app.notify.words import escape
 from downtimes_app.slack import blocks
 from downtimes_app.slack.parsing import Command
-from downtimes_app.web.access import can_write
+from downtimes_app.web.access import can_read, can_write
 
 log = logging.getLogger(__name__)
 UTC = ZoneInfo("UTC")
 THROUGH_SLACK = "through Slack"
 LISTED = 10
+NO_ROLE = "Your account on the dashboard has no role, so nothing was done."
 NAMED = 5
 
 
@@ -47,6 +48,8 @@ def _downtime_link(downtime_id: str) -> str:
 def run(command: Command, user: AbstractBaseUser, *, key: str, now: datetime) -> dict[str, Any]:
     """The answer to a command of a linked person (`key`: the request's, for once-only)."""
     user.acting_through = THROUGH_SLACK  # type: ignore[attr-defined]
+    if not can_read(user):
+        return blocks.answer(NO_ROLE)
     if command.verb == "help":
         return blocks.answer(blocks.HELP, safe=True)
     if command.verb == "list":
@@ -70,7 +73,7 @@ def _list(search: str, now: datetime) -> dict[str, Any]:
     for downtime in result.rows[:LISTED]:
         _, target = presenters.target(downtime)
         window = downtime.window
-        until = f"{window.end:%a %H:%M} UTC" if window and window.end else "no end"
+        until = f"{window.end:%a %d %b %H:%M} UTC" if window and window.end else "no end"
         over = escape(downtime.scope or "*")
         items.append(
             f"• <{_downtime_link(downtime.id)}|{escape(target)}> over `{over}`, until {until}"
@@ -174,6 +177,8 @@ def press(
 ) -> dict[str, Any]:
     """A reminder's button: Extend 1 h or End now."""
     user.acting_through = THROUGH_SLACK  # type: ignore[attr-defined]
+    if not can_read(user):
+        return blocks.answer(NO_ROLE)
     if not can_write(user):
         return blocks.answer("Only editors can change downtimes; your role here is viewer.")
     if action_id == "extend_1h":

@@ -36,6 +36,7 @@ def person(team_id: str, slack_user_id: str) -> AbstractBaseUser | None:
 def offer(team_id: str, slack_user_id: str, name: str, now: datetime) -> str:
     """A new one-time token for linking this Slack person."""
     token = secrets.token_urlsafe(24)
+    SlackLinkOffer.objects.filter(expires__lt=now).delete()
     SlackLinkOffer.objects.create(
         digest=_digest(token),
         team_id=team_id[:32],

@@ -49,8 +49,8 @@ def read(text: str) -> Command:
         return Command("list", " ".join(rest))
     if verb == "end" and len(rest) == 1:
         return Command("end", rest[0])
-    if verb == "extend" and len(rest) == 2 and rest[1] in DURATIONS:
-        return Command("extend", rest[0], duration=rest[1])
+    if verb == "extend" and len(rest) == 2 and rest[1].lower() in DURATIONS:
+        return Command("extend", rest[0], duration=rest[1].lower())
     if verb == "mute":
         return _mute(rest)
     usage = USAGE.get(verb)
@@ -58,14 +58,14 @@ def read(text: str) -> Command:
 
 
 def _mute(rest: list[str]) -> Command:
-    for index, word in enumerate(rest):
-        if index == 0:
-            continue
+    """The monitor is what comes before the last duration (a name may hold `1h` itself)."""
+    for index in range(len(rest) - 1, 0, -1):
+        word = rest[index].lower()
         if word in DURATIONS:
             return Command(
                 "mute", " ".join(rest[:index]), duration=word, group=" ".join(rest[index + 1 :])
             )
-        if word.lower() == "until" and index + 1 < len(rest) and CLOCK.match(rest[index + 1]):
+        if word == "until" and index + 1 < len(rest) and CLOCK.match(rest[index + 1]):
             group = " ".join(rest[index + 2 :])
             return Command("mute", " ".join(rest[:index]), until=rest[index + 1], group=group)
     raise Unclear(f"Say how long: write it as {USAGE['mute']}.")

@@ -19,7 +19,7 @@ def refusal(secret: str, timestamp: str, body: bytes, sent: str, now: float) -> 
     """Why the request is not Slack's, or "" when it is."""
     if not secret:
         return "Slack is not set up here."
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         return "The request has no timestamp."
     if abs(now - int(timestamp)) > MAX_AGE:
         return "The request is older than five minutes."

@@ -8,7 +8,9 @@ answer instead of acting again. Without `DASHBOARD_SLACK_SIGNING_SECRET` both UR
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +27,9 @@ from downtimes_app.core.clock import now
 from downtimes_app.models import SlackRequest
 from downtimes_app.slack import acting, blocks, linking, parsing, signing
 from downtimes_app.web.access import members_only, role_free
+
+log = logging.getLogger(__name__)
+KEPT = timedelta(minutes=10)
 
 
 def _refused(request: HttpRequest) -> JsonResponse | None:
@@ -55,8 +60,15 @@ def _once(request: HttpRequest, work) -> JsonResponse:
         if first is not None and first.answer is not None:
             return JsonResponse(first.answer)
         return JsonResponse(blocks.answer("This is being handled already."))
-    answer = work(key)
+    try:
+        answer = work(key)
+    except Exception:
+        log.exception("A request from Slack failed")
+        row.delete()  # a retry may try again
+        return JsonResponse(blocks.answer("Something went wrong on the dashboard; try again."))
     SlackRequest.objects.filter(pk=row.pk).update(answer=answer)
+    # Slack retries within minutes and refuses older timestamps: older rows have done their job.
+    SlackRequest.objects.filter(received__lt=now() - KEPT).delete()
     return JsonResponse(answer)
 
 

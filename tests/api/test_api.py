@@ -55,8 +55,12 @@ def one_hour(org, **more):
 
 
 def test_without_a_valid_token_every_endpoint_answers_401_in_json(org):
-    for token in (None, "dt_not-one-we-made", "Basic abc"):
-        response = call("GET", "/downtimes", token)
+    for headers in (
+        {},
+        {"Authorization": "Bearer dt_not-one-we-made"},
+        {"Authorization": "Basic abc"},
+    ):
+        response = Client().get("/api/downtimes", headers=headers)
         assert response.status_code == 401
         assert response["Content-Type"] == "application/json"
         assert response["WWW-Authenticate"].startswith("Bearer")
@@ -352,3 +356,72 @@ def test_a_person_makes_a_token_on_their_page_sees_it_once_and_revokes_it(
     )
     assert "There is no such token of yours." in refused.content.decode()
     assert ApiToken.objects.filter(pk=other.pk).exists()
+
+
+def test_a_proxys_basic_credentials_leave_the_session_to_say_who_it_is(editor, org):
+    client = Client()
+    client.force_login(editor)
+    assert (
+        client.get("/api/downtimes", headers={"Authorization": "Basic cHJveHk6eA=="}).status_code
+        == 200
+    )
+
+
+def test_an_idempotency_key_belongs_to_its_person_and_to_one_body(editor_token, org):
+    olga = tokens.make(make_user("olga", "editor"), "hers")[1]
+    key = {"Idempotency-Key": "deploy"}
+    erins = call("POST", "/downtimes", editor_token, one_hour(org), **key)
+    hers = call("POST", "/downtimes", olga, one_hour(org, scope="env:dev"), **key)
+    assert erins.status_code == hers.status_code == 201
+    assert erins.json()["downtime"]["id"] != hers.json()["downtime"]["id"]
+    other_body = call("POST", "/downtimes", editor_token, one_hour(org, scope="env:qa"), **key)
+    assert other_body.status_code == 422
+    assert "sent before with another body" in other_body.json()["errors"][0]
+
+
+def test_bad_input_is_400_in_json_never_a_409_or_a_500(editor_token, stories):
+    upgrade = f"/downtimes/{stories['upgrade'].uuid}/extend"
+    for body in ({"by": "2x"}, {"by": "-1h"}, {"until": "soon"}):
+        response = call("POST", upgrade, editor_token, body)
+        assert response.status_code == 400, body
+    nested = Client().post(
+        "/api/downtimes",
+        "[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {editor_token}"},
+    )
+    assert nested.status_code == 400 and nested["Content-Type"] == "application/json"
+    huge = Client().post(
+        "/api/downtimes",
+        '{"message": "' + "x" * 3_000_000 + '"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {editor_token}"},
+    )
+    assert huge.status_code == 413 and huge.json()["errors"]
+
+
+def test_a_lease_that_would_wait_for_approval_is_refused_and_only_its_holder_renews(
+    settings, editor_token, org
+):
+    use_policy(settings, approval_for=["wildcard_scope"])
+    held = call(
+        "POST",
+        "/leases",
+        editor_token,
+        {"scope": "*", "monitor_id": org.monitors[0].id, "ttl": "10m"},
+    )
+    assert held.status_code == 403 and "cannot wait for approval" in held.json()["errors"][0]
+    assert not ApprovalRequest.objects.exists()
+    taken = call(
+        "POST",
+        "/leases",
+        editor_token,
+        {"scope": "host:a", "monitor_id": org.monitors[0].id, "ttl": "10m"},
+    )
+    lease_id = taken.json()["lease"]["id"]
+    olga = tokens.make(make_user("olga", "editor"), "hers")[1]
+    refused = call("POST", f"/leases/{lease_id}/renew", olga)
+    assert (
+        refused.status_code == 403
+        and "Only erin, who took this lease" in refused.json()["errors"][0]
+    )

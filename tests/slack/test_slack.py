@@ -85,7 +85,8 @@ def test_an_unlinked_person_gets_a_one_time_link_and_nothing_acts(
 ):
     monitor = org.monitors[0]
     before = SandboxDowntime.objects.count()
-    answer = command(f"mute {monitor.id} 1h")
+    first_stamp = int(time.time())
+    answer = command(f"mute {monitor.id} 1h", timestamp=first_stamp)
     assert answer.status_code == 200
     assert answer.json()["response_type"] == "ephemeral"
     assert "not linked to the dashboard yet, so nothing was done" in text_of(answer)
@@ -98,8 +99,8 @@ def test_an_unlinked_person_gets_a_one_time_link_and_nothing_acts(
     assert linked.status_code == 302
     assert SlackLink.objects.get(slack_user_id=SLACK_USER).user == editor
     assert editor_client.get(path).status_code == 404  # once only
-    # A new request (a retry of the first, with its timestamp, would get the first answer).
-    muted = command(f"mute {monitor.id} 1h", timestamp=int(time.time()) - 1)
+    # A new request: a retry of the first (its timestamp and signature) gets the first answer.
+    muted = command(f"mute {monitor.id} 1h", timestamp=first_stamp + 1)
     assert text_of(muted).startswith("Muted:")
     assert SandboxDowntime.objects.count() == before + 1
 
@@ -242,3 +243,52 @@ def test_a_button_pressed_by_an_unlinked_person_does_nothing(slack, stories):
 def test_an_answer_is_never_posted_outside_slack(linked, stories, receiver):
     press("end_now", str(stories["incident"].uuid), response_url=receiver.url("/elsewhere"))
     assert [r for r in receiver.received if r.path == "/elsewhere"] == []
+
+
+def test_a_linked_person_whose_role_was_taken_gets_nothing(linked, editor, stories):
+    editor.groups.clear()
+    assert (
+        text_of(command("list"))
+        == "Your account on the dashboard has no role, so nothing was done."
+    )
+    answer = press("end_now", str(stories["incident"].uuid))
+    assert (
+        answer.json()["text"] == "Your account on the dashboard has no role, so nothing was done."
+    )
+
+
+def test_a_first_handling_that_fails_lets_the_retry_act(linked, org, monkeypatch):
+    from downtimes_app.slack import acting
+
+    run, calls = acting.run, []
+
+    def failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(acting, "run", failing_once)
+    stamp = int(time.time())
+    first = command(f"mute {org.monitors[0].id} 30m", timestamp=stamp)
+    assert first.status_code == 200 and "Something went wrong" in text_of(first)
+    retry = command(f"mute {org.monitors[0].id} 30m", timestamp=stamp)
+    assert text_of(retry).startswith("Muted:")
+
+
+def test_a_timestamp_of_other_digits_is_refused_not_a_500(slack):
+    body = b"text=help"
+    answer = Client().post(
+        "/slack/commands",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Slack-Request-Timestamp": "\u00b2", "X-Slack-Signature": "v0=x"},
+    )
+    assert answer.status_code == 401 and "no timestamp" in answer.json()["errors"][0]
+
+
+def test_a_monitor_whose_name_holds_a_duration_is_read_to_the_last_one():
+    from downtimes_app.slack import parsing
+
+    read = parsing.read("mute batch 1h rollup 4H host:a")
+    assert (read.subject, read.duration, read.group) == ("batch 1h rollup", "4h", "host:a")
