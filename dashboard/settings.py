@@ -354,6 +354,11 @@ DASHBOARD_SLACK_SIGNING_SECRET = env.str("DASHBOARD_SLACK_SIGNING_SECRET")
 SLACK_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
 # The address people open the dashboard at: messages link to it. `make run` sets it.
 DASHBOARD_URL = env.url("DASHBOARD_URL")
+if DASHBOARD_SLACK_SIGNING_SECRET and not DASHBOARD_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "DASHBOARD_SLACK_SIGNING_SECRET needs DASHBOARD_URL, the address people open the "
+        "dashboard at (e.g. https://downtimes.example.com), for the links in Slack's answers"
+    )
 if DASHBOARD_NOTIFY and not DASHBOARD_URL:
     if not DEBUG:
         raise ImproperlyConfigured(

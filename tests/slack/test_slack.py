@@ -292,3 +292,13 @@ def test_a_monitor_whose_name_holds_a_duration_is_read_to_the_last_one():
 
     read = parsing.read("mute batch 1h rollup 4H host:a")
     assert (read.subject, read.duration, read.group) == ("batch 1h rollup", "4h", "host:a")
+
+
+def test_slack_without_the_dashboards_address_stops_start_up():
+    from tests.web.support import _start
+
+    env = {"DEBUG": "false", "SECRET_KEY": "x" * 50, "SECURE_SSL_REDIRECT": "false"}
+    env |= {"SECURE_COOKIES": "false", "DASHBOARD_SLACK_SIGNING_SECRET": "s"}
+    stopped = _start(env)
+    assert stopped.returncode != 0
+    assert "DASHBOARD_SLACK_SIGNING_SECRET needs DASHBOARD_URL" in stopped.stderr
