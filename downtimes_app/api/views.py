@@ -74,12 +74,8 @@ def downtimes(request: HttpRequest) -> JsonResponse:
 def _found(downtime_id: str) -> datadog.Downtime | JsonResponse:
     if not actions.ID_PATTERN.match(downtime_id):
         return problem(404, "This is not a downtime id.")
-    copy = store.current().snapshot
-    found = copy.get(downtime_id) if copy else None
-    if found is not None:
-        return found
     try:
-        return datadog.get_downtime(downtime_id)
+        return store.find(downtime_id)
     except (datadog.NotFound, datadog.BadRequest):
         return problem(404, "Datadog has no downtime with this id.")
     except datadog.DatadogError as error:

@@ -81,12 +81,8 @@ def _posted(
 
 
 def _downtime(downtime_id: str) -> Downtime | None:
-    copy = store.current().snapshot
-    found = copy.get(downtime_id) if copy else None
-    if found is not None:
-        return found
     try:
-        return datadog.get_downtime(downtime_id)
+        return store.find(downtime_id)
     except datadog.DatadogError:
         return None
 

@@ -26,6 +26,7 @@ and writes ask of any copy. This module is the downtime set's face (`current()`,
 from __future__ import annotations
 
 from downtimes_app import datadog
+from downtimes_app.core.domain import Downtime
 from downtimes_app.store import copies, refresh, shared
 from downtimes_app.store.copies import Current
 from downtimes_app.store.shared import Failure, Kind, Snapshot
@@ -45,6 +46,7 @@ __all__ = [
     "behind",
     "current",
     "fetched_since",
+    "find",
     "invalidate",
     "mark_stale",
     "peek",
@@ -93,3 +95,11 @@ fetched_since = _copy.fetched_since  # a copy fetched after a moment, waited for
 record_write = _copy.record_write  # Datadog's answer to a write, laid over every copy at once
 mark_stale = _copy.mark_stale  # a write's outcome is unknown: refresh behind the next page
 invalidate = _copy.invalidate  # forget the copy (tests, tools)
+
+
+def find(downtime_id: str) -> Downtime:
+    """One downtime: from the copy a page would read, else from Datadog (one call; raises
+    DatadogError). For what is not a page of the list: a message, the API."""
+    copy = current().snapshot
+    found = copy.get(downtime_id) if copy else None
+    return found if found is not None else datadog.get_downtime(downtime_id)
