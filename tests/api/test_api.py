@@ -425,3 +425,17 @@ def test_a_lease_that_would_wait_for_approval_is_refused_and_only_its_holder_ren
         refused.status_code == 403
         and "Only erin, who took this lease" in refused.json()["errors"][0]
     )
+
+
+def test_a_create_through_the_api_is_announced_and_reminded_as_the_forms_is(
+    editor_token, org, destinations, receiver
+):
+    from tests.notify.support import sweep_at
+
+    made = call("POST", "/downtimes", editor_token, one_hour(org)).json()["downtime"]
+    [created] = receiver.bodies("created")
+    assert created["downtime"]["id"] == made["id"]
+    assert created["actor"] == "Erin (erin) through the API"
+    sweep_at(NOW + timedelta(minutes=45))
+    [reminder] = receiver.bodies("reminder")
+    assert reminder["downtime"]["id"] == made["id"]
