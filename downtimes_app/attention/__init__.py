@@ -86,8 +86,10 @@ def _review(
     # Without a policy in force, its rule is not asked at all (ten thousand times a review).
     loosest = judging.loosest() if judging.in_force() else None
     policy = rules.Policy(loosest, _targets(monitors, groups)) if loosest else None
-    # What the rules worked out holds for one minute, one setting and one monitor copy.
-    kept, _ = _rules.get((minute, days, id(groups)), lambda: (rules.Kept(), groups))
+    # What the rules worked out holds for one minute, one setting, one monitor copy and one
+    # policy (a policy is read at start-up; tests and the bench change it).
+    key = (minute, days, id(groups), loosest)
+    kept, _ = _rules.get(key, lambda: (rules.Kept(), groups))
     items = rules.review(
         downtimes.downtimes if downtimes else (),
         now,

@@ -79,3 +79,16 @@ def test_the_loosest_groups_limit_is_the_one_the_attention_view_holds_to(
     four_days = {"start": NOW.isoformat(), "end": (NOW + timedelta(days=4)).isoformat()}
     longer = made(api, scope="env:qa", schedule=four_days)
     assert "It lasts 4 days; a window may last at most 3 days." in rows(viewer_client)[longer]
+
+
+def test_a_policy_put_in_force_within_the_same_minute_is_judged_at_once(
+    settings, viewer_client, api, org
+):
+    two_days = {"start": NOW.isoformat(), "end": (NOW + timedelta(days=2)).isoformat()}
+    long = made(api, scope="env:qa", schedule=two_days, message="INC-1")
+    assert "Against the policy" not in rows(viewer_client).get(long, "")
+    use_policy(settings, max_duration="1d")
+    from downtimes_app import attention
+
+    attention._reviews.clear()  # as after a change to a copy: the same minute, a new review
+    assert "Against the policy" in rows(viewer_client)[long]
