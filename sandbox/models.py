@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from django.db import models
 
@@ -71,9 +73,26 @@ class SandboxDowntime(models.Model):
     modified = models.DateTimeField()
     # Indexed: every list counts the downtimes not canceled too long ago to show.
     canceled = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A one-time window's end, kept from `schedule` on every save, so that a list can leave out
+    # the ones that ended too long ago to show (SANDBOX_ENDED_RETENTION_DAYS) without reading
+    # each schedule. Null for no end and for recurring schedules.
+    ends = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.uuid} {self.scope}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.ends = one_time_end(self.schedule)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "ends"}
+        super().save(*args, **kwargs)
+
+
+def one_time_end(schedule: Any) -> datetime | None:
+    """The end of a one-time schedule as stored (`{"start", "end"}`), else None."""
+    if not isinstance(schedule, dict) or "recurrences" in schedule or not schedule.get("end"):
+        return None
+    return datetime.fromisoformat(schedule["end"])

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from downtimes_app.core import parsing, schedules, status
@@ -33,8 +34,17 @@ WRITABLE = (
     "scope",
 )
 INCLUDABLE = ("created_by", "monitor")
-# Datadog keeps canceled downtimes readable for about two days, then forgets them.
-CANCELED_RETENTION = timedelta(days=2)
+
+
+def canceled_retention() -> timedelta:
+    """How long a canceled downtime stays readable (Datadog: about two days)."""
+    return timedelta(days=settings.SANDBOX_CANCELED_RETENTION_DAYS)
+
+
+def ended_retention() -> timedelta | None:
+    """How long an ended one-time downtime stays readable; None: until it is canceled."""
+    days = settings.SANDBOX_ENDED_RETENTION_DAYS
+    return timedelta(days=days) if days else None
 
 
 class ApiError(Exception):
@@ -178,10 +188,6 @@ def current_window(downtime: SandboxDowntime, now: datetime) -> Window | None:
 
 def status_of(downtime: SandboxDowntime, now: datetime) -> str:
     return status.window_status(current_window(downtime, now), now, downtime.canceled)
-
-
-def visible(downtime: SandboxDowntime, now: datetime) -> bool:
-    return downtime.canceled is None or now - downtime.canceled < CANCELED_RETENTION
 
 
 # --- serialization ------------------------------------------------------------------------

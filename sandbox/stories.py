@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from downtimes_app.core import schedules
 
-from .models import SandboxDowntime, SandboxMonitor, SandboxUser
+from .models import SandboxDowntime, SandboxMonitor, SandboxUser, one_time_end
 from .resources import DEFAULT_NOTIFY_END_STATES, DEFAULT_NOTIFY_END_TYPES, iso, wall
 
 
@@ -196,4 +196,5 @@ def downtime(**fields) -> SandboxDowntime:
     fields.setdefault("notify_end_types", list(DEFAULT_NOTIFY_END_TYPES))
     fields.setdefault("display_timezone", "UTC")
     fields.setdefault("modified", fields["created"])
-    return SandboxDowntime(**fields)
+    # Made with bulk_create, which does not call save(): its end is set here.
+    return SandboxDowntime(**fields, ends=one_time_end(fields["schedule"]))

@@ -176,8 +176,11 @@ def _key_owner() -> SandboxUser:
 
 
 def _visible_downtimes():
-    cutoff = clock.now() - resources.CANCELED_RETENTION
-    return SandboxDowntime.objects.exclude(canceled__lt=cutoff)
+    """What Datadog still shows: not canceled, nor (when a limit is set) ended, too long ago."""
+    now = clock.now()
+    rows = SandboxDowntime.objects.exclude(canceled__lt=now - resources.canceled_retention())
+    ended = resources.ended_retention()
+    return rows.exclude(ends__lt=now - ended) if ended else rows
 
 
 def _find(downtime_id: str, *, not_found: str = "Downtime not found") -> SandboxDowntime:

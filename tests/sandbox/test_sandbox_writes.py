@@ -186,6 +186,38 @@ def test_canceled_downtimes_are_forgotten_after_two_days(api, org):
     assert api.get(f"/api/v2/downtime/{created['id']}").status_code == 404
 
 
+def test_how_long_canceled_ones_are_kept_is_a_setting(api, org, settings):
+    settings.SANDBOX_CANCELED_RETENTION_DAYS = 0.5
+    created = create(api)["data"]
+    api.delete(f"/api/v2/downtime/{created['id']}")
+    clock.advance(timedelta(hours=11))
+    assert api.get(f"/api/v2/downtime/{created['id']}").status_code == 200
+    clock.advance(timedelta(hours=2))
+    assert api.get(f"/api/v2/downtime/{created['id']}").status_code == 404
+    listed = api.get("/api/v2/downtime", **{"page[limit]": "1000"}).json()["data"]
+    assert created["id"] not in {d["id"] for d in listed}
+
+
+def test_ended_one_time_downtimes_are_forgotten_when_a_limit_is_set(api, org, settings):
+    start = NOW + timedelta(minutes=5)
+    schedule = {"start": iso(start), "end": iso(start + timedelta(hours=1))}
+    ended = create(api, schedule=schedule)["data"]
+    endless = create(api, schedule={"start": iso(start), "end": None})["data"]
+    later = api.patch(
+        f"/api/v2/downtime/{endless['id']}",
+        {"data": {"type": "downtime", "id": endless["id"], "attributes": {"message": "kept"}}},
+    )
+    assert later.status_code == 200
+    clock.advance(timedelta(days=30))
+    assert api.get(f"/api/v2/downtime/{ended['id']}").status_code == 200  # no limit: kept
+    settings.SANDBOX_ENDED_RETENTION_DAYS = 7
+    assert api.get(f"/api/v2/downtime/{ended['id']}").status_code == 404
+    assert api.get(f"/api/v2/downtime/{endless['id']}").status_code == 200
+    listed = api.get("/api/v2/downtime", **{"page[limit]": "1000"}).json()
+    assert ended["id"] not in {d["id"] for d in listed["data"]}
+    assert listed["meta"]["page"]["total_filtered_count"] == len(listed["data"])
+
+
 # --- downtime matches --------------------------------------------------------------------------
 
 
