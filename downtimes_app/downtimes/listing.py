@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from downtimes_app.core import parsing
+from downtimes_app.core import parsing, search
 from downtimes_app.core.domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
 from downtimes_app.web.query import Query, Reader, page_of
 
@@ -110,31 +110,6 @@ class ListQuery(Query):
 # --- searching ------------------------------------------------------------------------------
 
 
-# Between what anyone may search and the creator's addresses, which only members may: a search
-# for anonymous readers stops at it, so an address cannot be spelled out letter by letter.
-PRIVATE = "\x00"
-
-
-def haystack(downtime: Downtime) -> str:
-    """The text a search looks through: scope, message, monitor, monitor tags, the creator's
-    shown name; then, after PRIVATE, the creator's handle and e-mail address."""
-    parts = [downtime.scope, downtime.message or "", downtime.id, *downtime.monitor_tags]
-    if downtime.monitor is not None:
-        parts.append(downtime.monitor.name)
-    if downtime.monitor_id is not None:
-        parts.append(str(downtime.monitor_id))
-    creator = downtime.creator
-    if creator is not None:
-        parts += [creator.display_name, PRIVATE, creator.handle or "", creator.email or ""]
-    return "\n".join(parts).lower()
-
-
-def _matches_terms(text: str, terms: list[str], public: bool) -> bool:
-    if public:
-        text = text.partition(PRIVATE)[0]
-    return all(term in text for term in terms)
-
-
 class Index:
     """Work done once per snapshot, so a page view costs little more than its own rows.
 
@@ -173,7 +148,7 @@ class Index:
             downtime = downtimes[i]
             index.statuses[i] = downtime.status
             if index._texts is not None:
-                index._texts[i] = haystack(downtime)
+                index._texts[i] = search.haystack(downtime)
             for name, keys in index._keys.items():
                 keys[i] = _sort_key(name)(downtime)
         index.counts = Counter(index.statuses)
@@ -198,7 +173,7 @@ class Index:
     @property
     def texts(self) -> list[str]:
         if self._texts is None:
-            self._texts = [haystack(d) for d in self.downtimes]
+            self._texts = [search.haystack(d) for d in self.downtimes]
         return self._texts
 
     def keys(self, sort: str) -> list:
@@ -359,7 +334,7 @@ def run(
 
 
 def _filter(index: Index, query: ListQuery, mine: Iterable[str], public: bool) -> list[int]:
-    terms = [t for t in query.q.lower().split() if PRIVATE not in t]
+    terms = [t for t in query.q.lower().split() if search.PRIVATE not in t]
     texts = index.texts if terms else None
     monitor = int(query.monitor) if query.monitor else None
     my_ids = set(mine) if query.creator == ME else None
@@ -374,7 +349,7 @@ def _filter(index: Index, query: ListQuery, mine: Iterable[str], public: bool) -
                 continue
         elif query.creator and downtime.creator_id != query.creator:
             continue
-        if texts is not None and not _matches_terms(texts[position], terms, public):
+        if texts is not None and not search.matches(texts[position], terms, public):
             continue
         positions.append(position)
     return positions
