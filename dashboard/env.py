@@ -82,6 +82,17 @@ class Env:
                 f"{name}: {exc}; write name=slack:URL or name=webhook:URL, separated by commas"
             ) from None
 
+    def names(self, name: str, among: tuple[str, ...], what: str) -> tuple[str, ...]:
+        """Comma-separated names, each one of `among` (`what` says where those come from)."""
+        names = tuple(dict.fromkeys(n.strip() for n in self.str(name).split(",") if n.strip()))
+        unknown = [n for n in names if n not in among]
+        if unknown:
+            known = ", ".join(among) or "none"
+            raise ImproperlyConfigured(
+                f"{name} names {unknown[0][:40]!r}, which is not one of {what} ({known})"
+            )
+        return names
+
     def url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
         """A base URL (no query or fragment), without its trailing slash; '' when unset."""
         raw = self.str(name)

@@ -48,6 +48,10 @@ SANDBOX_FAULTS = env.str("SANDBOX_FAULTS")
 SANDBOX_RATE_LIMIT = env.number("SANDBOX_RATE_LIMIT", 6000, minimum=1)
 # How long a simulated timeout keeps an HTTP client waiting (in-process it raises at once).
 SANDBOX_TIMEOUT_SECONDS = env.number("SANDBOX_TIMEOUT_SECONDS", 30)
+# How long the sandbox, like Datadog, keeps canceled downtimes readable (Datadog: about two
+# days), and ended ones (Datadog gives no figure; 0 keeps them until they are canceled).
+SANDBOX_CANCELED_RETENTION_DAYS = env.number("SANDBOX_CANCELED_RETENTION_DAYS", 2)
+SANDBOX_ENDED_RETENTION_DAYS = env.number("SANDBOX_ENDED_RETENTION_DAYS", 0)
 
 # With no API key the dashboard runs on its built-in sandbox, reached in-process.
 DATADOG_SANDBOX = not DATADOG_API_KEY
@@ -328,6 +332,15 @@ CACHES = {
 # https://…`. The URLs are secrets: `Destination` never prints them, and this setting's name is
 # among those Django's error pages blank (DEFAULT_EXCEPTION_REPORTER_FILTER below).
 DASHBOARD_NOTIFY = env.destinations("DASHBOARD_NOTIFY")
+# Which of those destinations hear of changes made outside the dashboard (`sre,ops`): a
+# downtime created, changed or canceled in Datadog's UI, by Terraform or by a script.
+DASHBOARD_NOTIFY_OUTSIDE = env.names(
+    "DASHBOARD_NOTIFY_OUTSIDE",
+    tuple(d.name for d in DASHBOARD_NOTIFY),
+    "the destinations DASHBOARD_NOTIFY names",
+)
+# How many days of every downtime's versions the dashboard keeps (`history`); 0 keeps none.
+DASHBOARD_HISTORY_DAYS = env.number("DASHBOARD_HISTORY_DAYS", 400, minimum=0)
 # Minutes before a window ends that its reminder is sent (fractions are allowed, for tests). At
 # least one: a reminder with less than 30 s left is not sent (`notify.reminders.LEAST_NOTICE`),
 # and the worker wakes a moment after it is due, so a lead of 30 s or less would never send one.

@@ -8,7 +8,9 @@ class DowntimesAppConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect their receivers: every sign-in recorded in the audit trail, and what a write
-        # through the dashboard means for its messages, its reminders and an end on recovery.
+        # through the dashboard means for its messages, its reminders and an end on recovery,
+        # and every refresh and write compared with the history.
+        from downtimes_app.history import recording  # noqa: F401
         from downtimes_app.notify import worker  # noqa: F401
         from downtimes_app.recovery import watching  # noqa: F401
         from downtimes_app.signin import trail  # noqa: F401

@@ -198,6 +198,7 @@ class Delivery(models.Model):
         CANCELED = "canceled", "Canceled"
         ENDED = "ended", "Ended"
         APPROVAL = "approval", "Approval asked"
+        OUTSIDE = "outside", "Changed outside"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -214,6 +215,10 @@ class Delivery(models.Model):
     window_end = models.DateTimeField(null=True, blank=True)
     cause = models.ForeignKey(
         AuditEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A change seen outside the dashboard (kind "outside"): the version that records it.
+    version = models.ForeignKey(
+        "DowntimeVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     # When the next attempt may be made (the first: when it is due).
@@ -240,6 +245,11 @@ class Delivery(models.Model):
                 fields=["cause", "destination"],
                 condition=~models.Q(kind="reminder"),
                 name="one_message_per_event_per_destination",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "destination"],
+                condition=models.Q(kind="outside"),
+                name="one_message_per_outside_change_per_destination",
             ),
         ]
 
@@ -435,3 +445,55 @@ class SlackRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Slack request {self.key[:12]}"
+
+
+class DowntimeVersion(models.Model):
+    """One version of one downtime as the dashboard saw it, kept after Datadog forgets it: only
+    ever added, but for `valid_until` (and what follows), set when the next arrives. `seq` is
+    unique per downtime, so two writers make the next one once (`history.recording`)."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", "Created"
+        SEEN = "seen", "First seen"
+        CHANGED = "changed", "Changed"
+        CANCELED = "canceled", "Canceled"
+        GONE = "gone", "Forgotten by Datadog"
+
+    upstream = models.CharField(max_length=64)  # which Datadog: a fingerprint, never a key
+    downtime_id = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    event = models.CharField(max_length=10, choices=Event.choices)
+    changed = models.JSONField(default=list, blank=True)  # the attributes this version changed
+    seen_at = models.DateTimeField()  # when the dashboard saw it
+    # When it was Datadog's: from its `modified` (or cancel, or first sight) to the next's.
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    modified = models.DateTimeField(null=True, blank=True)  # Datadog's `modified`
+    actor = models.CharField(max_length=150, blank=True)  # "": outside the dashboard
+    entry = models.ForeignKey(
+        AuditEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    digest = models.CharField(max_length=40)
+    state = models.JSONField()  # Datadog's document for the downtime, as it was
+    # When it could mute (its schedule within its validity; null: never), and that span's class
+    # (`history.spans`), which lets a moment read about as many rows as it shows.
+    mutes_from = models.DateTimeField(null=True, blank=True)
+    mutes_until = models.DateTimeField(null=True, blank=True)
+    reach = models.SmallIntegerField(null=True, blank=True)
+    # What it targets, as `history.spans.target_key` writes it (a monitor's page looks it up).
+    target = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upstream", "downtime_id", "seq"], name="one_version_per_number"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["upstream", "reach", "mutes_from"], name="version_moment"),
+            models.Index(fields=["valid_until"], name="version_last"),
+            models.Index(fields=["upstream", "target"], name="version_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.downtime_id} #{self.seq} {self.event}"

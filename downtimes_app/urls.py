@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("downtimes_app.attention.urls")),
     path("", include("downtimes_app.audit.urls")),
     path("", include("downtimes_app.policy.urls")),
+    path("", include("downtimes_app.history.urls")),
     path("", include("downtimes_app.approvals.urls")),
     path("", include("downtimes_app.api.urls")),
     path("", include("downtimes_app.slack.urls")),

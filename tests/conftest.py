@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from huey.contrib.djhuey import HUEY
 
 from downtimes_app.attention import counting
 from downtimes_app.core.schedules import scan
+from downtimes_app.history import recording
 from sandbox import clock, faults, seed
 from tests.factories import NOW
 
@@ -21,11 +23,17 @@ SANDBOX_HEADERS = {"DD-API-KEY": "sandbox-api-key", "DD-APPLICATION-KEY": "sandb
 @pytest.fixture(autouse=True)
 def _isolated_sandbox() -> Iterator[None]:
     """Each test starts with real time, no injected faults, an empty cache and no attention
-    count remembered (a count asked for by an earlier test's page is not asked for)."""
+    count remembered (a count asked for by an earlier test's page is not asked for), and no
+    history shortcut kept from an earlier test's database."""
     cache.clear()
     scan.forget()
     counting.forget()
+    recording.forget()
     yield
+    # A refresh's thread may still be recording what it found: it finishes within its test.
+    for thread in threading.enumerate():
+        if thread.name.endswith("-refresh"):
+            thread.join(timeout=30)
     clock.set_now(None)
     faults.reset()
     cache.clear()

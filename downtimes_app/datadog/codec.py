@@ -113,6 +113,40 @@ def attributes_of(record: Downtime | Definition) -> dict[str, Any]:
     return attributes_json(definition.attributes())
 
 
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def downtime_document(downtime: Downtime) -> dict[str, Any]:
+    """A downtime as Datadog's document for it, with its creator and monitor included: what the
+    history keeps of each version, read back by `parse_downtime_document`."""
+    relationships: dict[str, Any] = {}
+    included: list[dict[str, Any]] = []
+    if downtime.creator_id:
+        relationships["created_by"] = {"data": {"type": "users", "id": downtime.creator_id}}
+    user = downtime.creator
+    if user is not None:
+        names = ("name", "handle", "email", "icon", "title", "disabled")
+        included.append(
+            {"type": "users", "id": user.id, "attributes": {n: getattr(user, n) for n in names}}
+        )
+    if downtime.monitor_id is not None:
+        relationships["monitor"] = {"data": {"type": "monitors", "id": str(downtime.monitor_id)}}
+    monitor = downtime.monitor
+    if monitor is not None:
+        attrs = {"name": monitor.name, "type": monitor.type, "tags": list(monitor.tags)}
+        included.append({"type": "monitors", "id": str(monitor.id), "attributes": attrs})
+    attributes = {
+        **attributes_of(downtime),
+        "status": downtime.status,
+        "created": _time(downtime.created),
+        "modified": _time(downtime.modified),
+        "canceled": _time(downtime.canceled),
+    }
+    resource = {"type": "downtime", "id": downtime.id, "attributes": attributes}
+    return {"data": {**resource, "relationships": relationships}, "included": included}
+
+
 # --- parsing -------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from downtimes_app import datadog, store
 from downtimes_app.core.clock import now as clock
 from downtimes_app.core.domain import Downtime, Monitor
+from downtimes_app.datadog import codec
 from downtimes_app.models import ApprovalRequest, AuditEntry, Delivery
 from downtimes_app.notify import outbox, reminders, words
 from downtimes_app.notify.destinations import SLACK, Destination
@@ -56,6 +57,8 @@ def attempt(delivery_id: int) -> Attempt:
             outbox.not_sent(row, token, "the request was decided, or expired, first")
             return Attempt("dropped")
         return _posted(row, token, destination, _request_notice(row, now))
+    if row.kind == Delivery.Kind.OUTSIDE:
+        return _posted(row, token, destination, _outside_notice(row, now))
     downtime = _downtime(row.downtime_id)
     if downtime is None:
         outbox.retry_later(row, token, "the downtime could not be read from Datadog", now)
@@ -152,6 +155,28 @@ def _notice(row: Delivery, downtime: Downtime, now: datetime) -> words.Notice:
         why=row.cause.summary if row.cause and row.kind == Delivery.Kind.ENDED else "",
         buttons=row.kind == Delivery.Kind.REMINDER
         and bool(settings.DASHBOARD_SLACK_SIGNING_SECRET),
+    )
+
+
+def _outside_notice(row: Delivery, now: datetime) -> words.Notice:
+    """A change outside the dashboard, as the version that records it has the downtime."""
+    version = row.version
+    assert version is not None
+    downtime = codec.parse_downtime_document(version.state)
+    by = downtime.creator.display_name if downtime.creator and version.event == "created" else ""
+    page = reverse("downtimes:detail", args=[downtime.id])
+    return words.Notice(
+        event=row.kind,
+        message_id=str(row.message_id),
+        attempt=row.attempts,
+        downtime=downtime,
+        window=downtime.window,
+        created_by=downtime.creator.display_name if downtime.creator else "",
+        actor="",
+        permalink=_link(page),
+        extend_url=_link(page),
+        now=now,
+        said=words.outside_sentence(version.event, downtime, version.changed, by),
     )
 
 

@@ -18,11 +18,13 @@ from downtimes_app.core import presenters, schedules
 from downtimes_app.core.domain import Downtime, Window
 
 REMINDER, CREATED, CANCELED, ENDED = "reminder", "created", "canceled", "ended"
+OUTSIDE = "outside"
 HEADLINES = {
     REMINDER: "Downtime ends in {left}",
     CREATED: "Downtime scheduled",
     CANCELED: "Downtime canceled",
     ENDED: "Downtime ended now",
+    OUTSIDE: "Downtime changed outside the dashboard",
 }
 ACTED = {CREATED: "Scheduled by", CANCELED: "Canceled by", ENDED: "Ended by"}
 # Slack's limits (Block Kit reference): a header's text, a section's text and each field.
@@ -56,6 +58,8 @@ class Notice:
     why: str = ""
     # Extend 1 h and End now buttons on a reminder (Slack's /slack/actions is set up).
     buttons: bool = False
+    # A change outside the dashboard, in a sentence: "A downtime muting … was created in …".
+    said: str = ""
 
     @property
     def zone(self) -> str:
@@ -69,6 +73,8 @@ class Notice:
 
     @property
     def headline(self) -> str:
+        if self.said:
+            return self.said
         left = self.left
         return HEADLINES[self.event].format(left=presenters.span(left) if left else "moments")
 
@@ -121,6 +127,21 @@ class Notice:
             f"Downtime: {self.permalink}",
         ]
         return "\n".join(line for line in lines if line)
+
+
+def outside_sentence(event: str, downtime: Downtime, changed: list[str], by: str) -> str:
+    """A change seen outside the dashboard, in one sentence: "A downtime muting [prod]
+    payments-api was created in Datadog by terraform-ci"."""
+    kind, what = presenters.target(downtime)
+    muting = {"monitor": what, "tags": f"monitors tagged {what}"}.get(kind, "every monitor")
+    done = {
+        "created": "was created in Datadog",
+        "canceled": "was canceled in Datadog",
+        "changed": "was changed in Datadog",
+    }.get(event, "changed in Datadog")
+    if event == "changed" and changed:
+        done += f" ({', '.join(name.replace('_', ' ') for name in changed)})"
+    return f"A downtime muting {muting} {done}" + (f" by {by}" if by else "")
 
 
 def escape(text: str) -> str:

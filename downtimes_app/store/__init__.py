@@ -29,6 +29,7 @@ from downtimes_app import datadog
 from downtimes_app.core.domain import Downtime
 from downtimes_app.store import copies, refresh, shared
 from downtimes_app.store.copies import Current
+from downtimes_app.store.refresh import refreshed
 from downtimes_app.store.shared import Failure, Kind, Snapshot
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "peek",
     "record_write",
     "refresh",
+    "refreshed",
     "shared",
 ]
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.dispatch import Signal
 from huey import crontab
 from huey.contrib.djhuey import close_db, db_periodic_task, db_task, on_shutdown, on_startup
 
@@ -57,6 +58,11 @@ from downtimes_app.store.shared import (
 log = logging.getLogger(__name__)
 
 WAIT_STEP = 0.05
+
+# Sent once a refresh has stored its copy, from the process that ran it: `kind`, `snapshot` (the
+# new base) and `changed` (whether it differs from the base before it). The history listens, so
+# a refresh reaches no layer above the store.
+refreshed = Signal()
 
 
 def _fetch(kind: Kind) -> tuple[Snapshot, bool]:
@@ -113,10 +119,12 @@ def _refresh_holding(kind: Kind, token: str) -> None:
     """Refresh while holding the lock taken with `token`; this process's pages show the result
     at once, and the lock is released once it is stored for everyone else."""
     snapshot = None
+    stored = False
     local = kind.local
     try:
         snapshot, changed = _fetch(kind)
         _share(kind, snapshot, changed)
+        stored = True
     except datadog.DatadogError as error:
         log.warning("refreshing the %s set failed: %s", kind.name, error)
         _record_failure(kind, error)
@@ -126,6 +134,13 @@ def _refresh_holding(kind: Kind, token: str) -> None:
                 if local.sharing == snapshot.version:
                     local.sharing = None
         _release(kind, token)
+    if stored:
+        # After the lock is released: what listens takes its time without holding up the next.
+        for listener, outcome in refreshed.send_robust(
+            _refresh_holding, kind=kind, snapshot=snapshot, changed=changed
+        ):
+            if isinstance(outcome, Exception):
+                log.error("After the %s refresh, %s failed", kind.name, listener, exc_info=outcome)
 
 
 def start(kind: Kind, *, behind: bool = False) -> str | None:

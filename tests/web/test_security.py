@@ -66,8 +66,10 @@ def _dashboard_routes() -> list[tuple[str, str]]:
 
 
 def _fill(path: str, downtime_id: str) -> str:
-    # A request for approval is a number; everything else here is a downtime's id.
+    # A request for approval is a number, an export's format csv; everything else here is a
+    # downtime's id.
     path = re.sub(r"<int:\w+>", "1", path)
+    path = re.sub(r"<fmt:\w+>", "csv", path)
     return re.sub(r"<(?:\w+:)?\w+>", downtime_id, path)
 
 

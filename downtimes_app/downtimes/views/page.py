@@ -23,6 +23,7 @@ from downtimes_app.core import presenters, schedules
 from downtimes_app.core.clock import now
 from downtimes_app.core.domain import Downtime, Monitor, RecurringSchedule
 from downtimes_app.downtimes import actions, sharing
+from downtimes_app.history import reading
 from downtimes_app.models import AuditEntry, Delivery
 from downtimes_app.muting import monitoring
 from downtimes_app.notify import outbox, reminders
@@ -122,6 +123,7 @@ def page_context(
         "canceled": at(downtime.canceled),
         "canceled_by": _canceled_by(entries) if downtime.canceled else None,
         "entries": entries,
+        "versions": reading.shown(downtime.id) if members else [],
         "members": members,
         "offers": offers,
         "extensions": [(key, words) for key, (_, words) in actions.EXTENSIONS.items()],
@@ -200,12 +202,36 @@ def downtime_detail(request: Request, downtime_id: str) -> HttpResponse:
         return _link_preview(request, downtime_id)
     found = downtime_or_error(request, downtime_id)
     if isinstance(found, HttpResponse):
+        if found.status_code == 404 and (last := reading.last_known(downtime_id[:64])):
+            return _forgotten(request, last)
         return found
     downtime, failure = found
     context = page_context(request, downtime, failure=failure)
     return render_page(
         request, "downtimes/detail.html", "downtimes/partials/_downtime.html", context
     )
+
+
+def _forgotten(request: Request, last: reading.Version) -> HttpResponse:
+    """A downtime Datadog no longer has, as the history last saw it, with every version."""
+    downtime, moment, zone = last.downtime, now(), request.zone
+    members = request.user.is_authenticated
+    context = {
+        "downtime": downtime,
+        "last": last,
+        "row": presenters.row(downtime, moment, zone),
+        "forgotten_at": presenters.Moment(last.row.valid_until or moment, zone, moment)
+        if last.row.valid_until
+        else None,
+        "zone": zone.key,
+        "members": members,
+        "versions": reading.shown(downtime.id) if members else [],
+        "entries": list(AuditEntry.objects.filter(downtime_id=downtime.id)[:HISTORY_LIMIT])
+        if members
+        else [],
+        "message_html": presenters.render_message(downtime.message),
+    }
+    return render(request, "downtimes/forgotten.html", context, status=200)
 
 
 def _link_preview(request: Request, downtime_id: str) -> HttpResponse:

@@ -16,6 +16,7 @@ from downtimes_app import datadog, store
 from downtimes_app.core import parsing, presenters
 from downtimes_app.core.clock import now
 from downtimes_app.downtimes import sharing
+from downtimes_app.history import reading
 from downtimes_app.monitors import listing as monitor_listing
 from downtimes_app.monitors import quickmute
 from downtimes_app.muting import monitoring
@@ -185,6 +186,8 @@ def detail_context(request: Request, found: monitoring.Page, moment: Any) -> dic
         "later_rows": [(r, presenters.row(r.downtime, moment, zone)) for r in found.later],
         "missing_rows": [presenters.row(d, moment, zone) for d in found.missing],
         "before_rows": [(r, presenters.row(r.downtime, moment, zone)) for r in found.before],
+        **_forgotten(monitor, moment, zone),
+        "members": request.user.is_authenticated,
         "mute_url": mute_url,
         "alert_link": request.build_absolute_uri(mute_url)
         + (f"?{alert_query}" if alert_query else ""),
@@ -197,6 +200,13 @@ def detail_context(request: Request, found: monitoring.Page, moment: Any) -> dic
         "share_description": monitor_words.share_description(monitor, found.reckoned, moment),
         "nav": "monitors",
     }
+
+
+def _forgotten(monitor: Any, moment: Any, zone: Any) -> dict[str, Any]:
+    """The downtimes that targeted it and that Datadog has forgotten, from the history."""
+    versions, total = reading.muted_monitor(monitor)
+    rows = [(v, presenters.row(v.downtime, moment, zone)) for v in versions]
+    return {"forgotten_rows": rows, "forgotten_total": total}
 
 
 def _link_preview(request: Request, number: int | None) -> HttpResponse:

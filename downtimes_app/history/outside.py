@@ -1,0 +1,38 @@
+"""Word of changes made outside the dashboard, to the destinations `DASHBOARD_NOTIFY_OUTSIDE`
+names: a downtime created, changed or canceled in Datadog's UI, by Terraform or by a script.
+
+A version first seen when the history begins (or after a change of org) is not news, nor is
+Datadog forgetting a downtime. Each message is a `Delivery` made once per version and
+destination (a unique constraint), sent once by the worker, as every other message is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+
+from downtimes_app.core.clock import now as clock
+from downtimes_app.models import DowntimeVersion
+from downtimes_app.notify import outbox, worker
+
+log = logging.getLogger(__name__)
+NEWS = (
+    DowntimeVersion.Event.CREATED,
+    DowntimeVersion.Event.CHANGED,
+    DowntimeVersion.Event.CANCELED,
+)
+
+
+def announce(version_ids: Iterable[int]) -> list[int]:
+    """The messages for the versions among these that record a change made outside."""
+    if not settings.DASHBOARD_NOTIFY_OUTSIDE:
+        return []
+    rows = DowntimeVersion.objects.filter(pk__in=list(version_ids), actor="", event__in=NEWS)
+    made = []
+    moment = clock()
+    for version_id, downtime_id in rows.values_list("pk", "downtime_id"):
+        made += outbox.tell_outside(version_id, downtime_id, moment)
+    worker.dispatch(made)
+    return made
