@@ -448,9 +448,8 @@ class SlackRequest(models.Model):
 
 
 class DowntimeVersion(models.Model):
-    """One version of one downtime as the dashboard saw it, kept after Datadog forgets it: only
-    ever added, but for `valid_until` (and what follows), set when the next arrives. `seq` is
-    unique per downtime, so two writers make the next one once (`history.recording`)."""
+    """One version of one downtime as the dashboard saw it, kept after Datadog forgets it; only
+    `valid_until` (and what follows) is set later, once (`history.recording`)."""
 
     class Event(models.TextChoices):
         CREATED = "created", "Created"
@@ -475,11 +474,11 @@ class DowntimeVersion(models.Model):
     )
     digest = models.CharField(max_length=40)
     state = models.JSONField()  # Datadog's document for the downtime, as it was
-    # When it could mute (its schedule within its validity; null: never), and that span's class
-    # (`history.spans`), which lets a moment read about as many rows as it shows.
+    # When it could mute (its schedule within its validity), and that span's class (`spans`).
     mutes_from = models.DateTimeField(null=True, blank=True)
     mutes_until = models.DateTimeField(null=True, blank=True)
     reach = models.SmallIntegerField(null=True, blank=True)
+    recurring = models.BooleanField(default=False)  # within its span, only its windows mute
     # What it targets, as `history.spans.target_key` writes it (a monitor's page looks it up).
     target = models.CharField(max_length=500, blank=True)
 
@@ -492,7 +491,9 @@ class DowntimeVersion(models.Model):
         indexes = [
             models.Index(fields=["upstream", "reach", "mutes_from"], name="version_moment"),
             models.Index(fields=["valid_until"], name="version_last"),
+            models.Index(fields=["upstream", "valid_from"], name="version_from"),
             models.Index(fields=["upstream", "target"], name="version_target"),
+            models.Index(fields=["event", "downtime_id"], name="version_event"),
         ]
 
     def __str__(self) -> str:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from downtimes_app.core import parsing, schedules
+from downtimes_app.core import parsing, schedules, search
+from downtimes_app.history.reading import Muting
 from downtimes_app.web.query import Query, Reader
 
-PAGE_SIZES = (50, 100, 200)
+PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH = 200
 THROUGH = {
     "": "Made anywhere",
@@ -63,6 +64,29 @@ class MomentQuery(Query):
         values["page"] = read.page() or 1
         values["tz"] = read.zone() or ""
         return cls(**values), read.notices  # type: ignore[arg-type]
+
+    @property
+    def narrowing(self) -> bool:
+        """Whether a filter or the search is set (else every downtime of the moment shows)."""
+        return bool(self.q or self.monitor or self.kind or self.through)
+
+    def narrow(self, mutings: list[Muting]) -> list[Muting]:
+        """The downtimes of a moment its search and filters keep, as the list's would."""
+        terms = [t for t in self.q.lower().split() if search.PRIVATE not in t]
+        monitor = int(self.monitor) if self.monitor else None
+        kept = []
+        for muting in mutings:
+            downtime = muting.version.downtime
+            if self.kind and downtime.is_recurring != (self.kind == "recurring"):
+                continue
+            if monitor is not None and downtime.monitor_id != monitor:
+                continue
+            if self.through and muting.made_outside != (self.through == "outside"):
+                continue
+            if terms and not search.matches(search.haystack(downtime), terms, public=False):
+                continue
+            kept.append(muting)
+        return kept
 
     def resolve(self, zone: ZoneInfo, now: datetime) -> tuple[datetime, list[str]]:
         """The moment asked about, in UTC, and what could not be used of `at`."""

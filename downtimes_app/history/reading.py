@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max, Min, Q
+from django.db.models import Q
 
 from downtimes_app import datadog
 from downtimes_app.core import presenters
@@ -18,6 +18,7 @@ from downtimes_app.core.domain import Downtime, Monitor, Window
 from downtimes_app.datadog import codec
 from downtimes_app.history import spans
 from downtimes_app.models import DowntimeVersion
+from downtimes_app.store import memo
 
 Event = DowntimeVersion.Event
 OUTSIDE = "outside the dashboard"
@@ -95,16 +96,9 @@ def last_known(downtime_id: str) -> Version | None:
     return _read(row) if row is not None else None
 
 
-def first_versions(downtime_ids: Iterable[str]) -> dict[str, Version]:
-    ids = list(downtime_ids)
-    rows = _rows().filter(downtime_id__in=ids, seq=1) if ids else []
-    return {row.downtime_id: _read(row) for row in rows}
-
-
-def span() -> tuple[datetime | None, datetime | None]:
-    """The first and last moments the record covers (None, None when it is empty)."""
-    found = _rows().aggregate(first=Min("valid_from"), last=Max("seen_at"))
-    return found["first"], found["last"]
+def begins() -> datetime | None:
+    """The first moment the record covers (None while it is empty)."""
+    return _rows().order_by("valid_from").values_list("valid_from", flat=True).first()
 
 
 # --- a moment -------------------------------------------------------------------------------------
@@ -121,56 +115,105 @@ class Muting:
     forgotten: bool  # Datadog has forgotten it since
 
 
-def _spanning(moment: datetime) -> Q:
-    """Versions whose muting span contains `moment`, class by class (`spans`)."""
-    found = Q(reach=spans.LONG, mutes_from__lte=moment) & (
-        Q(mutes_until__isnull=True) | Q(mutes_until__gt=moment)
-    )
+@dataclass(frozen=True)
+class Candidate:
+    """A version that muted at a moment, before its state is read (a row of the index)."""
+
+    pk: int
+    downtime_id: str
+    mutes_from: datetime
+    recurring: bool
+
+
+def _spanning(moment: datetime):
+    """Versions whose muting span contains `moment`: one index range per class (`spans`), as a
+    UNION ALL, since one query with their OR reads the whole index on SQLite."""
+    rows = _rows()
+    long = rows.filter(Q(mutes_until__isnull=True) | Q(mutes_until__gt=moment))
+    parts = [long.filter(reach=spans.LONG, mutes_from__lte=moment)]
     for c in spans.CLASSES:
-        found |= Q(
-            reach=c,
-            mutes_from__gt=moment - spans.lookback(c),
-            mutes_from__lte=moment,
-            mutes_until__gt=moment,
+        parts.append(
+            rows.filter(
+                reach=c,
+                mutes_from__gt=moment - spans.lookback(c),
+                mutes_from__lte=moment,
+                mutes_until__gt=moment,
+            )
+        )
+    columns = ("pk", "downtime_id", "mutes_from", "recurring")
+    return [p.values_list(*columns) for p in parts]
+
+
+# The last moment asked for, per process, for as long as the record has the same versions: a
+# permalink opened by everyone in an incident channel is worked out once.
+_moments: memo.Kept[list[Candidate]] = memo.Kept()
+
+
+def muting_rows(moment: datetime) -> list[Candidate]:
+    """The versions that muted at `moment` (their state not read), in the order they began
+    muting. Kept while the record is the same: a new version has a higher key, and pruning
+    takes the lowest ones."""
+    keys = DowntimeVersion.objects.values_list("pk", flat=True)
+    # Two queries: SQLite reads the ends of the key's index only for a lone MAX or MIN.
+    key = (datadog.upstream(), moment, keys.order_by("-pk").first(), keys.order_by("pk").first())
+    return _moments.get(key, lambda: _muting_rows(moment))
+
+
+def _muting_rows(moment: datetime) -> list[Candidate]:
+    """A one-time version's span is exact; a recurring one's is its series, so its state is
+    read to see whether one of its windows was open then."""
+    first, *rest = _spanning(moment)
+    rows = [Candidate(*row) for row in first.union(*rest, all=True)]
+    recurring = [row.pk for row in rows if row.recurring]
+    if recurring:
+        states = dict(DowntimeVersion.objects.filter(pk__in=recurring).values_list("pk", "state"))
+        rows = [
+            row
+            for row in rows
+            if not row.recurring
+            or spans.window_at(codec.parse_downtime_document(states[row.pk]), moment)
+        ]
+    rows.sort(key=lambda row: (row.mutes_from, row.downtime_id))
+    return rows
+
+
+def mutings(rows: list[Candidate], moment: datetime) -> list[Muting]:
+    """The versions (from `muting_rows`) read whole, with who made each downtime."""
+    ids = [row.downtime_id for row in rows]
+    if not ids:
+        return []
+    # By key alone: beside the upstream's condition, SQLite would read that index instead.
+    chosen = DowntimeVersion.objects.filter(pk__in=[row.pk for row in rows])
+    full = {row.pk: _read(row) for row in chosen}
+    # Who made each (its first version's person), and which Datadog has forgotten since: two
+    # queries, each one index's exact lookups (one with their OR reads every version of each).
+    rows_of = _rows().filter(downtime_id__in=ids)
+    made = dict(rows_of.filter(seq=1).values_list("downtime_id", "actor"))
+    gone = set(rows_of.filter(event=Event.GONE).values_list("downtime_id", flat=True))
+    found = []
+    for row in rows:
+        version = full.get(row.pk)
+        if version is None:  # pruned since the moment was worked out
+            continue
+        window = spans.window_at(version.downtime, moment)
+        if window is None:  # pragma: no cover - muting_rows kept only the ones that muted
+            continue
+        person = made.get(row.downtime_id, "")
+        found.append(
+            Muting(
+                version=version,
+                window=window,
+                made_by=person or version.creator,
+                made_outside=not person,
+                forgotten=row.downtime_id in gone,
+            )
         )
     return found
 
 
 def muting_at(moment: datetime) -> list[Muting]:
-    """Every downtime that muted at `moment`, as it was then, in the order they started."""
-    rows = list(_rows().filter(_spanning(moment)))
-    found = []
-    for row in rows:
-        version = _read(row)
-        window = spans.window_at(version.downtime, moment)
-        if window is not None:
-            found.append(version)
-    ids = [v.row.downtime_id for v in found]
-    firsts = first_versions(ids)
-    gone = (
-        set(
-            _rows()
-            .filter(downtime_id__in=ids, valid_until__isnull=True, event=Event.GONE)
-            .values_list("downtime_id", flat=True)
-        )
-        if ids
-        else set()
-    )
-    result = []
-    for version in found:
-        first = firsts.get(version.row.downtime_id, version)
-        made_outside = not first.through_dashboard
-        result.append(
-            Muting(
-                version=version,
-                window=spans.window_at(version.downtime, moment),  # type: ignore[arg-type]
-                made_by=first.row.actor or first.creator,
-                made_outside=made_outside,
-                forgotten=version.row.downtime_id in gone,
-            )
-        )
-    result.sort(key=lambda m: (m.window.start, m.version.row.downtime_id))
-    return result
+    """Every downtime that muted at `moment`, as it was then, read whole."""
+    return mutings(muting_rows(moment), moment)
 
 
 # --- a monitor ------------------------------------------------------------------------------------

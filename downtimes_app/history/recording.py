@@ -156,6 +156,7 @@ def _version(
         mutes_from=mutes_from,
         mutes_until=mutes_until,
         reach=reach,
+        recurring=downtime.is_recurring,
         target=spans.target_key(downtime),
     )
 
@@ -291,9 +292,9 @@ def after_refresh(sender, *, kind, snapshot, **kwargs) -> None:
     upstream = datadog.upstream()
     if _recorded.get(upstream) == snapshot.version:
         return  # the same set as last time: nothing can have changed
-    view = store.latest()  # the new base with the dashboard's writes since laid over it
-    items = view.items if view is not None and view.version == snapshot.version else snapshot.items
-    made = record_set(items, snapshot.fetched_at, snapshot.version)
+    # What Datadog listed, without the dashboard's writes laid over it: each write records its
+    # own version, with its person, so none of them is ever taken for a change made outside.
+    made = record_set(snapshot.items, snapshot.fetched_at, snapshot.version)
     if made:
         outside.announce(made)
 

@@ -6,6 +6,7 @@ For people who signed in, even where anonymous reading is open: the record names
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.http import HttpResponse, JsonResponse
@@ -13,45 +14,41 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from downtimes_app.core import presenters, search
+from downtimes_app.core import presenters
 from downtimes_app.core.clock import now
 from downtimes_app.history import exports, reading
+from downtimes_app.history import shown as shown_rows
 from downtimes_app.history.query import KINDS, PAGE_SIZES, THROUGH, MomentQuery, permalink_at
 from downtimes_app.web.access import members_only
 from downtimes_app.web.plumbing import Request
-from downtimes_app.web.query import page_of
+from downtimes_app.web.query import Paged, page_of
 
 
-def _filtered(mutings: list[reading.Muting], query: MomentQuery) -> list[reading.Muting]:
-    terms = [t for t in query.q.lower().split() if search.PRIVATE not in t]
-    monitor = int(query.monitor) if query.monitor else None
-    kept = []
-    for muting in mutings:
-        downtime = muting.version.downtime
-        if query.kind and downtime.is_recurring != (query.kind == "recurring"):
-            continue
-        if monitor is not None and downtime.monitor_id != monitor:
-            continue
-        if query.through and muting.made_outside != (query.through == "outside"):
-            continue
-        if terms and not search.matches(search.haystack(downtime), terms, public=False):
-            continue
-        kept.append(muting)
-    return kept
-
-
-def _moment(request: Request) -> tuple[MomentQuery, datetime, list[reading.Muting], list[str]]:
+def _moment(request: Request) -> tuple[MomentQuery, datetime, list, list[str]]:
+    """The query, the moment it asks about, the versions that muted then (their state not yet
+    read) and the notices."""
     query, notices = MomentQuery.from_params(request.GET)
     moment, more = query.resolve(request.zone, now())
-    return query, moment, _filtered(reading.muting_at(moment), query), notices + more
+    return query, moment, reading.muting_rows(moment), notices + more
+
+
+def _page(query: MomentQuery, rows: list, moment: datetime) -> tuple[Paged, int]:
+    """One page of the moment, read whole, and how many there are. Unfiltered, only the page's
+    versions are read; a search or filter reads every one, as it must to judge them."""
+    if query.narrowing:
+        found = query.narrow(reading.mutings(rows, moment))
+        return page_of(found, query.page, query.per_page), len(found)
+    shown = page_of(rows, query.page, query.per_page)
+    return replace(shown, items=reading.mutings(shown.items, moment)), len(rows)
 
 
 @members_only
 @require_GET
 def moment_page(request: Request) -> HttpResponse:
-    query, moment, mutings, notices = _moment(request)
+    query, moment, rows, notices = _moment(request)
+    shown, total = _page(query, rows, moment)
     zone, clock = request.zone, now()
-    first, _last = reading.span()
+    first = reading.begins()
     if first is None:
         notices.append(
             "The dashboard has recorded nothing yet: it records from its first refresh on."
@@ -61,7 +58,6 @@ def moment_page(request: Request) -> HttpResponse:
             f"The record begins {presenters.Moment(first, zone, clock)}: the dashboard knows "
             "nothing about what was muting before that."
         )
-    shown = page_of(mutings, query.page, query.per_page)
     stamp = permalink_at(moment)
     permalink = request.build_absolute_uri(query.url(request.path, at=stamp, page=query.page))
     context = {
@@ -71,22 +67,13 @@ def moment_page(request: Request) -> HttpResponse:
         "stamp": stamp,
         "zone": zone.key,
         "notices": [*notices, *shown.notices],
-        "rows": [
-            {
-                "muting": m,
-                "downtime": m.version.downtime,
-                "target": presenters.target(m.version.downtime),
-                "start": presenters.Moment(m.window.start, zone, clock),
-                "end": presenters.Moment(m.window.end, zone, clock) if m.window.end else None,
-            }
-            for m in shown.items
-        ],
+        "rows": shown_rows.moment_rows(shown.items, zone, clock),
         "shown": shown,
         "previous_url": query.url(request.path, page=shown.page - 1) if shown.page > 1 else "",
         "next_url": query.url(request.path, page=shown.page + 1)
         if shown.page < shown.pages
         else "",
-        "total": len(mutings),
+        "total": total,
         "permalink": permalink,
         "csv_url": query.url(_export_path("csv"), at=stamp, page=1),
         "json_url": query.url(_export_path("json"), at=stamp, page=1),
@@ -113,7 +100,8 @@ def _download(body: str, name: str, fmt: str) -> HttpResponse:
 @require_GET
 def moment_export(request: Request, fmt: str) -> HttpResponse:
     """What was muting at the moment, with the page's filters, as CSV or JSON (every row)."""
-    _query, moment, mutings, notices = _moment(request)
+    query, moment, rows, notices = _moment(request)
+    mutings = query.narrow(reading.mutings(rows, moment))
     name = f"muting-{permalink_at(moment).replace(':', '')}"
     if fmt == "csv":
         rows = (exports.moment_row(m) for m in mutings)

@@ -35,6 +35,7 @@ class Migration(migrations.Migration):
                 ('mutes_from', models.DateTimeField(blank=True, null=True)),
                 ('mutes_until', models.DateTimeField(blank=True, null=True)),
                 ('reach', models.SmallIntegerField(blank=True, null=True)),
+                ('recurring', models.BooleanField(default=False)),
                 ('target', models.CharField(blank=True, max_length=500)),
                 ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='downtimes_app.auditentry')),
             ],
@@ -58,7 +59,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='downtimeversion',
+            index=models.Index(fields=['upstream', 'valid_from'], name='version_from'),
+        ),
+        migrations.AddIndex(
+            model_name='downtimeversion',
             index=models.Index(fields=['upstream', 'target'], name='version_target'),
+        ),
+        migrations.AddIndex(
+            model_name='downtimeversion',
+            index=models.Index(fields=['event', 'downtime_id'], name='version_event'),
         ),
         migrations.AddConstraint(
             model_name='downtimeversion',

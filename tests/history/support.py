@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,9 +11,13 @@ from sandbox import clock
 
 
 def refresh() -> None:
-    """One refresh of the copy, as the worker's every-30-seconds one (it finds the set new)."""
+    """One refresh of the copy, as the worker's every-30-seconds one (it finds the set new),
+    and what it records (on the refresh's thread, where threads may see the test's data)."""
     store.invalidate()
     store.current()
+    for thread in threading.enumerate():
+        if thread.name.endswith("-refresh"):
+            thread.join()
 
 
 def iso(moment: datetime) -> str:

@@ -65,3 +65,36 @@ def test_an_unknown_downtimes_history_export_is_a_json_404(recorded, viewer_clie
     answer = viewer_client.get("/downtimes/not-one/history.json")
     assert answer.status_code == 404
     assert answer.json()["errors"]
+
+
+def test_a_moment_worked_out_once_still_shows_a_version_recorded_after(
+    recorded, viewer_client, api, frozen_now
+):
+    from datetime import timedelta
+
+    from sandbox import clock
+    from tests.history.support import one_time
+
+    at = {"at": "2026-11-16T09:32Z"}
+    clock.set_now(frozen_now + timedelta(minutes=1))
+    start = frozen_now + timedelta(minutes=1)
+    body = one_time(start, start + timedelta(hours=1), message="Made between two refreshes")
+    clock.set_now(frozen_now + timedelta(minutes=5))
+    assert "Made between two refreshes" not in viewer_client.get("/history/", at).content.decode()
+    clock.set_now(frozen_now + timedelta(minutes=1))
+    assert api.post("/api/v2/downtime", body).status_code == 200
+    clock.set_now(frozen_now + timedelta(minutes=5))
+    refresh()  # seen four minutes later, but Datadog says it was made at 09:31
+    assert "Made between two refreshes" in viewer_client.get("/history/", at).content.decode()
+
+
+def test_another_orgs_record_is_never_shown(recorded, viewer_client, stories):
+    from downtimes_app.models import DowntimeVersion
+
+    mine = DowntimeVersion.objects.filter(downtime_id=str(stories["incident"].uuid)).first()
+    mine.pk, mine.upstream, mine.downtime_id = None, "api.datadoghq.eu/0123456789abcdef", "theirs"
+    mine.state = {**mine.state, "data": {**mine.state["data"], "id": "theirs"}}
+    mine.save()
+    page = viewer_client.get("/history/", {"at": "2026-11-16T09:30Z"}).content.decode()
+    assert str(stories["incident"].uuid) in page and "/downtimes/theirs/" not in page
+    assert viewer_client.get("/downtimes/theirs/history.json").status_code == 404
