@@ -18,6 +18,9 @@ served alone with added latency and faults, and the dashboard against it, each u
 8. The monitor list warm at 5,000 monitors against 100 (bench/monitors.py).
 9. What needs attention at 10,000 downtimes: one review of the copy, the warm page
    (bench/attention.py).
+9b. The history at 10,000 downtimes: an unchanged refresh with it and without, 100 changes, and
+   `/history/?at=` over a million generated versions against the warm list page
+   (bench/history.py).
 10. The production shape: two instances behind haproxy on PostgreSQL and Redis, two workers,
    quiet minutes with one instance and two, the fault mix, creates across instances and the
    messages (bench/deployment.py; `make bench` runs under `.ci/with-services` for it).
@@ -36,7 +39,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import attention, calendar, deployment, figures, hostile, inprocess, monitors, warm
+from . import attention, calendar, deployment, figures, history, hostile, inprocess, monitors, warm
 
 
 def _in_process(workdir: Path) -> dict:
@@ -49,6 +52,7 @@ def _in_process(workdir: Path) -> dict:
         "calendar_rows": calendar.calendar_figures(),
         "monitor_rows": monitors.monitor_page_figures(),
         "attention_rows": attention.attention_figures(),
+        "history_rows": history.history_figures(),
         "small_ms": small,
         "large_ms": large,
         "small_search_ms": small_search,
@@ -177,7 +181,7 @@ def main() -> None:
     print("| measurement | result | target |")
     print("| --- | --- | --- |")
     rows = _speed_rows(c10, c50, crowd, calm) + _fault_and_memory_rows(c10, c50, fault, local)
-    extra = ("hostile_rows", "calendar_rows", "monitor_rows", "attention_rows")
+    extra = ("hostile_rows", "calendar_rows", "monitor_rows", "attention_rows", "history_rows")
     for row in rows + several + [row for key in extra for row in local[key]]:
         print("| " + " | ".join(row) + " |")
     sys.stdout.flush()
