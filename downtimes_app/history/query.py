@@ -9,6 +9,7 @@ link reads the same in every zone and keeps working as time goes on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from downtimes_app.history.reading import Muting
 from downtimes_app.web.query import Query, Reader
 
 PAGE_SIZES = (25, 50, 100)
+PLUS_AS_SPACE = re.compile(r" (\d\d:?\d\d)$")
 MAX_SEARCH = 200
 THROUGH = {
     "": "Made anywhere",
@@ -93,6 +95,8 @@ class MomentQuery(Query):
         if not self.at:
             return now, []
         text = self.at[:-1] + "+00:00" if self.at[-1:] in ("Z", "z") else self.at
+        # A "+" written into a link unescaped arrives as a space: `…T10:30 01:00` is `+01:00`.
+        text = PLUS_AS_SPACE.sub(r"+\1", text)
         try:
             moment = parsing.date_time(text, what="a date and time")
         except parsing.Unreadable as error:

@@ -98,3 +98,9 @@ def test_another_orgs_record_is_never_shown(recorded, viewer_client, stories):
     page = viewer_client.get("/history/", {"at": "2026-11-16T09:30Z"}).content.decode()
     assert str(stories["incident"].uuid) in page and "/downtimes/theirs/" not in page
     assert viewer_client.get("/downtimes/theirs/history.json").status_code == 404
+
+
+def test_an_offset_whose_plus_became_a_space_in_a_pasted_link_still_reads(recorded, viewer_client):
+    page = viewer_client.get("/history/?at=2026-11-16T10:30+01:00").content.decode()
+    assert "is not a date and time" not in page
+    assert "at=2026-11-16T09%3A30Z" in page  # the permalink: 10:30 at +01:00 is 09:30 UTC
