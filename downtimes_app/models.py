@@ -491,7 +491,7 @@ class DowntimeVersion(models.Model):
         indexes = [
             models.Index(fields=["upstream", "reach", "mutes_from"], name="version_moment"),
             models.Index(fields=["valid_until"], name="version_last"),
-            models.Index(fields=["upstream", "valid_from"], name="version_from"),
+            models.Index(fields=["upstream", "seen_at"], name="version_seen"),
             models.Index(fields=["upstream", "target"], name="version_target"),
             models.Index(fields=["event", "downtime_id"], name="version_event"),
         ]

@@ -7,16 +7,18 @@ another org's record, kept in the same database, is never shown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import Q
 
 from downtimes_app import datadog
-from downtimes_app.core import presenters
+from downtimes_app.core import presenters, status
+from downtimes_app.core.clock import now as clock
 from downtimes_app.core.domain import Downtime, Monitor, Window
 from downtimes_app.datadog import codec
 from downtimes_app.history import spans
+from downtimes_app.history.recording import generation
 from downtimes_app.models import DowntimeVersion
 from downtimes_app.store import memo
 
@@ -91,14 +93,21 @@ def shown(downtime_id: str) -> list[Shown]:
 
 
 def last_known(downtime_id: str) -> Version | None:
-    """The last version Datadog had of it (before it forgot it), if the record has one."""
+    """The last version Datadog had of it (before it forgot it), if the record has one, with
+    its status as the clock has it now (the stored one is as Datadog said it then)."""
     row = _rows().filter(downtime_id=downtime_id).exclude(event=Event.GONE).order_by("-seq").first()
-    return _read(row) if row is not None else None
+    return _now(_read(row)) if row is not None else None
+
+
+def _now(version: Version) -> Version:
+    downtime = version.downtime
+    return Version(version.row, replace(downtime, status=status.live_status(downtime, clock())))
 
 
 def begins() -> datetime | None:
-    """The first moment the record covers (None while it is empty)."""
-    return _rows().order_by("valid_from").values_list("valid_from", flat=True).first()
+    """When the dashboard first recorded anything of this org (None while it is empty): what
+    it says of a moment before that is what it learnt later."""
+    return _rows().order_by("seen_at").values_list("seen_at", flat=True).first()
 
 
 # --- a moment -------------------------------------------------------------------------------------
@@ -151,12 +160,13 @@ _moments: memo.Kept[list[Candidate]] = memo.Kept()
 
 def muting_rows(moment: datetime) -> list[Candidate]:
     """The versions that muted at `moment` (their state not read), in the order they began
-    muting. Kept while the record is the same: a new version has a higher key, and pruning
-    takes the lowest ones."""
-    keys = DowntimeVersion.objects.values_list("pk", flat=True)
-    # Two queries: SQLite reads the ends of the key's index only for a lone MAX or MIN.
-    key = (datadog.upstream(), moment, keys.order_by("-pk").first(), keys.order_by("pk").first())
-    return _moments.get(key, lambda: _muting_rows(moment))
+    muting. Kept while the record's generation is the same (every version added, closed or
+    pruned changes it, once committed); worked out each time while it is unknown."""
+    upstream = datadog.upstream()
+    mark = generation(upstream)
+    if mark is None:
+        return _muting_rows(moment)
+    return _moments.get((upstream, moment, mark), lambda: _muting_rows(moment))
 
 
 def _muting_rows(moment: datetime) -> list[Candidate]:
@@ -171,7 +181,10 @@ def _muting_rows(moment: datetime) -> list[Candidate]:
             row
             for row in rows
             if not row.recurring
-            or spans.window_at(codec.parse_downtime_document(states[row.pk]), moment)
+            or (
+                row.pk in states  # pruned meanwhile: not shown
+                and spans.window_at(codec.parse_downtime_document(states[row.pk]), moment)
+            )
         ]
     rows.sort(key=lambda row: (row.mutes_from, row.downtime_id))
     return rows
@@ -185,11 +198,13 @@ def mutings(rows: list[Candidate], moment: datetime) -> list[Muting]:
     # By key alone: beside the upstream's condition, SQLite would read that index instead.
     chosen = DowntimeVersion.objects.filter(pk__in=[row.pk for row in rows])
     full = {row.pk: _read(row) for row in chosen}
-    # Who made each (its first version's person), and which Datadog has forgotten since: two
-    # queries, each one index's exact lookups (one with their OR reads every version of each).
+    # Who made each (the person of its "created" version: none when made outside, or before
+    # the record began), and which Datadog has forgotten since: two queries, each one index's
+    # exact lookups (one with their OR reads every version of each).
     rows_of = _rows().filter(downtime_id__in=ids)
-    made = dict(rows_of.filter(seq=1).values_list("downtime_id", "actor"))
-    gone = set(rows_of.filter(event=Event.GONE).values_list("downtime_id", flat=True))
+    made = dict(rows_of.filter(event=Event.CREATED).values_list("downtime_id", "actor"))
+    last_gone = rows_of.filter(event=Event.GONE, valid_until__isnull=True)
+    gone = set(last_gone.values_list("downtime_id", flat=True))
     found = []
     for row in rows:
         version = full.get(row.pk)
@@ -236,5 +251,5 @@ def muted_monitor(monitor: Monitor, limit: int = 50) -> tuple[list[Version], int
     rows = _rows().filter(valid_until__isnull=True, event=Event.GONE)
     known = rows.filter(target__startswith="tags:").values_list("target", flat=True).distinct()
     mine = rows.filter(target__in=targets_of(monitor, known))
-    shown = [_read(row) for row in mine.order_by("-valid_from")[:limit]]
+    shown = [_now(_read(row)) for row in mine.order_by("-valid_from")[:limit]]
     return shown, len(shown) if len(shown) < limit else mine.count()

@@ -21,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 
@@ -46,10 +48,12 @@ CHUNK = 500
 # A version a refresh recorded this long before a write is recorded may be that write's answer.
 SAME_WRITE = timedelta(minutes=2)
 
-# What this process last recorded, per upstream: downtime id -> (record, digest); and the
-# version of the copy it last recorded. Only a shortcut: the database decides.
+# What this process last recorded, per upstream: downtime id -> (record, digest); what the last
+# refresh it recorded lacked; and the copy's version and the record's generation it last
+# compared. Only shortcuts: the database decides.
 _seen: dict[str, dict[str, tuple[Downtime | None, str]]] = {}
-_recorded: dict[str, str] = {}
+_missing: dict[str, set[str]] = {}
+_recorded: dict[str, tuple[str, str | None]] = {}
 
 
 def enabled() -> bool:
@@ -59,7 +63,23 @@ def enabled() -> bool:
 def forget() -> None:
     """This process's shortcuts, dropped (tests; a restart does the same)."""
     _seen.clear()
+    _missing.clear()
     _recorded.clear()
+
+
+def _generation_key(upstream: str) -> str:
+    return f"history:generation:{upstream}"
+
+
+def generation(upstream: str) -> str | None:
+    """Changes whenever a version is added, closed or pruned in any process (None: unknown,
+    after the shared cache was emptied): what a process's shortcuts must be checked against."""
+    return cache.get(_generation_key(upstream))
+
+
+def changed_record(upstream: str) -> None:
+    """Once the transaction that changed the record commits, every process hears of it."""
+    transaction.on_commit(lambda: cache.set(_generation_key(upstream), uuid.uuid4().hex, None))
 
 
 def _plain(value: Any) -> Any:
@@ -103,7 +123,8 @@ def _valid_from(event: str, downtime: Downtime, seen_at: datetime, last: Downtim
     said = {
         Event.CANCELED: downtime.canceled,
         Event.CREATED: downtime.created,
-        Event.SEEN: downtime.created,
+        # First seen as it is: it has been so since its last change, whatever it was before.
+        Event.SEEN: downtime.modified or downtime.created,
         Event.CHANGED: downtime.modified,
     }.get(event)
     moment = said if said is not None and said <= seen_at else seen_at
@@ -128,10 +149,11 @@ def _version(
     actor: str = "",
     entry: AuditEntry | None = None,
 ) -> DowntimeVersion:
-    before = state_of(last) if last is not None and last.event != Event.GONE else None
-    if last is None or last.event == Event.GONE:
+    # A downtime back after it was taken for gone compares with the state it had then.
+    before = state_of(last) if last is not None else None
+    if before is None:
         event = first
-    elif downtime.canceled is not None and before is not None and before.canceled is None:
+    elif downtime.canceled is not None and before.canceled is None:
         event = Event.CANCELED
     else:
         event = Event.CHANGED
@@ -187,6 +209,7 @@ def _save(new: Sequence[DowntimeVersion], closing: dict[str, DowntimeVersion]) -
         DowntimeVersion.objects.bulk_create(new, batch_size=CHUNK)
         closed = [closing[r.downtime_id] for r in new if r.downtime_id in closing]
         DowntimeVersion.objects.bulk_update(closed, fields, batch_size=CHUNK)
+        changed_record(new[0].upstream)
 
 
 def last_versions(upstream: str, ids: Iterable[str] | None = None) -> dict[str, DowntimeVersion]:
@@ -206,12 +229,17 @@ def last_versions(upstream: str, ids: Iterable[str] | None = None) -> dict[str, 
 
 def record_set(items: Sequence[Downtime], started: datetime, version: str = "") -> list[int]:
     """Record what a refreshed set (`items`, fetched from `started`) changed; the new versions'
-    ids. `version`: the copy's, so that the same copy is never compared twice."""
+    ids. `version`: the copy's, so that the same copy is never compared twice while the record
+    is unchanged. A downtime the set lacks is gone once two refreshes in a row lack it: one
+    read of Datadog's pages can miss one that moved between two pages."""
     upstream = datadog.upstream()
-    if version and _recorded.get(upstream) == version:
+    mark = (version, generation(upstream))
+    if version and _recorded.get(upstream) == mark:
         return []
     seen = _seen.get(upstream)
-    if seen is None:
+    if seen is None or mark[1] is None or _recorded.get(upstream, ("", None))[1] != mark[1]:
+        # Another process changed the record since (a write through the dashboard, say): what
+        # this one remembers may no longer be the last version. The database says what is.
         lasts = DowntimeVersion.objects.filter(upstream=upstream, valid_until__isnull=True)
         seen = {i: (None, d) for i, d in lasts.values_list("downtime_id", "digest")}
         _seen[upstream] = seen
@@ -227,14 +255,17 @@ def record_set(items: Sequence[Downtime], started: datetime, version: str = "") 
             seen[downtime.id] = (downtime, signature)
             continue
         candidates[downtime.id] = (downtime, signature)
-    gone = [i for i, (_, d) in seen.items() if d != GONE and i not in present]
+    missing = {i for i, (_, d) in seen.items() if d != GONE and i not in present}
+    gone = sorted(missing & _missing.get(upstream, set()))
+    _missing[upstream] = missing
     made = _record_changes(upstream, candidates, gone, started)
     for i, pair in candidates.items():
         seen[i] = pair
     for i in gone:
         seen[i] = (None, GONE)
     if version:
-        _recorded[upstream] = version
+        # What this refresh recorded changed the generation: remember the one after it.
+        _recorded[upstream] = (version, generation(upstream) if made else mark[1])
     return made
 
 
@@ -244,7 +275,9 @@ def _record_changes(
     if not candidates and not gone:
         return []
     lasts = last_versions(upstream, [*candidates, *gone])
-    watching = bool(lasts) or DowntimeVersion.objects.filter(upstream=upstream).exists()
+    # New downtimes are "created" once a refresh has recorded this org (first sight records
+    # what is there as "seen"); a write through the dashboard first does not count.
+    watching = DowntimeVersion.objects.filter(upstream=upstream, actor="").exists()
     moment = clock()
     new = []
     for downtime_id, (downtime, signature) in candidates.items():
@@ -289,9 +322,6 @@ def _one_by_one(
 def after_refresh(sender, *, kind, snapshot, **kwargs) -> None:
     if kind is not store.DOWNTIMES or not enabled():
         return
-    upstream = datadog.upstream()
-    if _recorded.get(upstream) == snapshot.version:
-        return  # the same set as last time: nothing can have changed
     # What Datadog listed, without the dashboard's writes laid over it: each write records its
     # own version, with its person, so none of them is ever taken for a change made outside.
     made = record_set(snapshot.items, snapshot.fetched_at, snapshot.version)
@@ -320,7 +350,6 @@ def record_written(entry: AuditEntry, downtime: Downtime) -> DowntimeVersion | N
             _save([row], {downtime.id: last} if last is not None else {})
         except IntegrityError:
             continue  # another process made this number first: read again
-        _seen.setdefault(upstream, {})[downtime.id] = (downtime, signature)
         return row
     return None
 
@@ -329,12 +358,25 @@ def _claim(last: DowntimeVersion, entry: AuditEntry) -> None:
     """A refresh recorded this write's answer a moment before the write did: it is the write's."""
     if last.actor or last.entry_id or last.seen_at < clock() - SAME_WRITE:
         return
-    DowntimeVersion.objects.filter(pk=last.pk, actor="", entry__isnull=True).update(
+    claimed = DowntimeVersion.objects.filter(pk=last.pk, actor="", entry__isnull=True).update(
         actor=entry.actor_name[:150], entry=entry
     )
+    if claimed:
+        changed_record(last.upstream)
+
+
+CANCELS = (AuditEntry.Action.CANCEL, AuditEntry.Action.BULK_CANCEL)
 
 
 @receiver(written, dispatch_uid="downtimes_app.history.recording.after_write")
 def after_write(sender, *, entry: AuditEntry, downtime: Downtime | None, **kwargs) -> None:
-    if downtime is not None and enabled():
+    if not enabled():
+        return
+    if downtime is None and entry.action in CANCELS and entry.downtime_id:
+        # A cancel Datadog answered without the downtime (it was not in the copy): the last
+        # version, canceled now, so that the next refresh does not take it for outside.
+        last = last_versions(datadog.upstream(), [entry.downtime_id]).get(entry.downtime_id)
+        if last is not None and last.event != Event.GONE:
+            downtime = replace(state_of(last), canceled=clock(), status=CANCELED)
+    if downtime is not None:
         record_written(entry, downtime)

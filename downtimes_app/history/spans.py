@@ -24,12 +24,22 @@ HOUR = timedelta(hours=1)
 LONGEST_CLASS = 15  # 2**15 hours: over three years
 LONG = 99
 CLASSES = tuple(range(LONGEST_CLASS + 1))
+Span = tuple[datetime, datetime | None]
 
 
-def schedule_span(downtime: Downtime, seen_at: datetime) -> tuple[datetime, datetime | None] | None:
-    """From when until when (None: no end) its schedule could mute; None when it never can."""
-    if downtime.canceled is not None:
+def schedule_span(downtime: Downtime, seen_at: datetime) -> Span | None:
+    """From when until when (None: no end) its schedule could mute, a cancel ending it; None
+    when it never can."""
+    span = _schedule_span(downtime, seen_at)
+    canceled = downtime.canceled
+    if span is None or canceled is None:
+        return span
+    if canceled <= span[0]:
         return None
+    return span[0], canceled if span[1] is None else min(span[1], canceled)
+
+
+def _schedule_span(downtime: Downtime, seen_at: datetime) -> Span | None:
     schedule = downtime.schedule
     if not isinstance(schedule, RecurringSchedule):
         start = schedule.start or downtime.created or seen_at

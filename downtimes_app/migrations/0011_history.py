@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='downtimeversion',
-            index=models.Index(fields=['upstream', 'valid_from'], name='version_from'),
+            index=models.Index(fields=['upstream', 'seen_at'], name='version_seen'),
         ),
         migrations.AddIndex(
             model_name='downtimeversion',

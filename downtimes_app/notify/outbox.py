@@ -99,12 +99,12 @@ def ask_around(entry: AuditEntry, label: str, now: datetime) -> list[int]:
     return [_make(Kind.APPROVAL, label, name, now, cause=entry).pk for name in destinations()]
 
 
-def tell_outside(version_id: int, downtime_id: str, now: datetime) -> list[int]:
+def tell_outside(version_id: int, downtime_id: str, due: datetime) -> list[int]:
     """Word of a change seen outside the dashboard (the version that records it), for each
-    destination `DASHBOARD_NOTIFY_OUTSIDE` names."""
+    destination `DASHBOARD_NOTIFY_OUTSIDE` names, to be sent at `due`."""
     known = destinations()
     names = [name for name in settings.DASHBOARD_NOTIFY_OUTSIDE if name in known]
-    return [_make(Kind.OUTSIDE, downtime_id, name, now, version_id=version_id).pk for name in names]
+    return [_make(Kind.OUTSIDE, downtime_id, name, due, version_id=version_id).pk for name in names]
 
 
 def make_due_reminders(downtime: Downtime, now: datetime) -> list[int]:

@@ -58,6 +58,9 @@ def attempt(delivery_id: int) -> Attempt:
             return Attempt("dropped")
         return _posted(row, token, destination, _request_notice(row, now))
     if row.kind == Delivery.Kind.OUTSIDE:
+        if row.version is None or row.version.actor:
+            outbox.not_sent(row, token, "it was a write through the dashboard after all")
+            return Attempt("dropped")
         return _posted(row, token, destination, _outside_notice(row, now))
     downtime = _downtime(row.downtime_id)
     if downtime is None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from downtimes_app.models import Delivery
+from downtimes_app.notify import worker
 from tests.history.support import later, one_time, refresh
 from tests.processes import ROOT
 
@@ -18,6 +19,11 @@ from tests.processes import ROOT
 def told(settings, destinations):
     settings.DASHBOARD_NOTIFY_OUTSIDE = ("sre",)
     return settings
+
+
+def _sweep_later() -> None:
+    """Half a minute on, the worker's sweep: what is due is sent."""
+    worker.sweep_once(later(0.5))
 
 
 def test_a_downtime_made_in_datadog_is_announced_with_its_creator(told, api, org, receiver):
@@ -31,7 +37,9 @@ def test_a_downtime_made_in_datadog_is_announced_with_its_creator(told, api, org
     downtime_id = api.post("/api/v2/downtime", body).json()["data"]["id"]
     refresh()
     rows = Delivery.objects.filter(kind="outside")
-    assert [(r.downtime_id, r.destination, r.state) for r in rows] == [(downtime_id, "sre", "sent")]
+    assert [(r.downtime_id, r.state) for r in rows] == [(downtime_id, "pending")]  # in 30 s
+    _sweep_later()
+    assert [(r.destination, r.state) for r in rows.all()] == [("sre", "sent")]
     header = receiver.received[-1].body["blocks"][0]["text"]["text"]
     owner = org.key_owner.name
     assert header == f"A downtime muting {monitor.name} was created in Datadog by {owner}"
@@ -39,9 +47,33 @@ def test_a_downtime_made_in_datadog_is_announced_with_its_creator(told, api, org
     assert api.delete(f"/api/v2/downtime/{downtime_id}").status_code == 204
     refresh()
     refresh()  # the same change seen again is not news again
+    _sweep_later()
     headers = [r.body["blocks"][0]["text"]["text"] for r in receiver.received]
     assert headers[-1] == f"A downtime muting {monitor.name} was canceled in Datadog"
     assert Delivery.objects.filter(kind="outside").count() == 2
+
+
+def test_a_write_a_refresh_saw_first_is_not_announced_once_it_names_its_person(
+    told, api, org, receiver
+):
+    from dataclasses import replace
+
+    from downtimes_app import store
+    from downtimes_app.core.clock import now
+    from downtimes_app.history import outside, recording
+    from downtimes_app.models import AuditEntry
+
+    refresh()
+    target = store.peek().items[0]
+    later(1)
+    answer = replace(target, message="extended through the dashboard")
+    made = recording.record_set([answer, *store.peek().items[1:]], now())  # the refresh first
+    outside.announce(made)
+    entry = AuditEntry.objects.create(actor_name="Erin", action="edit", summary="x", outcome="ok")
+    recording.record_written(entry, answer)  # then the write's own record
+    _sweep_later()
+    assert [r.state for r in Delivery.objects.filter(kind="outside")] == ["dropped"]
+    assert not [r for r in receiver.received if "in Datadog" in str(r.body)]
 
 
 def test_the_dashboards_own_writes_are_not_announced_as_outside(told, editor_client, org):
