@@ -91,7 +91,7 @@ def generate(now: datetime) -> int:
     each changed PER_DOWNTIME times at random moments, each version a one-time window of 30
     minutes to 8 hours that starts within a day of it. Written as the recording writes them."""
     from downtimes_app import datadog
-    from downtimes_app.history import spans
+    from downtimes_app.history import recording, spans
     from downtimes_app.models import DowntimeVersion
 
     count, per = GENERATED, PER_DOWNTIME
@@ -121,6 +121,7 @@ def generate(now: datetime) -> int:
             DowntimeVersion.objects.bulk_create(batch, batch_size=2_000)
             made, batch = made + len(batch), []
     DowntimeVersion.objects.bulk_create(batch, batch_size=2_000)
+    recording.changed_record(upstream)  # as every write to the record does
     return made + len(batch)
 
 

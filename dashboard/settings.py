@@ -339,7 +339,7 @@ DASHBOARD_NOTIFY_OUTSIDE = env.names(
     tuple(d.name for d in DASHBOARD_NOTIFY),
     "the destinations DASHBOARD_NOTIFY names",
 )
-# How many days of every downtime's versions the dashboard keeps (`history`); 0 keeps none.
+# How many days of every downtime's versions the dashboard keeps (`history`); 0 records none.
 DASHBOARD_HISTORY_DAYS = env.number("DASHBOARD_HISTORY_DAYS", 400, minimum=0)
 # Minutes before a window ends that its reminder is sent (fractions are allowed, for tests). At
 # least one: a reminder with less than 30 s left is not sent (`notify.reminders.LEAST_NOTICE`),

@@ -18,7 +18,7 @@ from downtimes_app.history.reading import Muting, Version
 
 VERSION_COLUMNS = (
     "downtime_id", "version", "event", "changed", "valid_from", "valid_until", "seen_at",
-    "by", "through_dashboard", "datadog_modified", "status", "scope", "target", "schedule",
+    "by", "through_dashboard", "datadog_modified", "status_then", "scope", "target", "schedule",
     "message", "created_by",
 )  # fmt: skip
 MOMENT_COLUMNS = (
@@ -50,7 +50,7 @@ def version_row(version: Version) -> dict[str, Any]:
         "by": version.by,
         "through_dashboard": version.through_dashboard,
         "datadog_modified": _iso(row.modified),
-        "status": d.status,
+        "status_then": d.status,  # as Datadog said when the dashboard saw it
         "scope": d.scope,
         "target": _target(version),
         "schedule": row.state["data"]["attributes"].get("schedule"),

@@ -234,8 +234,8 @@ def record_set(items: Sequence[Downtime], started: datetime, version: str = "") 
     read of Datadog's pages can miss one that moved between two pages."""
     upstream = datadog.upstream()
     mark = (version, generation(upstream))
-    if version and _recorded.get(upstream) == mark:
-        return []
+    if version and _recorded.get(upstream) == mark and not _missing.get(upstream):
+        return []  # the same set, the same record, nothing waiting to be taken for gone
     seen = _seen.get(upstream)
     if seen is None or mark[1] is None or _recorded.get(upstream, ("", None))[1] != mark[1]:
         # Another process changed the record since (a write through the dashboard, say): what

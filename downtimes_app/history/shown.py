@@ -57,7 +57,8 @@ def moment_rows(mutings: list[Muting], zone: ZoneInfo, now: datetime) -> list[Mo
                 end=presenters.Moment(window.end, zone, now) if window.end else None,
                 made_by=muting.made_by or "someone",
                 made_outside=muting.made_outside,
-                version=f"{row.get_event_display()} {when.label} by {version.by}",
+                version=f"{row.get_event_display()} {when.label} "
+                + (f"by {version.by}" if version.through_dashboard else "outside the dashboard"),
             )
         )
     return rows

@@ -190,3 +190,37 @@ def test_a_moment_kept_in_memory_shows_a_version_recorded_since(
     with django_capture_on_commit_callbacks(execute=True):
         refresh()
     assert "Between two refreshes" in viewer_client.get("/history/", at).content.decode()
+
+
+def test_pruning_keeps_who_created_a_downtime_datadog_still_has(org, stories):
+    from downtimes_app.history import worker
+
+    refresh()
+    downtime = store.peek().items[0]
+    later(1)
+    made = replace(downtime, id="made-here", message="v1")
+    recording.record_written(_entry(AuditEntry.Action.CREATE, "made-here"), made)
+    later(60)
+    recording.record_written(_entry(), replace(made, message="v2"))
+    later(60)
+    worker.prune_before(now())  # version 1 stopped being Datadog's an hour ago
+    kept = DowntimeVersion.objects.filter(downtime_id="made-here").order_by("seq")
+    assert [(v.seq, v.event, v.actor) for v in kept] == [
+        (1, "created", "Erin (erin)"),
+        (2, "changed", "Erin (erin)"),
+    ]
+
+
+def test_a_downtime_two_refreshes_lack_is_gone_even_when_the_second_finds_the_same_set(api, org):
+    from downtimes_app.store import refresh as refreshing
+
+    refresh()
+    start = later(1)
+    made = api.post("/api/v2/downtime", one_time(start, start + timedelta(hours=1))).json()
+    downtime_id = made["data"]["id"]
+    refresh()
+    SandboxDowntime.objects.filter(uuid=downtime_id).delete()  # gone from Datadog at once
+    refresh()  # the set changed: it is missing once
+    store.mark_stale()
+    refreshing.start(store.DOWNTIMES)  # the same set again: missing twice
+    assert _events(downtime_id) == ["created", "gone"]

@@ -223,6 +223,7 @@ def _forgotten(request: Request, last: reading.Version) -> HttpResponse:
         "forgotten_at": presenters.Moment(last.row.valid_until or moment, zone, moment)
         if last.row.valid_until
         else None,
+        "seen": presenters.Moment(last.row.seen_at, zone, moment),
         "zone": zone.key,
         "members": members,
         "versions": reading.shown(downtime.id) if members else [],
