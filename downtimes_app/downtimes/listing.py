@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from downtimes_app.core import parsing, search
+from downtimes_app.core import search
 from downtimes_app.core.domain import ACTIVE, CANCELED, ENDED, SCHEDULED, Downtime
 from downtimes_app.web.query import Query, Reader, page_of
 
@@ -73,13 +73,7 @@ class ListQuery(Query):
             q = q[:MAX_SEARCH]
         values["q"] = q
         values["creator"] = read.text("creator", 100)
-        monitor = read.text("monitor")
-        if monitor and parsing.maybe_whole(monitor, high=parsing.MAX_ID) is None:
-            read.notices.append(
-                f"Monitor {monitor[:40]!r} is not a monitor id; showing every monitor."
-            )
-        elif monitor:
-            values["monitor"] = str(int(monitor))
+        values["monitor"] = read.monitor()
         kind = read.text("kind")
         if kind not in KINDS:
             read.notices.append(f"Unknown kind {kind[:40]!r}; showing one-time and recurring.")

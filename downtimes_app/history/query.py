@@ -46,13 +46,7 @@ class MomentQuery(Query):
         read = Reader(params)
         values: dict[str, object] = {"at": read.text("at", 64)}
         values["q"] = read.text("q", MAX_SEARCH, say_cut=True)
-        monitor = read.text("monitor")
-        if monitor and parsing.maybe_whole(monitor, high=parsing.MAX_ID) is None:
-            read.notices.append(
-                f"Monitor {monitor[:40]!r} is not a monitor id; showing every monitor."
-            )
-        elif monitor:
-            values["monitor"] = str(int(monitor))
+        values["monitor"] = read.monitor()
         for name, choices, words in (
             ("kind", KINDS, "one-time and recurring"),
             ("through", THROUGH, "downtimes made anywhere"),

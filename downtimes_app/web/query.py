@@ -70,6 +70,16 @@ class Reader:
         )
         return None
 
+    def monitor(self, name: str = "monitor") -> str:
+        """A monitor's id, as digits ("" for none, or for one that is not an id)."""
+        given = self.text(name)
+        if given and parsing.maybe_whole(given, high=parsing.MAX_ID) is None:
+            self.notices.append(
+                f"Monitor {given[:40]!r} is not a monitor id; showing every monitor."
+            )
+            return ""
+        return str(int(given)) if given else ""
+
     def zone(self, name: str = "tz") -> str | None:
         """A time zone's name, when it is one Python knows."""
         given = self.text(name, MAX_ZONE)
