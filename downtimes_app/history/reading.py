@@ -80,16 +80,23 @@ def _attributes(version: Version) -> dict:
     return attrs
 
 
-def shown(downtime_id: str) -> list[Shown]:
-    """Every version, newest first, each with the fields it changed from the one before."""
-    found = versions(downtime_id)
+# A downtime's page lists this many of its newest versions (a lease renewed every few minutes
+# makes thousands); the export has them all.
+SHOWN = 50
+
+
+def shown(downtime_id: str, limit: int = SHOWN) -> tuple[list[Shown], int]:
+    """Its newest versions first, each with the fields it changed from the one before, and how
+    many it has in all."""
+    rows = _rows().filter(downtime_id=downtime_id).order_by("-seq")
+    found = [_read(row) for row in rows[: limit + 1]][::-1]  # and the one before the oldest
     listed = []
     for before, version in zip([None, *found], found, strict=False):
         changes = []
         if before is not None and version.row.event != Event.GONE:
             changes = presenters.attribute_changes(_attributes(before), _attributes(version))
         listed.append(Shown(version, changes))
-    return listed[::-1]
+    return listed[::-1][:limit], len(found) if len(found) <= limit else rows.count()
 
 
 def last_known(downtime_id: str) -> Version | None:

@@ -43,3 +43,28 @@ def test_the_dashboards_own_writes_name_the_person(editor, org, viewer_client):
     page = viewer_client.get(f"/downtimes/{downtime_id}/").content.decode()
     assert "by <strong>Erin (erin) through the API</strong> through the dashboard" in page
     assert "outside the dashboard" not in page.split('id="versions-')[1].split("</section>")[0]
+
+
+def test_a_downtimes_page_lists_its_newest_versions_and_the_export_has_all(
+    editor, org, viewer_client
+):
+    from dataclasses import replace
+
+    from downtimes_app import store
+    from downtimes_app.history import reading, recording
+    from downtimes_app.models import AuditEntry
+
+    refresh()
+    downtime = store.peek().items[0]
+    entry = AuditEntry.objects.create(
+        actor_name="Lease", action="extend", summary="x", outcome="ok"
+    )
+    for renewal in range(reading.SHOWN + 5):  # a lease renewed again and again
+        later(5)
+        recording.record_written(entry, replace(downtime, message=f"renewal {renewal}"))
+    page = viewer_client.get(f"/downtimes/{downtime.id}/").content.decode()
+    assert page.count('class="history-entry version-') == reading.SHOWN
+    assert f"The {reading.SHOWN} newest of {reading.SHOWN + 6} versions" in page
+    assert f"renewal {reading.SHOWN + 4}" in page and "renewal 0<" not in page
+    exported = viewer_client.get(f"/downtimes/{downtime.id}/history.json").json()
+    assert len(exported["versions"]) == reading.SHOWN + 6

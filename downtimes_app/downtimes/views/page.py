@@ -123,7 +123,7 @@ def page_context(
         "canceled": at(downtime.canceled),
         "canceled_by": _canceled_by(entries) if downtime.canceled else None,
         "entries": entries,
-        "versions": reading.shown(downtime.id) if members else [],
+        **_versions(downtime.id, members),
         "members": members,
         "offers": offers,
         "extensions": [(key, words) for key, (_, words) in actions.EXTENSIONS.items()],
@@ -139,6 +139,12 @@ def page_context(
         "share_description": presenters.share_description(downtime, moment, UTC_ZONE),
         **_copies(request, downtime, moment),
     }
+
+
+def _versions(downtime_id: str, members: bool) -> dict[str, Any]:
+    """Its newest versions from the history, for people who signed in (they name people)."""
+    versions, total = reading.shown(downtime_id) if members else ([], 0)
+    return {"versions": versions, "versions_total": total}
 
 
 def _messages_context(downtime: Downtime, moment, zone, members: bool) -> dict[str, Any]:
@@ -226,7 +232,7 @@ def _forgotten(request: Request, last: reading.Version) -> HttpResponse:
         "seen": presenters.Moment(last.row.seen_at, zone, moment),
         "zone": zone.key,
         "members": members,
-        "versions": reading.shown(downtime.id) if members else [],
+        **_versions(downtime.id, members),
         "entries": list(AuditEntry.objects.filter(downtime_id=downtime.id)[:HISTORY_LIMIT])
         if members
         else [],
