@@ -47,10 +47,6 @@ class Version:
         """Who Datadog says created the downtime (an outside creator: a person, terraform-ci)."""
         return self.downtime.creator.display_name if self.downtime.creator else ""
 
-    @property
-    def forgotten(self) -> bool:
-        return self.row.event == Event.GONE
-
 
 def _read(row: DowntimeVersion) -> Version:
     return Version(row, codec.parse_downtime_document(row.state))

@@ -212,11 +212,9 @@ def _save(new: Sequence[DowntimeVersion], closing: dict[str, DowntimeVersion]) -
         changed_record(new[0].upstream)
 
 
-def last_versions(upstream: str, ids: Iterable[str] | None = None) -> dict[str, DowntimeVersion]:
-    """Each downtime's last version (of those in `ids`; every one, if None)."""
+def last_versions(upstream: str, ids: Iterable[str]) -> dict[str, DowntimeVersion]:
+    """The last version of each downtime in `ids` that has one."""
     rows = DowntimeVersion.objects.filter(upstream=upstream, valid_until__isnull=True)
-    if ids is None:
-        return {row.downtime_id: row for row in rows}
     ids = list(ids)
     found: dict[str, DowntimeVersion] = {}
     for at in range(0, len(ids), CHUNK):
